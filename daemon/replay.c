@@ -1,0 +1,198 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "log.h"
+#include "replay.h"
+#include "verdict.h"
+
+#define REPLAY_READ_SIZE (1u << 20)
+
+struct replay_output {
+	FILE *fp;
+	const char *name;
+	char line[VERDICT_LINE_MAX];
+	unsigned long long records;
+	int failed;
+};
+
+struct replay_stats {
+	unsigned long long truncated, oversized;
+};
+
+static void replay_record_cb(const struct verdict *v, void *arg)
+{
+	struct replay_output *out = arg;
+	size_t len = verdict_encode(v, out->line, sizeof(out->line));
+	if (len == 0 || out->failed)
+		return;
+	if (fwrite(out->line, 1, len, out->fp) != len) {
+		log_warn("%s: write failed", out->name);
+		out->failed = 1;
+		return;
+	}
+	out->records++;
+}
+
+static void replay_count_flags(struct replay_stats *st, unsigned flags)
+{
+	if (flags & FRAME_F_TRUNCATED)
+		st->truncated++;
+	if (flags & FRAME_F_OVERSIZED)
+		st->oversized++;
+}
+
+/* Reads one input to its end, feeding every line to the engine. Returns 0, or -1 on a read
+ * error (reported). */
+static int replay_input(struct engine *eng, int fd, const char *name, char *buf, size_t cap,
+                        size_t max_message, struct replay_stats *st)
+{
+	struct framer fr;
+	struct frame_result res;
+	size_t have = 0;
+	const struct span no_sender = span_make("", 0);
+
+	frame_init(&fr, FRAME_MODE_LF_ONLY, max_message);
+	for (;;) {
+		ssize_t n = read(fd, buf + have, cap - have);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("%s: read failed", name);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		size_t off = 0, used;
+		while ((used = frame_next(&fr, buf + off, have - off, &res)) > 0) {
+			if (res.flags & FRAME_F_MESSAGE)
+				engine_feed(eng, res.msg.p, res.msg.len, no_sender,
+				            ENGINE_LOG_CLOCK);
+			replay_count_flags(st, res.flags);
+			off += used;
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
+	frame_finish(&fr, buf, have, &res);
+	if (res.flags & FRAME_F_MESSAGE)
+		engine_feed(eng, res.msg.p, res.msg.len, no_sender, ENGINE_LOG_CLOCK);
+	replay_count_flags(st, res.flags);
+	return 0;
+}
+
+static int replay_open_inputs(const struct replay_options *opt, int *fds)
+{
+	for (size_t i = 0; i < opt->n_inputs; i++) {
+		if (strcmp(opt->inputs[i], "-") == 0) {
+			fds[i] = STDIN_FILENO;
+			continue;
+		}
+		fds[i] = open(opt->inputs[i], O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			log_warn("cannot open %s", opt->inputs[i]);
+			while (i-- > 0)
+				if (fds[i] != STDIN_FILENO)
+					close(fds[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void replay_summary(const struct engine *eng, const struct replay_output *out,
+                           const struct replay_stats *st)
+{
+	const struct engine_counters *ec = engine_counters(eng);
+	const struct track_counters *tc = engine_track_counters(eng);
+	log_debug(
+	    "lines %llu, unclassified %llu, truncated %llu, records %llu "
+	    "(tls %llu, tls_failed %llu, no_tls %llu, unknown %llu), late lines %llu",
+	    (unsigned long long)ec->messages, (unsigned long long)ec->by_kind[ESA_UNCLASSIFIED],
+	    st->truncated, out->records, (unsigned long long)tc->verdicts[VERDICT_TLS],
+	    (unsigned long long)tc->verdicts[VERDICT_TLS_FAILED],
+	    (unsigned long long)tc->verdicts[VERDICT_NO_TLS],
+	    (unsigned long long)tc->verdicts[VERDICT_UNKNOWN], (unsigned long long)tc->late_lines);
+	if (st->truncated > 0)
+		log_warnx("%llu lines longer than %s bytes were truncated", st->truncated,
+		          "max_message_size");
+}
+
+int replay_run(const struct replay_options *opt)
+{
+	int status = 0;
+	int *fds = calloc(opt->n_inputs ? opt->n_inputs : 1, sizeof(*fds));
+	struct replay_output *out = calloc(1, sizeof(*out));
+	size_t cap =
+	    opt->max_message + 64 > REPLAY_READ_SIZE ? opt->max_message + 64 : REPLAY_READ_SIZE;
+	char *buf = malloc(cap);
+	struct replay_stats st = {0, 0};
+	struct engine *eng = NULL;
+
+	if (fds == NULL || out == NULL || buf == NULL) {
+		log_warnx("out of memory");
+		status = 1;
+		goto done;
+	}
+	if (replay_open_inputs(opt, fds) != 0) {
+		status = 2;
+		goto done;
+	}
+	if (opt->output == NULL || strcmp(opt->output, "-") == 0) {
+		out->fp = stdout;
+		out->name = "standard output";
+	} else {
+		out->fp = fopen(opt->output, "we");
+		out->name = opt->output;
+		if (out->fp == NULL) {
+			log_warn("cannot open %s", opt->output);
+			status = 2;
+			goto close_inputs;
+		}
+	}
+	setvbuf(out->fp, NULL, _IOFBF, 1 << 16);
+
+	eng = engine_new(&opt->engine, replay_record_cb, out, (int64_t)time(NULL));
+	if (eng == NULL) {
+		log_warnx("out of memory");
+		status = 1;
+		goto close_output;
+	}
+	for (size_t i = 0; i < opt->n_inputs && !out->failed; i++) {
+		const char *name =
+		    strcmp(opt->inputs[i], "-") == 0 ? "standard input" : opt->inputs[i];
+		if (replay_input(eng, fds[i], name, buf, cap, opt->max_message, &st) != 0)
+			status = 1;
+	}
+	engine_flush(eng, VERDICT_END_EOF);
+	replay_summary(eng, out, &st);
+	if (out->failed)
+		status = 1;
+
+close_output:
+	if (fflush(out->fp) != 0 || ferror(out->fp)) {
+		if (!out->failed)
+			log_warn("%s: write failed", out->name);
+		status = 1;
+	}
+	if (out->fp != stdout && fclose(out->fp) != 0) {
+		log_warn("%s: close failed", out->name);
+		status = 1;
+	}
+close_inputs:
+	for (size_t i = 0; i < opt->n_inputs; i++)
+		if (fds[i] != STDIN_FILENO)
+			close(fds[i]);
+done:
+	engine_free(eng);
+	free(buf);
+	free(out);
+	free(fds);
+	return status;
+}

@@ -1,0 +1,162 @@
+#include <stdlib.h>
+
+#include "engine.h"
+#include "source.h"
+
+struct engine {
+	struct engine_config cfg;
+	struct tracker *track;
+	struct source_table *sources;
+	int64_t ref;      /* newest time known: year-less timestamps are resolved against it */
+	int ref_from_log; /* ref came from the log, not from the caller's clock */
+	int64_t last_expire;
+	struct engine_counters count;
+};
+
+void engine_config_defaults(struct engine_config *cfg)
+{
+	track_config_defaults(&cfg->track);
+	cfg->max_sources = 4096;
+}
+
+static struct span engine_source_name(const void *arg, uint32_t source)
+{
+	return source_name(arg, source);
+}
+
+struct engine *engine_new(const struct engine_config *cfg, track_verdict_fn emit, void *arg,
+                          int64_t now)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	e->cfg = *cfg;
+	e->ref = now;
+	e->last_expire = INT64_MIN;
+	e->track = track_new(&cfg->track, emit, arg);
+	e->sources = source_table_new(cfg->max_sources);
+	if (e->track == NULL || e->sources == NULL) {
+		engine_free(e);
+		return NULL;
+	}
+	track_set_source_names(e->track, engine_source_name, e->sources);
+	return e;
+}
+
+void engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	track_free(e->track);
+	source_table_free(e->sources);
+	free(e);
+}
+
+/* Works out when a message was logged. Year-less timestamps take the year that puts them just
+ * before the newest known time (DESIGN.md: the Dec -> Jan rule). */
+static void engine_message_time(struct engine *e, const struct syslog_msg *m, uint32_t source,
+                                int replay, struct logtime *when)
+{
+	when->valid = 0;
+	when->wall = 0;
+	when->offset = LOGTIME_NO_OFFSET;
+	if (!m->has_time) {
+		e->count.no_timestamp++;
+		return;
+	}
+	struct civil c = m->time;
+	int64_t wall;
+	if (c.year != 0)
+		wall = logtime_from_civil(&c);
+	else
+		wall = logtime_resolve_year(&c, e->ref);
+	when->wall = wall;
+	when->valid = 1;
+	when->offset = m->offset_min != LOGTIME_NO_OFFSET ? (int16_t)m->offset_min
+	                                                  : source_offset(e->sources, source);
+	if (replay && (!e->ref_from_log || wall > e->ref)) {
+		e->ref = wall;
+		e->ref_from_log = 1;
+	}
+}
+
+static void engine_note_offset(struct engine *e, uint32_t source, const struct esa_event *ev)
+{
+	int64_t minutes = ev->offset_seconds / 60;
+	if (minutes >= -18 * 60 && minutes <= 18 * 60)
+		source_set_offset(e->sources, source, (int16_t)minutes);
+}
+
+void engine_feed(struct engine *e, const char *msg, size_t len, struct span sender, int64_t arrival)
+{
+	struct syslog_msg m;
+	struct esa_event ev;
+	struct logtime when;
+	int replay = arrival == ENGINE_LOG_CLOCK;
+
+	e->count.messages++;
+	syslog_parse(msg, len, &m);
+	e->count.by_format[m.format]++;
+	esa_classify(m.text.p, m.text.len, &ev);
+	e->count.by_kind[ev.kind]++;
+
+	struct span name = span_present(m.host) ? m.host : sender;
+	if (!span_present(name))
+		name = span_make("", 0);
+	uint32_t source = source_intern(e->sources, name);
+	if (source == SOURCE_NONE) {
+		e->count.source_overflow++;
+		return;
+	}
+	if (!replay && arrival > e->ref)
+		e->ref = arrival;
+	engine_message_time(e, &m, source, replay, &when);
+	if (!when.valid && replay && e->ref_from_log) {
+		when.wall = e->ref; /* a line without a timestamp happened at the last known time */
+		when.valid = 1;
+		when.offset = source_offset(e->sources, source);
+	}
+	if (ev.kind == ESA_TIME_OFFSET)
+		engine_note_offset(e, source, &ev);
+
+	int64_t now = replay ? e->ref : arrival;
+	if (now != e->last_expire) {
+		e->last_expire = now;
+		track_expire(e->track, now);
+	}
+	track_event(e->track, source, &ev, &when, now);
+}
+
+void engine_expire(struct engine *e, int64_t now)
+{
+	e->last_expire = now;
+	track_expire(e->track, now);
+}
+
+void engine_flush(struct engine *e, enum verdict_end end)
+{
+	track_flush(e->track, end);
+}
+
+const struct engine_counters *engine_counters(const struct engine *e)
+{
+	return &e->count;
+}
+
+const struct track_counters *engine_track_counters(const struct engine *e)
+{
+	return track_counters(e->track);
+}
+
+size_t engine_open_connections(const struct engine *e)
+{
+	return track_open_count(e->track);
+}
+
+int engine_mid_icid(struct engine *e, struct span host, uint64_t mid, uint64_t *icid)
+{
+	uint32_t source = source_intern(e->sources, host);
+	if (source == SOURCE_NONE)
+		return -1;
+	return track_mid_icid(e->track, source, mid, icid);
+}

@@ -1,0 +1,64 @@
+/* The engine: one log message in (a syslog frame or a log-file line), through the syslog header
+ * parser, the ESA classifier and the tracker, verdict records out through a callback. The daemon
+ * and replay share this path. Pure: the caller passes the clock. */
+#ifndef ESATLS_ENGINE_H
+#define ESATLS_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esa.h"
+#include "span.h"
+#include "syslog.h"
+#include "track.h"
+
+/* Passed as `arrival` when replaying: the clock is then the newest timestamp of the log itself. */
+#define ENGINE_LOG_CLOCK INT64_MIN
+
+struct engine_config {
+	struct track_config track;
+	uint32_t max_sources; /* distinct appliances (host names / sender addresses) */
+};
+
+/* The defaults of DESIGN.md. */
+void engine_config_defaults(struct engine_config *cfg);
+
+struct engine_counters {
+	uint64_t messages; /* messages fed */
+	uint64_t by_format[SYSLOG_FMT_PARTIAL + 1];
+	uint64_t by_kind[ESA_KIND_COUNT]; /* [ESA_UNCLASSIFIED] = unclassified lines */
+	uint64_t no_timestamp;            /* messages whose time was taken from the clock */
+	uint64_t source_overflow;         /* messages dropped: too many distinct sources */
+};
+
+struct engine;
+
+/* An engine emitting records through emit(record, arg). `now` (seconds since the epoch, UTC) is
+ * where year-less timestamps take their year from until the log supplies its own. NULL if
+ * memory ran out. */
+struct engine *engine_new(const struct engine_config *cfg, track_verdict_fn emit, void *arg,
+                          int64_t now);
+
+/* Emits nothing; call engine_flush first to end open connections. */
+void engine_free(struct engine *e);
+
+/* Feeds one message. `sender` names the source when the message carries no HOSTNAME (the
+ * sender's address; an empty span for log files). `arrival` is the receive time in seconds since
+ * the epoch, or ENGINE_LOG_CLOCK to run on the log's own timestamps (replay). */
+void engine_feed(struct engine *e, const char *msg, size_t len, struct span sender,
+                 int64_t arrival);
+
+/* Ends connections idle or past their lifetime at arrival time `now` (daemon timer). */
+void engine_expire(struct engine *e, int64_t now);
+
+/* Ends every open connection with reason `end` (VERDICT_END_EOF, VERDICT_END_SHUTDOWN). */
+void engine_flush(struct engine *e, enum verdict_end end);
+
+const struct engine_counters *engine_counters(const struct engine *e);
+const struct track_counters *engine_track_counters(const struct engine *e);
+size_t engine_open_connections(const struct engine *e);
+
+/* The ICID that carried message `mid` of appliance `host`, if known; 0 on success. */
+int engine_mid_icid(struct engine *e, struct span host, uint64_t mid, uint64_t *icid);
+
+#endif

@@ -1,0 +1,945 @@
+/* ESA mail_logs line classifier (esa-log-reference.md sections 3-5). The first token picks one
+ * parser; each parser walks space-separated tokens with a cursor over the caller's text, so a line
+ * is read once, left to right, and nothing outside [text, text + len) is ever touched. */
+#include "esa.h"
+
+#include <string.h>
+
+/* IDs reach ~1.8e9 in the field; anything past 2^63 is garbage, not a wrapped counter. */
+#define ESA_ID_MAX (1ULL << 63)
+#define ESA_PORT_MAX 65535ULL
+
+static const char *const esa_kind_names[] = {
+#define ESA_KIND_NAME(name, str) [ESA_##name] = str,
+    ESA_EVENT_KINDS(ESA_KIND_NAME)
+#undef ESA_KIND_NAME
+};
+
+struct cursor {
+	const char *s;
+	size_t len; /* trailing white space already cut off */
+	size_t pos;
+};
+
+static int ascii_lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+static int is_trailing_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static void event_reset(struct esa_event *ev)
+{
+	static const struct esa_event blank = {.rdns_verified = -1};
+	*ev = blank;
+}
+
+/* True when t starts with w[0..n), ignoring ASCII case. */
+static int tok_starts(struct span t, const char *w, size_t n)
+{
+	size_t i;
+	if (t.len < n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (ascii_lower((unsigned char)t.p[i]) != ascii_lower((unsigned char)w[i]))
+			return 0;
+	return 1;
+}
+
+static int tok_eq(struct span t, const char *w, size_t n)
+{
+	return t.len == n && tok_starts(t, w, n);
+}
+
+#define TOK_IS(t, w) tok_eq((t), (w), sizeof(w) - 1)
+#define TOK_STARTS(t, w) tok_starts((t), (w), sizeof(w) - 1)
+#define EXPECT(c, w) expect((c), (w), sizeof(w) - 1)
+
+static void skip_spaces(struct cursor *c)
+{
+	while (c->pos < c->len && c->s[c->pos] == ' ')
+		c->pos++;
+}
+
+/* The next run of non-space bytes; an empty span at the end of the text. Double spaces between
+ * tokens are common in real captures, so any run of spaces separates. */
+static struct span next_token(struct cursor *c)
+{
+	size_t start;
+	skip_spaces(c);
+	start = c->pos;
+	while (c->pos < c->len && c->s[c->pos] != ' ')
+		c->pos++;
+	return span_make(c->s + start, c->pos - start);
+}
+
+static int expect(struct cursor *c, const char *w, size_t n)
+{
+	return tok_eq(next_token(c), w, n);
+}
+
+/* Moves the cursor to p, a position inside its text. */
+static void seek_to(struct cursor *c, const char *p)
+{
+	c->pos = (size_t)(p - c->s);
+}
+
+static int token_to_id(struct span t, uint64_t *out)
+{
+	unsigned long long v;
+	if (span_to_u64(t, ESA_ID_MAX, &v) != 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A number counts only as a whole token: "ICID 5," or "ICID 5x" is not ICID 5. */
+static int read_id(struct cursor *c, uint64_t *out)
+{
+	return token_to_id(next_token(c), out);
+}
+
+/* The next token, or absent when the text ends. */
+static struct span value_token(struct cursor *c)
+{
+	struct span t = next_token(c);
+	return t.len ? t : span_none();
+}
+
+/* Everything from the next non-space byte to the end (already right-trimmed), absent if empty. */
+static struct span rest_or_none(struct cursor *c)
+{
+	skip_spaces(c);
+	if (c->pos >= c->len)
+		return span_none();
+	return span_make(c->s + c->pos, c->len - c->pos);
+}
+
+/* From p (inside the text) to the end. */
+static struct span rest_from(const struct cursor *c, const char *p)
+{
+	return span_make(p, c->len - (size_t)(p - c->s));
+}
+
+static struct span span_between(const char *start, const char *end)
+{
+	return span_make(start, (size_t)(end - start));
+}
+
+/* ---- Inbound and outbound opens (sections 3 and 4, "open") ---- */
+
+/* "(23.90.98.53)" after an interface name; a parenthesised word is part of the name. */
+static int is_ip_group(struct span t)
+{
+	size_t i;
+	if (t.len < 3 || t.p[0] != '(' || t.p[t.len - 1] != ')')
+		return 0;
+	for (i = 1; i + 1 < t.len; i++) {
+		unsigned char ch = (unsigned char)t.p[i];
+		int hex =
+		    (ch >= '0' && ch <= '9') || (ascii_lower(ch) >= 'a' && ascii_lower(ch) <= 'f');
+		if (!hex && ch != '.' && ch != ':')
+			return 0;
+	}
+	return 1;
+}
+
+/* Interface names contain spaces ("Data 1"): the name runs up to the "(IP)" group, or up to
+ * "address" in pre-3.8 opens that carry no group ("interface private address ..."). */
+static void parse_interface_name(struct cursor *c, struct esa_event *ev)
+{
+	const char *start = NULL, *end = NULL;
+	for (;;) {
+		size_t save = c->pos;
+		struct span t = next_token(c);
+		if (t.len == 0)
+			break;
+		if (TOK_IS(t, "address")) {
+			c->pos = save;
+			break;
+		}
+		if (is_ip_group(t)) {
+			ev->local_ip = span_make(t.p + 1, t.len - 2);
+			break;
+		}
+		if (start == NULL)
+			start = t.p;
+		end = t.p + t.len;
+	}
+	if (start != NULL)
+		ev->interface = span_between(start, end);
+}
+
+/* Where " verified yes|no" ends the line, the position of its leading space (else len) and the
+ * flag it gives. Matching from the end keeps a hostile reverse name, which may contain spaces
+ * and even the words "verified yes", whole. */
+static size_t verified_suffix(const struct cursor *c, int *verified)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		int flag;
+	} suffix[] = {{" verified yes", 13, 1}, {" verified no", 12, 0}};
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(*suffix); i++) {
+		size_t n = suffix[i].len;
+		if (c->len >= n && tok_eq(span_make(c->s + c->len - n, n), suffix[i].text, n)) {
+			*verified = suffix[i].flag;
+			return c->len - n;
+		}
+	}
+	return c->len;
+}
+
+/* "reverse dns host NAME verified yes|no": NAME may follow two spaces, may be empty (then the
+ * "verified" keyword must not be taken for it), and runs to the " verified" that ends the line. */
+static void parse_rdns(struct cursor *c, struct esa_event *ev)
+{
+	int verified = -1;
+	if (!EXPECT(c, "dns") || !EXPECT(c, "host"))
+		return;
+	skip_spaces(c);
+	size_t end = verified_suffix(c, &verified);
+	if (verified < 0) {
+		/* No " verified" ending (a cut line): keep one token. */
+		struct span t = next_token(c);
+		if (t.len)
+			ev->peer_rdns = t;
+		return;
+	}
+	if (end > c->pos) {
+		struct span name = span_make(c->s + c->pos, end - c->pos);
+		while (name.len > 0 && name.p[name.len - 1] == ' ')
+			name.len--;
+		if (name.len)
+			ev->peer_rdns = name;
+		c->pos = end;
+	}
+	/* The loop in parse_open then reads "verified yes|no" itself. */
+}
+
+/* A line cut right after "port" keeps the open; a port that is there must be readable. */
+static int parse_port(struct cursor *c, uint32_t *port)
+{
+	unsigned long long v;
+	struct span t = next_token(c);
+	if (t.len == 0)
+		return 0;
+	if (span_to_u64(t, ESA_PORT_MAX, &v) != 0)
+		return -1;
+	*port = (uint32_t)v;
+	return 0;
+}
+
+/* New SMTP ICID n interface NAME (IP) address IP reverse dns host NAME verified yes|no
+ * New SMTP DCID n interface IP address IP port N  (no "port" before 4.6) */
+static int parse_open(struct cursor *c, struct esa_event *ev)
+{
+	struct span t;
+	if (!EXPECT(c, "SMTP"))
+		return 0;
+	t = next_token(c);
+	if (TOK_IS(t, "ICID"))
+		ev->dir = ESA_DIR_IN;
+	else if (TOK_IS(t, "DCID"))
+		ev->dir = ESA_DIR_OUT;
+	else
+		return 0;
+	if (read_id(c, &ev->conn_id) != 0)
+		return 0;
+	while ((t = next_token(c)).len != 0) {
+		if (TOK_IS(t, "interface")) {
+			if (ev->dir == ESA_DIR_IN)
+				parse_interface_name(c, ev);
+			else
+				ev->local_ip = value_token(c);
+		} else if (TOK_IS(t, "address")) {
+			ev->peer_ip = value_token(c);
+		} else if (TOK_IS(t, "reverse")) {
+			parse_rdns(c, ev);
+		} else if (TOK_IS(t, "verified")) {
+			t = next_token(c);
+			if (TOK_IS(t, "yes"))
+				ev->rdns_verified = 1;
+			else if (TOK_IS(t, "no"))
+				ev->rdns_verified = 0;
+		} else if (TOK_IS(t, "port")) {
+			if (parse_port(c, &ev->peer_port) != 0)
+				return 0;
+		}
+	}
+	ev->kind = ESA_CONN_OPEN;
+	return 1;
+}
+
+/* ---- Lines that start with "ICID n" or "DCID n" ---- */
+
+static int conn_note(const struct cursor *c, const char *from, enum esa_dir dir, uint64_t id,
+                     struct esa_event *ev)
+{
+	event_reset(ev);
+	ev->kind = ESA_CONN_NOTE;
+	ev->dir = dir;
+	ev->conn_id = id;
+	ev->reason = rest_from(c, from);
+	return 1;
+}
+
+/* "SBRS 3.4 country United States"; the score may be several words ("not enabled", "unable to
+ * retrieve"), so it runs up to "country" or the end. */
+static void parse_sbrs(struct cursor *c, struct esa_event *ev)
+{
+	const char *start, *end;
+	struct span t;
+	skip_spaces(c);
+	start = end = c->s + c->pos;
+	while ((t = next_token(c)).len != 0) {
+		if (TOK_IS(t, "country")) {
+			ev->country = rest_or_none(c);
+			break;
+		}
+		end = t.p + t.len;
+	}
+	if (end > start)
+		ev->sbrs = span_between(start, end);
+}
+
+/* Policy words are upper case (ACCEPT, REJECT, RELAY, TCPREFUSE, CONTINUE, ...), which tells
+ * them apart from verbs such as "Delayed HAT REJECT ...". */
+static int is_policy_word(struct span t)
+{
+	size_t i;
+	if (t.len == 0 || t.p[0] < 'A' || t.p[0] > 'Z')
+		return 0;
+	for (i = 1; i < t.len; i++) {
+		char ch = t.p[i];
+		if (!(ch >= 'A' && ch <= 'Z') && !(ch >= '0' && ch <= '9') && ch != '_')
+			return 0;
+	}
+	return 1;
+}
+
+/* ICID n WORD SG GROUP [match TEXT] SBRS SCORE [country NAME]; "match" text may be empty or
+ * missing (fixed in 4.5), so everything up to the "SBRS" token is skipped. */
+static int parse_policy(struct cursor *c, struct span word, struct esa_event *ev)
+{
+	struct span t;
+	size_t save = c->pos;
+	if (!EXPECT(c, "SG")) {
+		c->pos = save;
+		return 0;
+	}
+	ev->policy = word;
+	save = c->pos;
+	t = next_token(c);
+	if (TOK_IS(t, "SBRS"))
+		c->pos = save; /* no group name at all: "ACCEPT SG  SBRS None" */
+	else if (t.len != 0)
+		ev->sender_group = t;
+	while ((t = next_token(c)).len != 0)
+		if (TOK_IS(t, "SBRS")) {
+			parse_sbrs(c, ev);
+			break;
+		}
+	ev->kind = ESA_POLICY;
+	return 1;
+}
+
+/* After "TLS success": [protocol P] [cipher C] [CN: <x> | CN: x | CN=x] [for DOMAIN]. */
+static struct span cn_after_colon(struct cursor *c)
+{
+	const char *open, *close;
+	skip_spaces(c);
+	if (c->pos >= c->len || c->s[c->pos] != '<')
+		return value_token(c);
+	open = c->s + c->pos + 1;
+	close = memchr(open, '>', c->len - c->pos - 1);
+	if (close == NULL) {
+		close = c->s + c->len; /* truncated line: keep what arrived */
+		seek_to(c, close);
+	} else {
+		seek_to(c, close + 1);
+	}
+	return close > open ? span_between(open, close) : span_none();
+}
+
+/* "CN=Messaging Gateway Appliance Demo Cert for example.com": the name may hold spaces. */
+static struct span cn_after_equals(struct cursor *c, struct span tok)
+{
+	const char *start = tok.p + 3, *end = tok.p + tok.len;
+	for (;;) {
+		size_t save = c->pos;
+		struct span t = next_token(c);
+		if (t.len == 0)
+			break;
+		if (TOK_IS(t, "for")) {
+			c->pos = save;
+			break;
+		}
+		end = t.p + t.len;
+	}
+	return end > start ? span_between(start, end) : span_none();
+}
+
+static void parse_tls_details(struct cursor *c, struct esa_event *ev)
+{
+	struct span t;
+	while ((t = next_token(c)).len != 0) {
+		if (TOK_IS(t, "protocol")) {
+			ev->tls_protocol = value_token(c);
+		} else if (TOK_IS(t, "cipher")) {
+			ev->tls_cipher = value_token(c);
+		} else if (TOK_IS(t, "for")) {
+			ev->tls_domain = value_token(c);
+		} else if (TOK_STARTS(t, "CN:")) {
+			seek_to(c, t.p + 3);
+			ev->tls_cn = cn_after_colon(c);
+		} else if (TOK_STARTS(t, "CN=")) {
+			ev->tls_cn = cn_after_equals(c, t);
+		}
+	}
+}
+
+/* After "TLS": success | failed[: why] | was required but ... */
+static int parse_tls(struct cursor *c, const char *tls, struct esa_event *ev)
+{
+	struct span t = next_token(c);
+	if (TOK_IS(t, "success")) {
+		ev->kind = ESA_TLS_OK;
+		parse_tls_details(c, ev);
+		return 1;
+	}
+	if (TOK_STARTS(t, "failed") && (t.len == 6 || t.p[6] == ':')) {
+		seek_to(c, t.p + 6);
+		skip_spaces(c);
+		if (c->pos < c->len && c->s[c->pos] == ':')
+			c->pos++;
+		skip_spaces(c);
+		/* A bare "TLS failed" still reports a (present, empty) reason. */
+		ev->reason = rest_from(c, c->s + c->pos);
+		ev->kind = ESA_TLS_FAIL;
+		return 1;
+	}
+	if (TOK_IS(t, "was") && EXPECT(c, "required")) {
+		ev->reason = rest_from(c, tls);
+		ev->kind = ESA_TLS_REQUIRED;
+		return 1;
+	}
+	return 0;
+}
+
+/* "DCID 123 STARTTLS command not supported." */
+static int parse_starttls(struct cursor *c, const char *starttls, struct esa_event *ev)
+{
+	struct span t;
+	if (!EXPECT(c, "command") || !EXPECT(c, "not"))
+		return 0;
+	t = next_token(c);
+	if (!TOK_IS(t, "supported") && !TOK_IS(t, "supported."))
+		return 0;
+	ev->reason = span_between(starttls, t.p + sizeof("supported") - 1);
+	ev->kind = ESA_STARTTLS_UNSUPPORTED;
+	return 1;
+}
+
+/* "DCID 2386070 IP 192.168.2.2 TLS failed: ..." (the inconsistent form of AsyncOS 4.5). */
+static int parse_ip_prefixed(struct cursor *c, struct esa_event *ev)
+{
+	struct span t;
+	ev->peer_ip = value_token(c);
+	t = next_token(c);
+	if (TOK_IS(t, "TLS"))
+		return parse_tls(c, t.p, ev);
+	if (TOK_IS(t, "STARTTLS"))
+		return parse_starttls(c, t.p, ev);
+	return 0;
+}
+
+/* "ICID 3 disconnected address 10.1.1.101, no messages injected within timeout period" */
+static int parse_disconnected(struct cursor *c, struct esa_event *ev)
+{
+	size_t save = c->pos;
+	struct span t = next_token(c);
+	if (TOK_IS(t, "address")) {
+		t = next_token(c);
+		if (t.len && t.p[t.len - 1] == ',')
+			t.len--;
+		if (t.len)
+			ev->peer_ip = t;
+	} else {
+		c->pos = save;
+	}
+	ev->reason = rest_or_none(c);
+	ev->end = ESA_END_DISCONNECTED;
+	ev->kind = ESA_CONN_END;
+	return 1;
+}
+
+static int conn_end(struct esa_event *ev, enum esa_end end)
+{
+	ev->end = end;
+	ev->kind = ESA_CONN_END;
+	return 1;
+}
+
+/* Known verbs after "ICID|DCID n"; 1 when classified, 0 for a plain note, -1 for an unreadable
+ * number inside a known shape. */
+static int parse_conn_verb(struct cursor *c, struct span verb, struct esa_event *ev)
+{
+	int inbound = ev->dir == ESA_DIR_IN;
+	if (TOK_IS(verb, "close"))
+		return conn_end(ev, ESA_END_CLOSE);
+	if (TOK_IS(verb, "lost"))
+		return conn_end(ev, ESA_END_LOST);
+	if (TOK_IS(verb, "disconnected"))
+		return parse_disconnected(c, ev);
+	if (TOK_IS(verb, "TLS"))
+		return parse_tls(c, verb.p, ev);
+	if (TOK_IS(verb, "IP"))
+		return parse_ip_prefixed(c, ev);
+	if (TOK_IS(verb, "STARTTLS"))
+		return parse_starttls(c, verb.p, ev);
+	if (!inbound)
+		return 0;
+	if (TOK_IS(verb, "MID")) {
+		/* "ICID 3 MID 1 Invalid recipient address: ..." */
+		if (read_id(c, &ev->mid) != 0)
+			return -1;
+		ev->kind = ESA_MSG_LINK;
+		return 1;
+	}
+	if (TOK_IS(verb, "SBRS")) {
+		/* "ICID 9461571 SBRS None" (3.7.3): a policy line without the policy part. */
+		parse_sbrs(c, ev);
+		ev->kind = ESA_POLICY;
+		return 1;
+	}
+	if (is_policy_word(verb))
+		return parse_policy(c, verb, ev);
+	return 0;
+}
+
+static int parse_conn_line(struct cursor *c, enum esa_dir dir, struct esa_event *ev)
+{
+	struct span verb;
+	int r;
+	if (read_id(c, &ev->conn_id) != 0)
+		return 0;
+	ev->dir = dir;
+	verb = next_token(c);
+	if (verb.len == 0)
+		return 0;
+	r = parse_conn_verb(c, verb, ev);
+	if (r < 0)
+		return 0;
+	if (r == 0)
+		return conn_note(c, verb.p, dir, ev->conn_id, ev);
+	return 1;
+}
+
+/* ---- Other connection lines ---- */
+
+/* "Connection Error: [text] DCID[:] n [domain: D] [IP: a] [port: N] [details: X] [interface: I]
+ * [reason: R]"; keys may have empty values ("interface: reason: network error"). */
+static int is_error_key(struct span t)
+{
+	return TOK_IS(t, "domain:") || TOK_IS(t, "IP:") || TOK_IS(t, "port:") ||
+	       TOK_IS(t, "details:") || TOK_IS(t, "interface:") || TOK_IS(t, "reason:");
+}
+
+static struct span error_value(struct cursor *c)
+{
+	size_t save = c->pos;
+	struct span t = next_token(c);
+	if (t.len == 0 || is_error_key(t)) {
+		c->pos = save;
+		return span_none();
+	}
+	return t;
+}
+
+/* The details text ("[Errno 0] Error", "EOF") runs up to "interface:" or the end. */
+static struct span error_details(struct cursor *c)
+{
+	const char *start, *end;
+	skip_spaces(c);
+	start = end = c->s + c->pos;
+	for (;;) {
+		size_t save = c->pos;
+		struct span t = next_token(c);
+		if (t.len == 0)
+			break;
+		if (TOK_IS(t, "interface:")) {
+			c->pos = save;
+			break;
+		}
+		end = t.p + t.len;
+	}
+	return span_between(start, end);
+}
+
+static int parse_error_fields(struct cursor *c, struct esa_event *ev)
+{
+	struct span t, v;
+	while ((t = next_token(c)).len != 0) {
+		if (TOK_IS(t, "domain:")) {
+			ev->tls_domain = error_value(c);
+		} else if (TOK_IS(t, "IP:")) {
+			ev->peer_ip = error_value(c);
+		} else if (TOK_IS(t, "port:")) {
+			unsigned long long port = 0;
+			v = error_value(c);
+			if (span_present(v) && span_to_u64(v, ESA_PORT_MAX, &port) != 0)
+				return -1;
+			ev->peer_port = (uint32_t)port;
+		} else if (TOK_IS(t, "details:")) {
+			ev->reason = error_details(c);
+		} else if (TOK_IS(t, "interface:")) {
+			ev->local_ip = error_value(c);
+		} else if (TOK_IS(t, "reason:")) {
+			break;
+		}
+	}
+	return 0;
+}
+
+static int parse_connection_error(struct cursor *c, struct esa_event *ev)
+{
+	struct span body, t;
+	if (!EXPECT(c, "Error:"))
+		return 0;
+	body = rest_or_none(c);
+	do {
+		t = next_token(c);
+		if (t.len == 0)
+			return 0;
+	} while (!TOK_IS(t, "DCID") && !TOK_IS(t, "DCID:"));
+	if (read_id(c, &ev->conn_id) != 0 || parse_error_fields(c, ev) != 0)
+		return 0;
+	if (!span_present(ev->reason))
+		ev->reason = body;
+	ev->dir = ESA_DIR_OUT;
+	ev->kind = ESA_CONN_ERROR;
+	return 1;
+}
+
+/* "SMTP server connection killed ICID: 629531", "SMTP client connection killed DCID: n" and
+ * "SMTP Auth[:] (ICID 30) was required but ..." (an auth note, not a TLS outcome). */
+static int parse_smtp(struct cursor *c, struct span smtp, struct esa_event *ev)
+{
+	struct span t = next_token(c);
+	if (TOK_IS(t, "server") || TOK_IS(t, "client")) {
+		if (!EXPECT(c, "connection"))
+			return 0;
+		t = next_token(c);
+		if (!TOK_IS(t, "killed"))
+			return 0;
+		ev->reason = span_between(smtp.p, t.p + t.len);
+		t = next_token(c);
+		if (TOK_IS(t, "ICID:") || TOK_IS(t, "ICID"))
+			ev->dir = ESA_DIR_IN;
+		else if (TOK_IS(t, "DCID:") || TOK_IS(t, "DCID"))
+			ev->dir = ESA_DIR_OUT;
+		else
+			return 0;
+		if (read_id(c, &ev->conn_id) != 0)
+			return 0;
+	} else if (TOK_IS(t, "Auth") || TOK_IS(t, "Auth:")) {
+		if (!EXPECT(c, "(ICID"))
+			return 0;
+		t = next_token(c);
+		if (t.len < 2 || t.p[t.len - 1] != ')')
+			return 0;
+		t.len--;
+		if (token_to_id(t, &ev->conn_id) != 0)
+			return 0;
+		ev->dir = ESA_DIR_IN;
+		ev->reason = rest_or_none(c);
+	} else {
+		return 0;
+	}
+	ev->kind = ESA_CONN_NOTE;
+	return 1;
+}
+
+/* "Mail delivery client with DCID 8163315 exited due to the maximum concurrency ..." */
+static int parse_mail(struct cursor *c, struct esa_event *ev)
+{
+	if (!EXPECT(c, "delivery") || !EXPECT(c, "client") || !EXPECT(c, "with") ||
+	    !EXPECT(c, "DCID") || read_id(c, &ev->conn_id) != 0)
+		return 0;
+	ev->dir = ESA_DIR_OUT;
+	ev->reason = rest_or_none(c);
+	ev->kind = ESA_CONN_NOTE;
+	return 1;
+}
+
+/* ---- Message lines (sections 4 and 5) ---- */
+
+/* "Start MID 26983 ICID 824108" (also "... ICID 0 (ISQ Notification)") */
+static int parse_start(struct cursor *c, struct esa_event *ev)
+{
+	if (!EXPECT(c, "MID") || read_id(c, &ev->mid) != 0 || !EXPECT(c, "ICID") ||
+	    read_id(c, &ev->conn_id) != 0)
+		return 0;
+	ev->dir = ESA_DIR_IN;
+	ev->kind = ESA_MSG_LINK;
+	return 1;
+}
+
+static int msg_relate(struct esa_event *ev, uint64_t parent, uint64_t child)
+{
+	ev->mid = parent;
+	ev->mid2 = child;
+	ev->kind = ESA_MSG_RELATE;
+	return 1;
+}
+
+/* "... generated based on MID b" / "... generated for bounce of MID b": b is the parent. */
+static int parse_generated(struct cursor *c, uint64_t child, struct esa_event *ev)
+{
+	struct span t = next_token(c);
+	uint64_t parent;
+	if (TOK_IS(t, "based")) {
+		if (!EXPECT(c, "on"))
+			return 0;
+	} else if (TOK_IS(t, "for")) {
+		if (!EXPECT(c, "bounce") || !EXPECT(c, "of"))
+			return 0;
+	} else {
+		return 0;
+	}
+	if (!EXPECT(c, "MID") || read_id(c, &parent) != 0)
+		return 0;
+	return msg_relate(ev, parent, child);
+}
+
+/* "MID 2 rewritten to 3 by antispam" (old) and "MID 1 rewritten to MID 2 by ..." */
+static int parse_rewritten(struct cursor *c, uint64_t parent, struct esa_event *ev)
+{
+	size_t save;
+	uint64_t child;
+	if (!EXPECT(c, "to"))
+		return 0;
+	save = c->pos;
+	if (!EXPECT(c, "MID"))
+		c->pos = save;
+	if (read_id(c, &child) != 0)
+		return 0;
+	return msg_relate(ev, parent, child);
+}
+
+/* "MID m ICID n ..." links; "MID a was split creating MID b", "MID a [was] generated ...",
+ * "MID a rewritten to ..." relate. Every other "MID m ..." line is unclassified. */
+static int parse_mid_line(struct cursor *c, struct esa_event *ev)
+{
+	uint64_t mid, child;
+	struct span t;
+	if (read_id(c, &mid) != 0)
+		return 0;
+	t = next_token(c);
+	if (TOK_IS(t, "ICID")) {
+		if (read_id(c, &ev->conn_id) != 0)
+			return 0;
+		ev->mid = mid;
+		ev->dir = ESA_DIR_IN;
+		ev->kind = ESA_MSG_LINK;
+		return 1;
+	}
+	if (TOK_IS(t, "was")) {
+		t = next_token(c);
+		if (TOK_IS(t, "split")) {
+			if (!EXPECT(c, "creating") || !EXPECT(c, "MID") || read_id(c, &child) != 0)
+				return 0;
+			return msg_relate(ev, mid, child);
+		}
+		return TOK_IS(t, "generated") && parse_generated(c, mid, ev);
+	}
+	if (TOK_IS(t, "generated"))
+		return parse_generated(c, mid, ev);
+	if (TOK_IS(t, "rewritten"))
+		return parse_rewritten(c, mid, ev);
+	return 0;
+}
+
+/* "to RID [0, 1]" or the pre-4.0 "to [0]": the span is the text inside the first brackets. */
+static void parse_rids(struct cursor *c, struct esa_event *ev)
+{
+	const char *open, *close;
+	if (!EXPECT(c, "to"))
+		return;
+	skip_spaces(c);
+	if (TOK_STARTS(span_make(c->s + c->pos, c->len - c->pos), "RID") &&
+	    (c->len - c->pos == 3 || c->s[c->pos + 3] == ' ' || c->s[c->pos + 3] == '[')) {
+		c->pos += 3;
+		skip_spaces(c);
+	}
+	if (c->pos >= c->len || c->s[c->pos] != '[')
+		return;
+	open = c->s + c->pos + 1;
+	close = memchr(open, ']', c->len - c->pos - 1);
+	if (close != NULL)
+		ev->rids = span_between(open, close);
+}
+
+/* "Delivery start DCID n MID m to RID [..]" and "Message done DCID n MID m to RID [..]" */
+static int parse_delivery(struct cursor *c, enum esa_kind kind, struct esa_event *ev)
+{
+	if (!EXPECT(c, "DCID") || read_id(c, &ev->conn_id) != 0 || !EXPECT(c, "MID") ||
+	    read_id(c, &ev->mid) != 0)
+		return 0;
+	parse_rids(c, ev);
+	ev->dir = ESA_DIR_OUT;
+	ev->kind = kind;
+	return 1;
+}
+
+/* "Message done ...", "Message finished MID n done|aborted", "Message aborted MID n why" */
+static int parse_message(struct cursor *c, struct esa_event *ev)
+{
+	struct span t = next_token(c);
+	if (TOK_IS(t, "done"))
+		return parse_delivery(c, ESA_DELIVERY_DONE, ev);
+	if (TOK_IS(t, "finished")) {
+		if (!EXPECT(c, "MID") || read_id(c, &ev->mid) != 0)
+			return 0;
+		t = next_token(c);
+		if (TOK_IS(t, "done"))
+			ev->finished_ok = 1;
+		else if (!TOK_IS(t, "aborted"))
+			return 0;
+		ev->kind = ESA_MSG_FINISHED;
+		return 1;
+	}
+	if (TOK_IS(t, "aborted")) {
+		if (!EXPECT(c, "MID") || read_id(c, &ev->mid) != 0)
+			return 0;
+		ev->reason = rest_or_none(c);
+		ev->kind = ESA_MSG_FINISHED;
+		return 1;
+	}
+	return 0;
+}
+
+/* "Bounced: DCID 0 MID 8 to RID 0 - ...", "Delayed: DCID 8414309 MID 19410908 From: ...",
+ * pre-3.8 "Bounced: DCID: 1911 Message 3993 to 0 - ..." and "Possible Delivery: DCID: n MID m". */
+static int parse_outcome(struct cursor *c, struct esa_event *ev)
+{
+	struct span t = next_token(c);
+	size_t save;
+	if (!TOK_IS(t, "DCID") && !TOK_IS(t, "DCID:"))
+		return 0;
+	if (read_id(c, &ev->conn_id) != 0)
+		return 0;
+	save = c->pos;
+	t = next_token(c);
+	if (TOK_IS(t, "MID") || TOK_IS(t, "Message")) {
+		t = next_token(c);
+		if (t.len != 0 && token_to_id(t, &ev->mid) != 0)
+			return 0;
+	} else {
+		c->pos = save;
+	}
+	ev->reason = rest_or_none(c);
+	ev->dir = ESA_DIR_OUT;
+	ev->kind = ESA_MSG_OUTCOME;
+	return 1;
+}
+
+/* "Time offset from UTC: -21600 seconds" (native log-file header) */
+static int parse_time_offset(struct cursor *c, struct esa_event *ev)
+{
+	struct span t;
+	unsigned long long mag;
+	int negative = 0;
+	if (!EXPECT(c, "offset") || !EXPECT(c, "from") || !EXPECT(c, "UTC:"))
+		return 0;
+	t = next_token(c);
+	if (t.len && (t.p[0] == '-' || t.p[0] == '+')) {
+		negative = t.p[0] == '-';
+		t.p++;
+		t.len--;
+	}
+	if (span_to_u64(t, INT64_MAX, &mag) != 0)
+		return 0;
+	ev->offset_seconds = negative ? -(int64_t)mag : (int64_t)mag;
+	ev->kind = ESA_TIME_OFFSET;
+	return 1;
+}
+
+/* ---- Dispatch on the first token: its length, then its first letter ---- */
+
+static int dispatch_len4(struct cursor *c, struct span first, struct esa_event *ev)
+{
+	switch (ascii_lower((unsigned char)first.p[0])) {
+	case 'i':
+		return TOK_IS(first, "ICID") && parse_conn_line(c, ESA_DIR_IN, ev);
+	case 'd':
+		return TOK_IS(first, "DCID") && parse_conn_line(c, ESA_DIR_OUT, ev);
+	case 's':
+		return TOK_IS(first, "SMTP") && parse_smtp(c, first, ev);
+	case 't':
+		return TOK_IS(first, "Time") && parse_time_offset(c, ev);
+	case 'm':
+		return TOK_IS(first, "Mail") && parse_mail(c, ev);
+	default:
+		return 0;
+	}
+}
+
+static int dispatch_len8(struct cursor *c, struct span first, struct esa_event *ev)
+{
+	if (TOK_IS(first, "Delivery"))
+		return EXPECT(c, "start") && parse_delivery(c, ESA_DELIVERY_START, ev);
+	if (TOK_IS(first, "Bounced:") || TOK_IS(first, "Delayed:"))
+		return parse_outcome(c, ev);
+	if (TOK_IS(first, "Possible"))
+		return EXPECT(c, "Delivery:") && parse_outcome(c, ev);
+	return 0;
+}
+
+static int dispatch(struct cursor *c, struct span first, struct esa_event *ev)
+{
+	switch (first.len) {
+	case 3:
+		if (TOK_IS(first, "MID"))
+			return parse_mid_line(c, ev);
+		return TOK_IS(first, "New") && parse_open(c, ev);
+	case 4:
+		return dispatch_len4(c, first, ev);
+	case 5:
+		return TOK_IS(first, "Start") && parse_start(c, ev);
+	case 7:
+		return TOK_IS(first, "Message") && parse_message(c, ev);
+	case 8:
+		return dispatch_len8(c, first, ev);
+	case 10:
+		return TOK_IS(first, "Connection") && parse_connection_error(c, ev);
+	default:
+		return 0;
+	}
+}
+
+void esa_classify(const char *text, size_t len, struct esa_event *ev)
+{
+	struct cursor c;
+	event_reset(ev);
+	if (text == NULL)
+		return;
+	while (len > 0 && is_trailing_space(text[len - 1]))
+		len--;
+	c.s = text;
+	c.len = len;
+	c.pos = 0;
+	if (!dispatch(&c, next_token(&c), ev))
+		event_reset(ev);
+}
+
+const char *esa_kind_name(enum esa_kind kind)
+{
+	if ((unsigned)kind >= ESA_KIND_COUNT)
+		return "invalid";
+	return esa_kind_names[kind];
+}

@@ -1,0 +1,209 @@
+#include "frame.h"
+
+/* RFC 6587 3.4.1 puts no bound on MSG-LEN; ten digits already allow 9999999999 bytes, far past any
+ * sane max_message, so a longer run of digits is taken for data, not a count. */
+#define FRAME_COUNT_MAX_DIGITS 10
+#define FRAME_COUNT_MAX 9999999999ULL
+
+enum count_header {
+	COUNT_NONE,     /* not octet counting: read the frame as an LF line */
+	COUNT_PARTIAL,  /* only digits so far: the space that would make it a count may follow */
+	COUNT_COMPLETE, /* "<digits> " read; *count and *header_len are set */
+	COUNT_BAD       /* too many digits: LF line, flagged FRAME_F_BADCOUNT */
+};
+
+void frame_init(struct framer *f, enum frame_mode mode, size_t max_message)
+{
+	f->mode = mode;
+	f->max_message = max_message;
+	f->skip_left = 0;
+	f->discarding_line = 0;
+}
+
+static void result_clear(struct frame_result *res)
+{
+	res->flags = 0;
+	res->msg = span_none();
+}
+
+static void result_message(struct frame_result *res, const char *p, size_t len, unsigned flags)
+{
+	res->flags |= FRAME_F_MESSAGE | flags;
+	res->msg = span_make(p, len);
+}
+
+/* Index of the first LF or NUL in p[0..n), or n when there is none. NUL is rare, so the second
+ * scan only covers the bytes before the LF and usually ends at once. */
+static size_t find_terminator(const char *p, size_t n)
+{
+	const char *lf = memchr(p, '\n', n);
+	size_t limit = lf ? (size_t)(lf - p) : n;
+	const char *nul = memchr(p, '\0', limit);
+	return nul ? (size_t)(nul - p) : limit;
+}
+
+static enum count_header read_count_header(const char *buf, size_t len, uint64_t *count,
+                                           size_t *header_len)
+{
+	size_t n = 0;
+	unsigned long long v;
+
+	while (n < len && n <= FRAME_COUNT_MAX_DIGITS && (unsigned char)(buf[n] - '0') <= 9)
+		n++;
+	if (n == 0)
+		return COUNT_NONE;
+	if (n > FRAME_COUNT_MAX_DIGITS)
+		return COUNT_BAD;
+	if (n == len)
+		return COUNT_PARTIAL;
+	if (buf[n] != ' ')
+		return COUNT_NONE; /* "123abc", "42\n": an LF line that starts with digits */
+	if (span_to_u64(span_make(buf, n), FRAME_COUNT_MAX, &v) != 0)
+		return COUNT_BAD;
+	*count = v;
+	*header_len = n + 1;
+	return COUNT_COMPLETE;
+}
+
+/* Drops the rest of an oversized octet-counted frame; reports it once, when the last byte goes. */
+static size_t skip_oversized(struct framer *f, size_t len, struct frame_result *res)
+{
+	size_t n = f->skip_left < len ? (size_t)f->skip_left : len;
+	f->skip_left -= n;
+	if (f->skip_left == 0)
+		res->flags |= FRAME_F_OVERSIZED;
+	return n;
+}
+
+/* Drops the tail of an over-long LF line up to and including its terminator. */
+static size_t discard_line_tail(struct framer *f, const char *buf, size_t len)
+{
+	size_t end = find_terminator(buf, len);
+	if (end == len)
+		return len;
+	f->discarding_line = 0;
+	return end + 1;
+}
+
+/* RFC 6587 3.4.1: "<count> " then exactly count bytes. A count larger than what follows makes us
+ * wait for the rest, so a lying count swallows the frames after it; the RFC gives no way out. */
+static size_t read_counted(struct framer *f, const char *buf, size_t len, uint64_t count,
+                           size_t header_len, struct frame_result *res)
+{
+	size_t avail = len - header_len;
+
+	if (count > f->max_message) {
+		f->skip_left = count;
+		return header_len + skip_oversized(f, avail, res);
+	}
+	if (count > avail)
+		return 0;
+	/* A zero count is a frame with no message, like an empty LF line. */
+	if (count > 0)
+		result_message(res, buf + header_len, (size_t)count, 0);
+	return header_len + (size_t)count;
+}
+
+/* Line content buf[0..n) as a message: empty lines carry none, long ones are cut to max_message. */
+static void line_content(const struct framer *f, const char *buf, size_t n,
+                         struct frame_result *res)
+{
+	if (n > f->max_message)
+		result_message(res, buf, f->max_message, FRAME_F_TRUNCATED);
+	else if (n > 0)
+		result_message(res, buf, n, 0);
+}
+
+/* The message of an LF line whose terminator is at buf[end]: a CR right before an LF belongs to
+ * the terminator (RFC 6587 3.4.2 senders often write CR LF). */
+static void line_message(const struct framer *f, const char *buf, size_t end,
+                         struct frame_result *res)
+{
+	size_t n = end;
+	if (buf[end] == '\n' && n > 0 && buf[n - 1] == '\r')
+		n--;
+	line_content(f, buf, n, res);
+}
+
+/* RFC 6587 3.4.2 non-transparent framing, also ending at NUL. Looks no further than a full line
+ * plus CR LF, so an endless line costs max_message + 2 bytes of scanning, not the whole buffer. */
+static size_t read_line(struct framer *f, const char *buf, size_t len, struct frame_result *res)
+{
+	size_t max = f->max_message;
+	size_t window = (len <= max || len - max < 2) ? len : max + 2;
+	size_t end = find_terminator(buf, window);
+
+	if (end < window) {
+		line_message(f, buf, end, res);
+		return end + 1;
+	}
+	/* No terminator yet. A line of exactly max bytes may still end in CR LF. */
+	if (window <= max || (window == max + 1 && buf[max] == '\r'))
+		return 0;
+	result_message(res, buf, max, FRAME_F_TRUNCATED);
+	f->discarding_line = 1;
+	return window;
+}
+
+size_t frame_next(struct framer *f, const char *buf, size_t len, struct frame_result *res)
+{
+	uint64_t count = 0;
+	size_t header_len = 0, used;
+	enum count_header h = COUNT_NONE;
+
+	result_clear(res);
+	if (len == 0)
+		return 0;
+	if (f->skip_left > 0)
+		return skip_oversized(f, len, res);
+	if (f->discarding_line)
+		return discard_line_tail(f, buf, len);
+
+	if (f->mode == FRAME_MODE_AUTO)
+		h = read_count_header(buf, len, &count, &header_len);
+	switch (h) {
+	case COUNT_PARTIAL:
+		return 0;
+	case COUNT_COMPLETE:
+		return read_counted(f, buf, len, count, header_len, res);
+	case COUNT_BAD:
+		used = read_line(f, buf, len, res);
+		if (used > 0)
+			res->flags |= FRAME_F_BADCOUNT;
+		return used;
+	case COUNT_NONE:
+		break;
+	}
+	return read_line(f, buf, len, res);
+}
+
+void frame_finish(struct framer *f, const char *buf, size_t len, struct frame_result *res)
+{
+	uint64_t count;
+	size_t header_len, end, n;
+	enum count_header h = COUNT_NONE;
+	int partial_frame = f->skip_left > 0 || f->discarding_line;
+
+	result_clear(res);
+	f->skip_left = 0;
+	f->discarding_line = 0;
+	if (partial_frame || len == 0)
+		return;
+	if (f->mode == FRAME_MODE_AUTO)
+		h = read_count_header(buf, len, &count, &header_len);
+	if (h == COUNT_COMPLETE)
+		return; /* a cut-off octet-counted frame: its count says it is incomplete */
+
+	end = find_terminator(buf, len);
+	if (end < len) {
+		line_message(f, buf, end, res); /* frame_next would have taken this line */
+	} else {
+		/* The stream ended inside a line; a CR at the very end is half of a cut CR LF. */
+		n = len;
+		if (buf[n - 1] == '\r')
+			n--;
+		line_content(f, buf, n, res);
+	}
+	if (res->flags != 0 && h == COUNT_BAD)
+		res->flags |= FRAME_F_BADCOUNT;
+}

@@ -1,0 +1,136 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "idindex.h"
+
+#define ID_INDEX_MIN_CAPACITY 64u
+
+static uint64_t id_key_hash(struct id_key k)
+{
+	/* A multiply-xorshift mix: IDs are sequential, so the low bits alone would cluster. */
+	uint64_t h = k.id ^ ((uint64_t)k.source << 32 | k.kind);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static int id_key_equal(struct id_key a, struct id_key b)
+{
+	return a.id == b.id && a.source == b.source && a.kind == b.kind;
+}
+
+void id_index_init(struct id_index *ix, id_key_fn key_of, const void *ctx)
+{
+	ix->slot = NULL;
+	ix->mask = 0;
+	ix->used = 0;
+	ix->key_of = key_of;
+	ix->ctx = ctx;
+}
+
+void id_index_free(struct id_index *ix)
+{
+	free(ix->slot);
+	ix->slot = NULL;
+	ix->mask = 0;
+	ix->used = 0;
+}
+
+uint32_t id_index_find(const struct id_index *ix, struct id_key k)
+{
+	if (ix->slot == NULL)
+		return ID_INDEX_NONE;
+	for (uint32_t i = (uint32_t)id_key_hash(k) & ix->mask;; i = (i + 1) & ix->mask) {
+		uint32_t s = ix->slot[i];
+		if (s == 0)
+			return ID_INDEX_NONE;
+		if (id_key_equal(ix->key_of(ix->ctx, s - 1), k))
+			return s - 1;
+	}
+}
+
+static void id_index_place(uint32_t *slot, uint32_t mask, uint64_t hash, uint32_t stored)
+{
+	uint32_t i = (uint32_t)hash & mask;
+	while (slot[i] != 0)
+		i = (i + 1) & mask;
+	slot[i] = stored;
+}
+
+static int id_index_grow(struct id_index *ix)
+{
+	uint32_t old_cap = ix->slot ? ix->mask + 1 : 0;
+	uint32_t cap = old_cap ? old_cap * 2 : ID_INDEX_MIN_CAPACITY;
+	if (cap == 0 || cap > (1u << 31))
+		return -1;
+	uint32_t *slot = calloc(cap, sizeof(*slot));
+	if (slot == NULL)
+		return -1;
+	for (uint32_t i = 0; i < old_cap; i++) {
+		uint32_t s = ix->slot[i];
+		if (s != 0)
+			id_index_place(slot, cap - 1, id_key_hash(ix->key_of(ix->ctx, s - 1)), s);
+	}
+	free(ix->slot);
+	ix->slot = slot;
+	ix->mask = cap - 1;
+	return 0;
+}
+
+int id_index_insert(struct id_index *ix, uint32_t value)
+{
+	if (value == ID_INDEX_NONE)
+		return -1;
+	if ((ix->slot == NULL || (uint64_t)(ix->used + 1) * 2 > (uint64_t)ix->mask + 1) &&
+	    id_index_grow(ix) != 0)
+		return -1;
+	id_index_place(ix->slot, ix->mask, id_key_hash(ix->key_of(ix->ctx, value)), value + 1);
+	ix->used++;
+	return 0;
+}
+
+void id_index_remove(struct id_index *ix, struct id_key k)
+{
+	if (ix->slot == NULL)
+		return;
+	uint32_t i = (uint32_t)id_key_hash(k) & ix->mask;
+	for (;; i = (i + 1) & ix->mask) {
+		uint32_t s = ix->slot[i];
+		if (s == 0)
+			return;
+		if (id_key_equal(ix->key_of(ix->ctx, s - 1), k))
+			break;
+	}
+	/* Backward-shift: pull later members of the probe run into the hole so that every entry
+	 * stays reachable from its home slot without tombstones. */
+	uint32_t hole = i;
+	for (uint32_t j = (hole + 1) & ix->mask; ix->slot[j] != 0; j = (j + 1) & ix->mask) {
+		uint32_t home =
+		    (uint32_t)id_key_hash(ix->key_of(ix->ctx, ix->slot[j] - 1)) & ix->mask;
+		/* The entry at j may move to the hole only if its home is not cyclically in (hole,
+		 * j]. */
+		int home_in_range =
+		    hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+		if (!home_in_range) {
+			ix->slot[hole] = ix->slot[j];
+			hole = j;
+		}
+	}
+	ix->slot[hole] = 0;
+	ix->used--;
+}
+
+void id_index_clear(struct id_index *ix)
+{
+	if (ix->slot != NULL)
+		memset(ix->slot, 0, ((size_t)ix->mask + 1) * sizeof(*ix->slot));
+	ix->used = 0;
+}
+
+size_t id_index_memory(const struct id_index *ix)
+{
+	return ix->slot ? ((size_t)ix->mask + 1) * sizeof(*ix->slot) : 0;
+}

@@ -1,0 +1,51 @@
+/* Open-addressing hash index from a connection-style key (source, direction, 64-bit ID) to a
+ * 32-bit value. The keys live in the caller's records: the index stores only values and asks
+ * the caller for a value's key, so one slot costs 4 bytes. Linear probing with backward-shift
+ * deletion (no tombstones), load kept at or below one half. */
+#ifndef ESATLS_IDINDEX_H
+#define ESATLS_IDINDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ID_INDEX_NONE UINT32_MAX
+
+struct id_key {
+	uint64_t id;
+	uint32_t source;
+	uint32_t kind; /* direction, or any small namespace number */
+};
+
+/* Returns the key of the record that value names. */
+typedef struct id_key (*id_key_fn)(const void *ctx, uint32_t value);
+
+struct id_index {
+	uint32_t *slot; /* value + 1; 0 = empty */
+	uint32_t mask;  /* capacity - 1, capacity a power of two */
+	uint32_t used;
+	id_key_fn key_of;
+	const void *ctx;
+};
+
+/* Prepares an empty index; allocates nothing until the first insert. */
+void id_index_init(struct id_index *ix, id_key_fn key_of, const void *ctx);
+
+/* Frees the slots. */
+void id_index_free(struct id_index *ix);
+
+/* The value stored under k, or ID_INDEX_NONE. */
+uint32_t id_index_find(const struct id_index *ix, struct id_key k);
+
+/* Stores value under its key (which must not be present). Returns 0, or -1 if memory ran out. */
+int id_index_insert(struct id_index *ix, uint32_t value);
+
+/* Removes the entry whose key is k, if any. */
+void id_index_remove(struct id_index *ix, struct id_key k);
+
+/* Drops all entries (keeps the slots allocated). */
+void id_index_clear(struct id_index *ix);
+
+/* Bytes allocated by the index. */
+size_t id_index_memory(const struct id_index *ix);
+
+#endif

@@ -1,0 +1,53 @@
+/* A bounded first-in-first-out map: (source, kind, id) -> (value, time), holding at most
+ * `limit` entries. When full, a put overwrites the oldest entry (counted by the caller through
+ * the return value). Used for recently ended connection IDs (linger) and MID -> ICID links. */
+#ifndef ESATLS_RINGMAP_H
+#define ESATLS_RINGMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idindex.h"
+
+struct ringmap_entry {
+	uint64_t id;
+	uint64_t value;
+	int64_t time;
+	uint32_t source;
+	uint16_t kind;
+	uint16_t live; /* 0 once deleted: a hole that the ring skips */
+};
+
+struct ringmap {
+	struct ringmap_entry *ring;
+	uint32_t size; /* allocated entries (grows up to limit) */
+	uint32_t limit;
+	uint32_t tail; /* oldest entry */
+	uint32_t len;  /* entries between tail and the write position, holes included */
+	uint32_t live; /* live entries */
+	struct id_index index;
+};
+
+/* Prepares an empty map of at most limit (>= 1) entries. Allocates on first put. */
+void ringmap_init(struct ringmap *rm, uint32_t limit);
+
+void ringmap_free(struct ringmap *rm);
+
+/* Adds or replaces the entry for key. Returns 1 if a live older entry had to be dropped to make
+ * room, 0 if not, -1 if memory ran out (nothing stored). */
+int ringmap_put(struct ringmap *rm, struct id_key key, uint64_t value, int64_t time);
+
+/* The live entry for key, or NULL. The pointer is valid until the next put. */
+const struct ringmap_entry *ringmap_get(const struct ringmap *rm, struct id_key key);
+
+/* Deletes the entry for key, if any. */
+void ringmap_del(struct ringmap *rm, struct id_key key);
+
+/* Drops oldest entries while their time is before `before`. Entries are expected to be put in
+ * time order (true for the linger list); an out-of-order entry stops the sweep early. */
+void ringmap_expire(struct ringmap *rm, int64_t before);
+
+/* Bytes allocated. */
+size_t ringmap_memory(const struct ringmap *rm);
+
+#endif

@@ -1,0 +1,760 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "idindex.h"
+#include "ringmap.h"
+#include "track.h"
+
+#define NIL UINT32_MAX
+#define CHUNK_SHIFT 12
+#define CHUNK_SIZE (1u << CHUNK_SHIFT)
+
+/* Per-connection flags. */
+#define F_IN_USE 0x0001
+#define F_OPEN_SEEN 0x0002 /* its "New SMTP ICID|DCID" line was seen */
+#define F_TLS_OK 0x0004
+#define F_TLS_FAIL 0x0008 /* TLS failed, required-but-missing, or STARTTLS not supported */
+#define F_TLS_REQUIRED 0x0010
+#define F_RDNS_KNOWN 0x0020
+#define F_RDNS_VERIFIED 0x0040
+#define F_FAIL_MARK 0x0080  /* outbound: fail_from marks the first MID after the failure */
+#define F_TIME_KNOWN 0x0100 /* first_wall/last_wall hold logged times */
+
+/* tls_error precedence (DESIGN.md): the "TLS failed:" text beats the STARTTLS sentence, which
+ * beats the "TLS was required" sentence, whatever the order of the lines. */
+enum err_rank { RANK_NONE, RANK_REQUIRED, RANK_STARTTLS, RANK_FAILED_TEXT };
+
+/* One tracked connection. Kept small: a million of them must fit in 256 MB with their strings. */
+struct conn {
+	uint64_t id;
+	int64_t first_wall, last_wall;
+	char *blob; /* string fields: [field u8][len u8][bytes]... */
+	uint64_t
+	    *mids; /* VERDICT_MIDS_MAX + 1 slots at most; the extra one holds the last overflow */
+	uint32_t source;
+	uint32_t lru_prev, lru_next; /* by last activity, head = newest */
+	uint32_t age_prev, age_next; /* by creation, head = newest */
+	uint32_t lines;
+	uint32_t born, touched; /* clock seconds relative to the tracker's base */
+	uint32_t mids_total;
+	int16_t first_off, last_off;
+	uint16_t blob_len;
+	uint16_t peer_port;
+	uint16_t flags;
+	uint8_t dir;
+	uint8_t pending_end; /* VERDICT_END_LOST or _DISCONNECTED once logged, else 0 */
+	uint8_t n_mids, cap_mids, fail_from;
+	uint8_t err_rank;
+};
+
+struct list {
+	uint32_t head, tail;
+};
+
+struct tracker {
+	struct track_config cfg;
+	track_verdict_fn emit;
+	void *emit_arg;
+	track_source_name_fn source_name;
+	const void *source_name_arg;
+
+	struct conn **chunk; /* conns in chunks of CHUNK_SIZE, never moved */
+	uint32_t n_chunks, cap_chunks;
+	uint32_t free_head; /* free conns chained through lru_next */
+	uint32_t open;
+	size_t blob_bytes, mid_bytes;
+
+	struct id_index index;
+	struct list lru, age;
+	struct ringmap linger;    /* ended IDs; value unused, time = clock at the end */
+	struct ringmap mid_links; /* (source, mid) -> ICID */
+
+	int64_t base; /* clock value that relative times count from */
+	int64_t last_now;
+	int have_base;
+	struct track_counters count;
+};
+
+static struct conn *conn_at(const struct tracker *t, uint32_t i)
+{
+	return &t->chunk[i >> CHUNK_SHIFT][i & (CHUNK_SIZE - 1)];
+}
+
+static struct id_key conn_key_of(const void *ctx, uint32_t i)
+{
+	const struct conn *c = conn_at(ctx, i);
+	struct id_key k = {c->id, c->source, c->dir};
+	return k;
+}
+
+static struct id_key make_key(uint32_t source, enum esa_dir dir, uint64_t id)
+{
+	struct id_key k = {id, source, (uint32_t)dir};
+	return k;
+}
+
+void track_config_defaults(struct track_config *cfg)
+{
+	cfg->idle_timeout = 600;
+	cfg->lifetime = 86400;
+	cfg->linger = 60;
+	cfg->max_connections = 1000000;
+	cfg->max_linger = 100000;
+	cfg->max_mid_links = 200000;
+}
+
+struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit, void *arg)
+{
+	struct tracker *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->cfg = *cfg;
+	if (t->cfg.max_connections == 0 || t->cfg.max_connections >= NIL - CHUNK_SIZE)
+		t->cfg.max_connections = t->cfg.max_connections ? NIL - CHUNK_SIZE - 1 : 1;
+	t->emit = emit;
+	t->emit_arg = arg;
+	t->free_head = NIL;
+	t->lru.head = t->lru.tail = t->age.head = t->age.tail = NIL;
+	id_index_init(&t->index, conn_key_of, t);
+	ringmap_init(&t->linger, cfg->max_linger);
+	ringmap_init(&t->mid_links, cfg->max_mid_links);
+	return t;
+}
+
+static void conn_release_storage(struct tracker *t, struct conn *c)
+{
+	t->blob_bytes -= c->blob_len;
+	t->mid_bytes -= (size_t)c->cap_mids * sizeof(uint64_t);
+	free(c->blob);
+	free(c->mids);
+	c->blob = NULL;
+	c->mids = NULL;
+	c->blob_len = 0;
+	c->cap_mids = 0;
+}
+
+void track_free(struct tracker *t)
+{
+	if (t == NULL)
+		return;
+	for (uint32_t ci = 0; ci < t->n_chunks; ci++) {
+		for (uint32_t j = 0; j < CHUNK_SIZE; j++) {
+			struct conn *c = &t->chunk[ci][j];
+			if (c->flags & F_IN_USE)
+				conn_release_storage(t, c);
+		}
+		free(t->chunk[ci]);
+	}
+	free(t->chunk);
+	id_index_free(&t->index);
+	ringmap_free(&t->linger);
+	ringmap_free(&t->mid_links);
+	free(t);
+}
+
+void track_set_source_names(struct tracker *t, track_source_name_fn name, const void *arg)
+{
+	t->source_name = name;
+	t->source_name_arg = arg;
+}
+
+/* ---- intrusive lists ---- */
+
+static uint32_t *link_prev(struct conn *c, int age)
+{
+	return age ? &c->age_prev : &c->lru_prev;
+}
+
+static uint32_t *link_next(struct conn *c, int age)
+{
+	return age ? &c->age_next : &c->lru_next;
+}
+
+static void list_unlink(struct tracker *t, struct list *l, uint32_t i, int age)
+{
+	struct conn *c = conn_at(t, i);
+	uint32_t p = *link_prev(c, age), n = *link_next(c, age);
+	if (p != NIL)
+		*link_next(conn_at(t, p), age) = n;
+	else
+		l->head = n;
+	if (n != NIL)
+		*link_prev(conn_at(t, n), age) = p;
+	else
+		l->tail = p;
+}
+
+static void list_push_head(struct tracker *t, struct list *l, uint32_t i, int age)
+{
+	struct conn *c = conn_at(t, i);
+	*link_prev(c, age) = NIL;
+	*link_next(c, age) = l->head;
+	if (l->head != NIL)
+		*link_prev(conn_at(t, l->head), age) = i;
+	else
+		l->tail = i;
+	l->head = i;
+}
+
+/* ---- clock ---- */
+
+static uint32_t rel_time(struct tracker *t, int64_t now)
+{
+	if (!t->have_base) {
+		/* Centre the 32-bit range on the first clock value, so that a replay clock that
+		 * steps back (lines before the first timestamp used the wall clock) still fits. */
+		t->base = now - (int64_t)INT32_MAX;
+		t->have_base = 1;
+	}
+	t->last_now = now;
+	int64_t r = now - t->base;
+	if (r < 0)
+		return 0;
+	return r > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)r;
+}
+
+/* ---- string fields ---- */
+
+/* Finds field f in c's blob; returns its value span or span_none(). */
+static struct span blob_get(const struct conn *c, enum verdict_str f)
+{
+	for (uint32_t off = 0; off + 2 <= c->blob_len;) {
+		uint8_t field = (uint8_t)c->blob[off], len = (uint8_t)c->blob[off + 1];
+		if (field == f)
+			return span_make(c->blob + off + 2, len);
+		off += 2u + len;
+	}
+	return span_none();
+}
+
+/* One string field to set from an event. An existing value is kept unless replace. */
+struct str_update {
+	enum verdict_str field;
+	struct span value;
+	int replace;
+};
+
+/* Whether u changes c's blob; cuts u's value to VERDICT_FIELD_MAX (counted). */
+static int str_update_applies(struct tracker *t, const struct conn *c, struct str_update *u)
+{
+	if (!span_present(u->value) || u->value.len == 0)
+		return 0;
+	if (u->value.len > VERDICT_FIELD_MAX) {
+		u->value.len = VERDICT_FIELD_MAX;
+		t->count.strings_truncated++;
+	}
+	struct span old = blob_get(c, u->field);
+	if (!span_present(old))
+		return 1;
+	return u->replace && (old.len != u->value.len || memcmp(old.p, u->value.p, old.len) != 0);
+}
+
+/* Applies up to VERDICT_STR_COUNT field updates (distinct fields) with one allocation: the
+ * blob is rebuilt with the untouched fields first and the new values after them. */
+static void conn_set_strs(struct tracker *t, struct conn *c, struct str_update *u, size_t n)
+{
+	uint32_t replaced = 0; /* bit per field being (re)written */
+	size_t added = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (!str_update_applies(t, c, &u[k])) {
+			u[k].value = span_none();
+			continue;
+		}
+		replaced |= 1u << u[k].field;
+		added += 2 + u[k].value.len;
+	}
+	if (replaced == 0)
+		return;
+	size_t keep = 0;
+	for (uint32_t off = 0; off + 2 <= c->blob_len;) {
+		uint8_t field = (uint8_t)c->blob[off], flen = (uint8_t)c->blob[off + 1];
+		if (!(replaced & (1u << field)))
+			keep += 2u + flen;
+		off += 2u + flen;
+	}
+	size_t len = keep + added;
+	if (len > UINT16_MAX)
+		return;
+	char *blob = malloc(len);
+	if (blob == NULL) {
+		t->count.alloc_failures++;
+		return;
+	}
+	size_t w = 0;
+	for (uint32_t off = 0; off + 2 <= c->blob_len;) {
+		uint8_t field = (uint8_t)c->blob[off], flen = (uint8_t)c->blob[off + 1];
+		if (!(replaced & (1u << field))) {
+			memcpy(blob + w, c->blob + off, 2u + flen);
+			w += 2u + flen;
+		}
+		off += 2u + flen;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (!span_present(u[k].value))
+			continue;
+		blob[w++] = (char)u[k].field;
+		blob[w++] = (char)u[k].value.len;
+		memcpy(blob + w, u[k].value.p, u[k].value.len);
+		w += u[k].value.len;
+	}
+	free(c->blob);
+	t->blob_bytes += len;
+	t->blob_bytes -= c->blob_len;
+	c->blob = blob;
+	c->blob_len = (uint16_t)len;
+}
+
+static void conn_set_str(struct tracker *t, struct conn *c, enum verdict_str f, struct span v,
+                         int replace)
+{
+	struct str_update u = {f, v, replace};
+	conn_set_strs(t, c, &u, 1);
+}
+
+/* ---- MIDs ---- */
+
+static int conn_has_mid(const struct conn *c, uint64_t mid)
+{
+	if (c->n_mids == 0)
+		return 0;
+	if (c->n_mids == VERDICT_MIDS_MAX && c->mids[VERDICT_MIDS_MAX] == mid)
+		return 1;
+	for (int i = c->n_mids - 1; i >= 0; i--)
+		if (c->mids[i] == mid)
+			return 1;
+	return 0;
+}
+
+static void conn_add_mid(struct tracker *t, struct conn *c, uint64_t mid)
+{
+	if (mid == 0 || conn_has_mid(c, mid))
+		return;
+	c->mids_total++;
+	if (c->n_mids == VERDICT_MIDS_MAX) {
+		/* Listed no more; the spare slot remembers the newest so repeats are not recounted.
+		 */
+		c->mids[VERDICT_MIDS_MAX] = mid;
+		t->count.mids_capped++;
+		return;
+	}
+	if (c->n_mids == c->cap_mids) {
+		unsigned cap = c->cap_mids ? c->cap_mids * 2u : 2u;
+		if (cap >= VERDICT_MIDS_MAX)
+			cap = VERDICT_MIDS_MAX + 1;
+		uint64_t *mids = realloc(c->mids, cap * sizeof(*mids));
+		if (mids == NULL) {
+			t->count.alloc_failures++;
+			return;
+		}
+		t->mid_bytes += (cap - c->cap_mids) * sizeof(*mids);
+		c->mids = mids;
+		c->cap_mids = (uint8_t)cap;
+	}
+	c->mids[c->n_mids++] = mid;
+}
+
+/* ---- creation and ending ---- */
+
+static int track_add_chunk(struct tracker *t)
+{
+	if (t->n_chunks == t->cap_chunks) {
+		uint32_t cap = t->cap_chunks ? t->cap_chunks * 2 : 16;
+		struct conn **chunk = realloc(t->chunk, cap * sizeof(*chunk));
+		if (chunk == NULL)
+			return -1;
+		t->chunk = chunk;
+		t->cap_chunks = cap;
+	}
+	struct conn *block = calloc(CHUNK_SIZE, sizeof(*block));
+	if (block == NULL)
+		return -1;
+	uint32_t first = t->n_chunks << CHUNK_SHIFT;
+	t->chunk[t->n_chunks++] = block;
+	for (uint32_t j = CHUNK_SIZE; j-- > 0;) {
+		block[j].lru_next = t->free_head;
+		t->free_head = first + j;
+	}
+	return 0;
+}
+
+static enum verdict_kind conn_verdict(const struct conn *c, enum verdict_end end)
+{
+	if (c->flags & F_TLS_FAIL)
+		return VERDICT_TLS_FAILED;
+	if (c->flags & F_TLS_OK)
+		return VERDICT_TLS;
+	if ((c->flags & F_OPEN_SEEN) && (end == VERDICT_END_CLOSE || end == VERDICT_END_LOST ||
+	                                 end == VERDICT_END_DISCONNECTED))
+		return VERDICT_NO_TLS;
+	return VERDICT_UNKNOWN;
+}
+
+static void conn_fill_record(const struct tracker *t, const struct conn *c, enum verdict_end end,
+                             struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->kind = conn_verdict(c, end);
+	v->dir = (enum esa_dir)c->dir;
+	v->host = t->source_name ? t->source_name(t->source_name_arg, c->source) : span_none();
+	v->conn_id = c->id;
+	uint8_t known = !!(c->flags & F_TIME_KNOWN);
+	v->first_seen = (struct logtime){c->first_wall, c->first_off, known};
+	v->last_seen = (struct logtime){c->last_wall, c->last_off, known};
+	v->end = end;
+	for (int f = 0; f < VERDICT_STR_COUNT; f++)
+		v->str[f] = span_none();
+	for (uint32_t off = 0; off + 2 <= c->blob_len;) {
+		uint8_t field = (uint8_t)c->blob[off], len = (uint8_t)c->blob[off + 1];
+		if (field < VERDICT_STR_COUNT)
+			v->str[field] = span_make(c->blob + off + 2, len);
+		off += 2u + len;
+	}
+	v->peer_rdns_verified = (c->flags & F_RDNS_KNOWN) ? !!(c->flags & F_RDNS_VERIFIED) : -1;
+	v->tls_required = !!(c->flags & F_TLS_REQUIRED);
+	v->peer_port = c->peer_port;
+	v->mids = c->mids;
+	v->n_mids = c->n_mids;
+	v->mids_total = c->mids_total;
+	v->has_failure_mark = !!(c->flags & F_FAIL_MARK);
+	v->mids_after_failure_from = c->fail_from;
+	v->lines = c->lines;
+}
+
+/* Ends connection i: emits its one record, remembers its ID for linger, frees it. */
+static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_t now)
+{
+	struct conn *c = conn_at(t, i);
+	/* A logged "lost"/"disconnected" is what ended it, at its close or, if the close never
+	 * comes, at idle, lifetime, eviction or the end of input. */
+	if (c->pending_end && end != VERDICT_END_ERROR && end != VERDICT_END_SUPERSEDED)
+		end = (enum verdict_end)c->pending_end;
+
+	struct verdict v;
+	conn_fill_record(t, c, end, &v);
+	t->count.ends[end]++;
+	t->count.verdicts[v.kind]++;
+	if (t->emit)
+		t->emit(&v, t->emit_arg);
+
+	struct id_key key = make_key(c->source, (enum esa_dir)c->dir, c->id);
+	id_index_remove(&t->index, key);
+	list_unlink(t, &t->lru, i, 0);
+	list_unlink(t, &t->age, i, 1);
+	if (ringmap_put(&t->linger, key, 0, now) == 1)
+		t->count.linger_dropped++;
+	conn_release_storage(t, c);
+	memset(c, 0, sizeof(*c));
+	c->lru_next = t->free_head;
+	t->free_head = i;
+	t->open--;
+}
+
+/* A new connection for key, evicting the least recently active one when full. NIL if memory
+ * ran out. */
+static uint32_t conn_create(struct tracker *t, struct id_key key, uint32_t rel, int64_t now)
+{
+	if (t->open >= t->cfg.max_connections && t->lru.tail != NIL)
+		conn_end(t, t->lru.tail, VERDICT_END_EVICTED, now);
+	if (t->free_head == NIL && track_add_chunk(t) != 0) {
+		t->count.alloc_failures++;
+		return NIL;
+	}
+	uint32_t i = t->free_head;
+	struct conn *c = conn_at(t, i);
+	t->free_head = c->lru_next;
+	memset(c, 0, sizeof(*c));
+	c->id = key.id;
+	c->source = key.source;
+	c->dir = (uint8_t)key.kind;
+	c->flags = F_IN_USE;
+	c->born = c->touched = rel;
+	if (id_index_insert(&t->index, i) != 0) {
+		c->flags = 0;
+		c->lru_next = t->free_head;
+		t->free_head = i;
+		t->count.alloc_failures++;
+		return NIL;
+	}
+	list_push_head(t, &t->lru, i, 0);
+	list_push_head(t, &t->age, i, 1);
+	t->open++;
+	t->count.connections++;
+	return i;
+}
+
+/* ---- applying events ---- */
+
+static void conn_mark_failure(struct conn *c)
+{
+	c->flags |= F_TLS_FAIL;
+	if (c->dir == ESA_DIR_OUT && !(c->flags & F_FAIL_MARK)) {
+		c->flags |= F_FAIL_MARK;
+		c->fail_from = c->n_mids;
+	}
+}
+
+static void conn_set_error(struct tracker *t, struct conn *c, enum err_rank rank, struct span text)
+{
+	if (rank <= c->err_rank || !span_present(text) || text.len == 0)
+		return;
+	c->err_rank = (uint8_t)rank;
+	conn_set_str(t, c, VERDICT_S_TLS_ERROR, text, 1);
+}
+
+static void conn_apply_open(struct tracker *t, struct conn *c, const struct esa_event *ev)
+{
+	struct str_update u[] = {
+	    {VERDICT_S_INTERFACE, ev->interface, 1},
+	    {VERDICT_S_LOCAL_IP, ev->local_ip, 1},
+	    {VERDICT_S_PEER_IP, ev->peer_ip, 1},
+	    {VERDICT_S_PEER_RDNS, ev->peer_rdns, 1},
+	};
+	c->flags |= F_OPEN_SEEN;
+	conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
+	if (ev->rdns_verified >= 0) {
+		c->flags |= F_RDNS_KNOWN;
+		if (ev->rdns_verified)
+			c->flags |= F_RDNS_VERIFIED;
+	}
+	if (ev->peer_port > 0 && ev->peer_port <= UINT16_MAX)
+		c->peer_port = (uint16_t)ev->peer_port;
+}
+
+static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev, int64_t now)
+{
+	struct conn *c = conn_at(t, i);
+	switch (ev->kind) {
+	case ESA_CONN_OPEN:
+		conn_apply_open(t, c, ev);
+		break;
+	case ESA_POLICY: {
+		struct str_update u[] = {
+		    {VERDICT_S_POLICY, ev->policy, 1},
+		    {VERDICT_S_SENDER_GROUP, ev->sender_group, 1},
+		    {VERDICT_S_SBRS, ev->sbrs, 1},
+		    {VERDICT_S_COUNTRY, ev->country, 1},
+		};
+		conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
+		break;
+	}
+	case ESA_TLS_OK: {
+		struct str_update u[] = {
+		    {VERDICT_S_TLS_PROTOCOL, ev->tls_protocol, 1},
+		    {VERDICT_S_TLS_CIPHER, ev->tls_cipher, 1},
+		    {VERDICT_S_TLS_CN, ev->tls_cn, 1},
+		    {VERDICT_S_TLS_DOMAIN, ev->tls_domain, 1},
+		    {VERDICT_S_PEER_IP, ev->peer_ip, 0},
+		};
+		c->flags |= F_TLS_OK;
+		conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
+		break;
+	}
+	case ESA_TLS_FAIL:
+		conn_mark_failure(c);
+		conn_set_error(t, c, RANK_FAILED_TEXT, span_trim(ev->reason));
+		conn_set_str(t, c, VERDICT_S_PEER_IP, ev->peer_ip, 0);
+		break;
+	case ESA_TLS_REQUIRED:
+		conn_mark_failure(c);
+		c->flags |= F_TLS_REQUIRED;
+		conn_set_error(t, c, RANK_REQUIRED, ev->reason);
+		conn_set_str(t, c, VERDICT_S_PEER_IP, ev->peer_ip, 0);
+		break;
+	case ESA_STARTTLS_UNSUPPORTED:
+		/* The ESA only says STARTTLS when it tried TLS: an attempt that failed. */
+		conn_mark_failure(c);
+		conn_set_error(t, c, RANK_STARTTLS, ev->reason);
+		break;
+	case ESA_CONN_ERROR: {
+		struct str_update u[] = {
+		    {VERDICT_S_ERROR, ev->reason, 1},
+		    {VERDICT_S_PEER_IP, ev->peer_ip, 0},
+		    {VERDICT_S_LOCAL_IP, ev->local_ip, 0},
+		};
+		conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
+		if (c->peer_port == 0 && ev->peer_port > 0 && ev->peer_port <= UINT16_MAX)
+			c->peer_port = (uint16_t)ev->peer_port;
+		conn_end(t, i, VERDICT_END_ERROR, now);
+		return;
+	}
+	case ESA_CONN_END:
+		if (ev->end == ESA_END_LOST)
+			c->pending_end = VERDICT_END_LOST;
+		else if (ev->end == ESA_END_DISCONNECTED)
+			c->pending_end = VERDICT_END_DISCONNECTED;
+		else if (ev->end == ESA_END_CLOSE)
+			conn_end(t, i, VERDICT_END_CLOSE, now);
+		return;
+	case ESA_MSG_LINK:
+	case ESA_DELIVERY_START:
+	case ESA_DELIVERY_DONE:
+		conn_add_mid(t, c, ev->mid);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Records the MID -> ICID links that later per-message answers need. */
+static void track_mid_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
+                            int64_t now)
+{
+	struct id_key k = make_key(source, ESA_DIR_NONE, ev->mid);
+	switch (ev->kind) {
+	case ESA_MSG_LINK:
+		if (ev->conn_id != 0 && ev->mid != 0 &&
+		    ringmap_put(&t->mid_links, k, ev->conn_id, now) == 1)
+			t->count.mid_links_dropped++;
+		break;
+	case ESA_MSG_RELATE: {
+		/* A split or rewritten copy travels on under the parent's connection. */
+		const struct ringmap_entry *parent = ringmap_get(&t->mid_links, k);
+		if (parent != NULL && ev->mid2 != 0) {
+			uint64_t icid = parent->value;
+			k.id = ev->mid2;
+			if (ringmap_put(&t->mid_links, k, icid, now) == 1)
+				t->count.mid_links_dropped++;
+		}
+		break;
+	}
+	case ESA_MSG_FINISHED:
+		ringmap_del(&t->mid_links, k);
+		break;
+	default:
+		break;
+	}
+}
+
+static int event_names_connection(const struct esa_event *ev)
+{
+	switch (ev->kind) {
+	case ESA_CONN_OPEN:
+	case ESA_POLICY:
+	case ESA_TLS_OK:
+	case ESA_TLS_FAIL:
+	case ESA_TLS_REQUIRED:
+	case ESA_STARTTLS_UNSUPPORTED:
+	case ESA_CONN_ERROR:
+	case ESA_CONN_END:
+	case ESA_CONN_NOTE:
+	case ESA_MSG_LINK:
+	case ESA_DELIVERY_START:
+	case ESA_DELIVERY_DONE:
+	case ESA_MSG_OUTCOME:
+		return ev->dir != ESA_DIR_NONE;
+	default:
+		return 0;
+	}
+}
+
+static int recently_ended(const struct tracker *t, struct id_key key, int64_t now)
+{
+	const struct ringmap_entry *e = ringmap_get(&t->linger, key);
+	return e != NULL && now - e->time < t->cfg.linger;
+}
+
+void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
+                 const struct logtime *when, int64_t now)
+{
+	track_mid_event(t, source, ev, now);
+	if (!event_names_connection(ev))
+		return;
+	if (ev->conn_id == 0) {
+		t->count.unattached_lines++;
+		return;
+	}
+	uint32_t rel = rel_time(t, now);
+	struct id_key key = make_key(source, ev->dir, ev->conn_id);
+	uint32_t i = id_index_find(&t->index, key);
+
+	if (ev->kind == ESA_CONN_OPEN) {
+		/* An open line always starts a connection; one whose own open line was already
+		 * seen is a new connection reusing the ID. */
+		if (i != ID_INDEX_NONE && (conn_at(t, i)->flags & F_OPEN_SEEN)) {
+			conn_end(t, i, VERDICT_END_SUPERSEDED, now);
+			i = ID_INDEX_NONE;
+		}
+		ringmap_del(&t->linger, key);
+	} else if (i == ID_INDEX_NONE) {
+		if (ev->kind == ESA_MSG_OUTCOME) {
+			t->count.unattached_lines++;
+			return;
+		}
+		if (recently_ended(t, key, now)) {
+			t->count.late_lines++;
+			return;
+		}
+	}
+	if (i == ID_INDEX_NONE) {
+		i = conn_create(t, key, rel, now);
+		if (i == NIL)
+			return;
+	}
+
+	struct conn *c = conn_at(t, i);
+	if (when != NULL && when->valid) {
+		if (!(c->flags & F_TIME_KNOWN)) {
+			c->flags |= F_TIME_KNOWN;
+			c->first_wall = when->wall;
+			c->first_off = when->offset;
+		}
+		c->last_wall = when->wall;
+		c->last_off = when->offset;
+	}
+	c->lines++;
+	c->touched = rel;
+	list_unlink(t, &t->lru, i, 0);
+	list_push_head(t, &t->lru, i, 0);
+	conn_apply(t, i, ev, now);
+}
+
+void track_expire(struct tracker *t, int64_t now)
+{
+	uint32_t rel = rel_time(t, now);
+	if (t->cfg.idle_timeout > 0) {
+		while (t->lru.tail != NIL &&
+		       (int64_t)rel - conn_at(t, t->lru.tail)->touched >= t->cfg.idle_timeout)
+			conn_end(t, t->lru.tail, VERDICT_END_IDLE, now);
+	}
+	if (t->cfg.lifetime > 0) {
+		while (t->age.tail != NIL &&
+		       (int64_t)rel - conn_at(t, t->age.tail)->born >= t->cfg.lifetime)
+			conn_end(t, t->age.tail, VERDICT_END_LIFETIME, now);
+	}
+	ringmap_expire(&t->linger, now - t->cfg.linger);
+}
+
+void track_flush(struct tracker *t, enum verdict_end end)
+{
+	int64_t now = t->last_now;
+	while (t->age.tail != NIL)
+		conn_end(t, t->age.tail, end, now);
+}
+
+int track_mid_icid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *icid)
+{
+	const struct ringmap_entry *e =
+	    ringmap_get(&t->mid_links, make_key(source, ESA_DIR_NONE, mid));
+	if (e == NULL)
+		return -1;
+	*icid = e->value;
+	return 0;
+}
+
+size_t track_open_count(const struct tracker *t)
+{
+	return t->open;
+}
+
+const struct track_counters *track_counters(const struct tracker *t)
+{
+	return &t->count;
+}
+
+size_t track_memory(const struct tracker *t)
+{
+	return (size_t)t->n_chunks * CHUNK_SIZE * sizeof(struct conn) +
+	       (size_t)t->cap_chunks * sizeof(struct conn *) + id_index_memory(&t->index) +
+	       t->blob_bytes + t->mid_bytes + ringmap_memory(&t->linger) +
+	       ringmap_memory(&t->mid_links);
+}

@@ -1,0 +1,78 @@
+/* Connection tracker: follows every ICID/DCID of every appliance through its log events and
+ * emits exactly one verdict record per connection when it ends (DESIGN.md "Which lines create,
+ * update and end a connection" and "Emission contract"). Pure: the caller passes `now` and
+ * receives records through a callback. Bounded: at most max_connections open (the least
+ * recently active is evicted), idle timeout, hard lifetime, bounded linger and MID tables. */
+#ifndef ESATLS_TRACK_H
+#define ESATLS_TRACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esa.h"
+#include "logtime.h"
+#include "verdict.h"
+
+struct track_config {
+	int64_t idle_timeout; /* seconds without a line before a connection ends as idle; 0 off */
+	int64_t lifetime;     /* seconds since its first line before it ends as lifetime; 0 off */
+	int64_t linger;       /* seconds an ended ID keeps absorbing late lines */
+	uint32_t max_connections; /* open connections at once (>= 1) */
+	uint32_t max_linger;      /* ended IDs remembered for linger */
+	uint32_t max_mid_links;   /* MID -> ICID links remembered */
+};
+
+/* The defaults of DESIGN.md: idle 10 min, lifetime 24 h, linger 60 s, 1 000 000 connections. */
+void track_config_defaults(struct track_config *cfg);
+
+/* Receives each record; v and everything it points to are valid only during the call. */
+typedef void (*track_verdict_fn)(const struct verdict *v, void *arg);
+
+struct track_counters {
+	uint64_t connections; /* connections created */
+	uint64_t ends[VERDICT_END_COUNT];
+	uint64_t verdicts[VERDICT_KIND_COUNT];
+	uint64_t late_lines; /* lines for an ID that ended within linger, attached to nothing */
+	uint64_t unattached_lines; /* ID 0, or outcome lines for connections not tracked */
+	uint64_t alloc_failures;   /* state that could not be allocated: the line was dropped */
+	uint64_t linger_dropped;   /* ended IDs forgotten early because the linger table was full */
+	uint64_t mid_links_dropped; /* MID links forgotten early because the table was full */
+	uint64_t strings_truncated; /* field values cut to VERDICT_FIELD_MAX */
+	uint64_t mids_capped;       /* MIDs counted but not listed (over VERDICT_MIDS_MAX) */
+};
+
+struct tracker;
+
+/* A tracker calling emit(record, arg) for every ended connection. NULL if memory ran out. */
+struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit, void *arg);
+
+/* Frees everything without emitting (call track_flush first to emit open connections). */
+void track_free(struct tracker *t);
+
+/* Applies one classified line from appliance `source` (a source_table number; the tracker never
+ * interprets it) logged at `when`, at clock time `now` (seconds). Events that name no connection
+ * are counted or used for MID links only. */
+void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
+                 const struct logtime *when, int64_t now);
+
+/* Ends connections idle or past their lifetime at `now`, and forgets ended IDs past linger. */
+void track_expire(struct tracker *t, int64_t now);
+
+/* Ends every open connection with reason `end` (eof, shutdown), oldest first. */
+void track_flush(struct tracker *t, enum verdict_end end);
+
+/* The ICID that carried message `mid` of `source`, if still remembered; 0 on success, -1 if not. */
+int track_mid_icid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *icid);
+
+/* Names source numbers for records: the callback gets host = name(arg, source). */
+typedef struct span (*track_source_name_fn)(const void *arg, uint32_t source);
+void track_set_source_names(struct tracker *t, track_source_name_fn name, const void *arg);
+
+size_t track_open_count(const struct tracker *t);
+const struct track_counters *track_counters(const struct tracker *t);
+
+/* Bytes the tracker holds on the heap (tables and per-connection storage, excluding malloc's
+ * own overhead). */
+size_t track_memory(const struct tracker *t);
+
+#endif

@@ -1,0 +1,447 @@
+/* The whole lib/ path: log lines in, records out. The seed's four verdicts, every real sample,
+ * appliances kept apart, year-less timestamps, garbage that must not disturb other connections. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define MAX_RECORDS 4096
+
+struct record {
+	enum verdict_kind kind;
+	enum esa_dir dir;
+	uint64_t id;
+	enum verdict_end end;
+	char host[64];
+	char str[VERDICT_STR_COUNT][VERDICT_FIELD_MAX + 1];
+	int tls_required;
+	uint64_t mids[4];
+	size_t n_mids;
+	char first_seen[40];
+	char json[2048];
+};
+
+static struct record *records;
+static size_t n_records;
+static struct engine *eng;
+
+static void collect(const struct verdict *v, void *arg)
+{
+	(void)arg;
+	ck_assert_uint_lt(n_records, MAX_RECORDS);
+	struct record *r = &records[n_records++];
+	memset(r, 0, sizeof(*r));
+	r->kind = v->kind;
+	r->dir = v->dir;
+	r->id = v->conn_id;
+	r->end = v->end;
+	if (v->host.len < sizeof(r->host) && v->host.len > 0)
+		memcpy(r->host, v->host.p, v->host.len);
+	for (int f = 0; f < VERDICT_STR_COUNT; f++)
+		if (span_present(v->str[f]))
+			memcpy(r->str[f], v->str[f].p, v->str[f].len);
+	r->tls_required = v->tls_required;
+	r->n_mids = v->n_mids < 4 ? v->n_mids : 4;
+	for (size_t i = 0; i < r->n_mids; i++)
+		r->mids[i] = v->mids[i];
+	if (v->first_seen.valid)
+		logtime_format_iso(&v->first_seen, r->first_seen);
+	char line[VERDICT_LINE_MAX];
+	size_t len = verdict_encode(v, line, sizeof(line));
+	ck_assert_uint_gt(len, 0);
+	if (len < sizeof(r->json))
+		memcpy(r->json, line, len);
+}
+
+static void setup(void)
+{
+	struct engine_config cfg;
+	engine_config_defaults(&cfg);
+	records = calloc(MAX_RECORDS, sizeof(*records));
+	n_records = 0;
+	/* 2026-11-28 12:00:00 UTC: the "current time" for year-less timestamps. */
+	eng = engine_new(&cfg, collect, NULL, 1795867200);
+	ck_assert_ptr_nonnull(eng);
+}
+
+static void teardown(void)
+{
+	engine_free(eng);
+	free(records);
+}
+
+static void feed_line(const char *line, const char *sender, int64_t arrival)
+{
+	engine_feed(eng, line, strlen(line), span_make(sender, strlen(sender)), arrival);
+}
+
+/* Feeds every line of a test data file through the engine on the log's own clock. */
+static void replay_file(const char *name)
+{
+	char path[512], line[16384];
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
+	FILE *fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		size_t len = strcspn(line, "\n");
+		engine_feed(eng, line, len, span_make("", 0), ENGINE_LOG_CLOCK);
+	}
+	fclose(fp);
+	engine_flush(eng, VERDICT_END_EOF);
+}
+
+static const struct record *find(enum esa_dir dir, uint64_t id, const char *host)
+{
+	for (size_t i = 0; i < n_records; i++)
+		if (records[i].dir == dir && records[i].id == id &&
+		    (host == NULL || strcmp(records[i].host, host) == 0))
+			return &records[i];
+	return NULL;
+}
+
+START_TEST(seed_gives_the_four_verdicts)
+{
+	replay_file("seed.log");
+	ck_assert_uint_eq(n_records, 4);
+
+	const struct record *r = find(ESA_DIR_IN, 282204970, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->kind, VERDICT_TLS);
+	ck_assert_str_eq(r->str[VERDICT_S_POLICY], "ACCEPT");
+	ck_assert_uint_eq(r->n_mids, 1);
+	ck_assert_uint_eq(r->mids[0], 200257070);
+
+	r = find(ESA_DIR_IN, 282204971, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->kind, VERDICT_TLS_FAILED);
+	ck_assert_int_eq(r->end, VERDICT_END_LOST);
+	ck_assert_int_eq(r->tls_required, 1);
+	ck_assert_str_eq(r->str[VERDICT_S_TLS_ERROR],
+	                 "TLS was required but remote host did not initiate it");
+	ck_assert_str_eq(r->str[VERDICT_S_INTERFACE], "Management");
+	ck_assert_str_eq(r->str[VERDICT_S_LOCAL_IP], "10.10.10.1");
+	ck_assert_str_eq(r->str[VERDICT_S_PEER_IP], "192.168.1.1");
+	ck_assert_str_eq(r->str[VERDICT_S_PEER_RDNS], "unknown");
+	ck_assert_str_eq(r->first_seen, "2005-06-28T19:08:49");
+	/* The record of DESIGN.md's example, field for field. */
+	ck_assert_str_eq(
+	    r->json, "{\"v\":1,\"type\":\"connection\",\"verdict\":\"tls_failed\",\"direction\":"
+	             "\"inbound\",\"icid\":282204971,\"first_seen\":\"2005-06-28T19:08:49\","
+	             "\"last_seen\":\"2005-06-28T19:08:49\",\"end\":\"lost\",\"peer_ip\":"
+	             "\"192.168.1.1\",\"peer_rdns\":\"unknown\",\"peer_rdns_verified\":false,"
+	             "\"interface\":\"Management\",\"local_ip\":\"10.10.10.1\",\"policy\":"
+	             "\"ACCEPT\",\"sender_group\":\"None\",\"sbrs\":\"None\",\"tls_required\":"
+	             "true,\"tls_error\":\"TLS was required but remote host did not initiate it\","
+	             "\"mids\":[],\"lines\":6}\n");
+
+	r = find(ESA_DIR_OUT, 2386069, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->kind, VERDICT_TLS);
+	ck_assert_str_eq(r->str[VERDICT_S_TLS_CN], "common");
+	ck_assert_str_eq(r->str[VERDICT_S_PEER_IP], "192.168.2.2");
+	ck_assert_uint_eq(r->mids[0], 200257075);
+
+	r = find(ESA_DIR_OUT, 2386070, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->kind, VERDICT_TLS_FAILED);
+	ck_assert_str_eq(r->str[VERDICT_S_TLS_ERROR], "STARTTLS unexpected response");
+	ck_assert_str_eq(r->str[VERDICT_S_PEER_IP], "192.168.2.2");
+	ck_assert_int_eq(r->end, VERDICT_END_EOF);
+}
+END_TEST
+
+/* Reads a decimal number at p; returns 0 if none. */
+static uint64_t number_at(const char *p)
+{
+	char *end;
+	unsigned long long v = strtoull(p, &end, 10);
+	return end == p ? 0 : (uint64_t)v;
+}
+
+/* What a file's TLS lines say, found with plain string matching (independent of lib/esa.c):
+ * for each connection named on a TLS outcome line, whether any of its lines is a failure. */
+struct tls_expect {
+	enum esa_dir dir;
+	uint64_t id;
+	int failed;
+};
+
+static size_t expected_tls(const char *name, struct tls_expect *out, size_t cap)
+{
+	char path[512], line[16384];
+	size_t n = 0;
+	snprintf(path, sizeof(path), "%s/%s", TEST_DATA, name);
+	FILE *fp = fopen(path, "r");
+	ck_assert_ptr_nonnull(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		int failed;
+		if (strstr(line, " TLS success") != NULL)
+			failed = 0;
+		else if (strstr(line, " TLS failed") != NULL ||
+		         strstr(line, " TLS was required") != NULL)
+			failed = 1;
+		else
+			continue;
+		if (strstr(line, "SMTP Auth") != NULL)
+			continue;
+		const char *icid = strstr(line, "ICID "), *dcid = strstr(line, "DCID ");
+		const char *at = icid ? icid : dcid;
+		ck_assert_ptr_nonnull(at);
+		enum esa_dir dir = icid ? ESA_DIR_IN : ESA_DIR_OUT;
+		uint64_t id = number_at(at + 5);
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (out[i].dir == dir && out[i].id == id)
+				break;
+		if (i == n) {
+			ck_assert_uint_lt(n, cap);
+			out[n++] = (struct tls_expect){dir, id, 0};
+		}
+		out[i].failed |= failed;
+	}
+	fclose(fp);
+	return n;
+}
+
+static const char *const real_samples[] = {
+    "real/asyncos-14-2022-native.log",       "real/asyncos-14-2023-tls-failed-native.log",
+    "real/asyncos-3.8-to-6-line-shapes.txt", "real/asyncos-7.6.3-2014-native.log",
+    "real/bounced-delayed-2018.log",         "real/consolidated-cef-tls-2.log",
+    "real/consolidated-cef-tls.log",         "real/native-2022-sample.log",
+    "real/relay-2013-rfc3164.log",           "real/relay-custom-tag.log",
+    "real/syslog-push-rfc3164.log",
+};
+
+START_TEST(real_sample_tls_lines_give_their_verdict)
+{
+	const char *name = real_samples[_i];
+	struct tls_expect want[64];
+	size_t n_want = expected_tls(name, want, 64);
+	replay_file(name);
+	for (size_t i = 0; i < n_want; i++) {
+		const struct record *r = find(want[i].dir, want[i].id, NULL);
+		ck_assert_msg(r != NULL, "%s: no record for %s %llu", name,
+		              want[i].dir == ESA_DIR_IN ? "ICID" : "DCID",
+		              (unsigned long long)want[i].id);
+		ck_assert_msg(r->kind == (want[i].failed ? VERDICT_TLS_FAILED : VERDICT_TLS),
+		              "%s: %llu has verdict %s", name, (unsigned long long)want[i].id,
+		              verdict_kind_name(r->kind));
+	}
+	/* Exactly one record per tracked connection, and none left open. */
+	ck_assert_uint_eq(n_records, engine_track_counters(eng)->connections);
+	ck_assert_uint_eq(engine_open_connections(eng), 0);
+}
+END_TEST
+
+START_TEST(real_2014_sample_counts)
+{
+	/* The 1000-line 2014 capture: its 6 inbound and 4 outbound TLS successes, and no
+	 * connection whose open line was missed ever says no_tls. */
+	replay_file("real/asyncos-7.6.3-2014-native.log");
+	size_t tls_in = 0, tls_out = 0;
+	for (size_t i = 0; i < n_records; i++) {
+		if (records[i].kind == VERDICT_TLS && records[i].dir == ESA_DIR_IN)
+			tls_in++;
+		if (records[i].kind == VERDICT_TLS && records[i].dir == ESA_DIR_OUT)
+			tls_out++;
+		if (records[i].kind == VERDICT_NO_TLS)
+			ck_assert_msg(records[i].str[VERDICT_S_PEER_IP][0] != '\0',
+			              "no_tls without its open line: %llu",
+			              (unsigned long long)records[i].id);
+	}
+	ck_assert_uint_eq(tls_in, 6);
+	ck_assert_uint_eq(tls_out, 4);
+	/* "Time offset from UTC: -21600 seconds" gives later timestamps their offset. */
+	const struct record *r = find(ESA_DIR_IN, 60140302, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->first_seen + 19, "-06:00");
+}
+END_TEST
+
+START_TEST(failed_2023_sample_details)
+{
+	replay_file("real/asyncos-14-2023-tls-failed-native.log");
+	const struct record *r = find(ESA_DIR_IN, 4, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->kind, VERDICT_TLS_FAILED);
+	ck_assert_int_eq(r->end, VERDICT_END_LOST);
+	ck_assert_str_eq(r->str[VERDICT_S_TLS_ERROR], "[Errno 54] Connection reset by peer");
+	ck_assert_uint_eq(r->mids[0], 4);
+	r = find(ESA_DIR_OUT, 63, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->kind, VERDICT_UNKNOWN);
+	ck_assert_int_eq(r->end, VERDICT_END_ERROR);
+	ck_assert_str_eq(r->str[VERDICT_S_ERROR], "[Errno 0] Error");
+	/* The debug "TLS read" line is not a TLS outcome: ICID 14 stays unknown. */
+	r = find(ESA_DIR_IN, 14, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->kind, VERDICT_UNKNOWN);
+}
+END_TEST
+
+START_TEST(hosts_with_same_icids_stay_apart)
+{
+	const int64_t t = 1795867200;
+	feed_line("<22>Nov 28 12:00:00 esa1 mail_logs: Info: New SMTP ICID 5 interface Data 1 "
+	          "(10.0.0.1) address 192.0.2.1 reverse dns host a.example verified yes",
+	          "127.0.0.1", t);
+	feed_line("<22>Nov 28 12:00:00 esa2 mail_logs: Info: New SMTP ICID 5 interface Data 1 "
+	          "(10.0.0.2) address 192.0.2.2 reverse dns host b.example verified yes",
+	          "127.0.0.1", t);
+	feed_line("<22>Nov 28 12:00:01 esa1 mail_logs: Info: ICID 5 TLS success protocol TLSv1.3 "
+	          "cipher TLS_AES_256_GCM_SHA384",
+	          "127.0.0.1", t + 1);
+	feed_line("<22>Nov 28 12:00:01 esa2 mail_logs: Info: ICID 5 close", "127.0.0.1", t + 1);
+	feed_line("<22>Nov 28 12:00:02 esa1 mail_logs: Info: ICID 5 close", "127.0.0.1", t + 2);
+	ck_assert_uint_eq(n_records, 2);
+	const struct record *a = find(ESA_DIR_IN, 5, "esa1"), *b = find(ESA_DIR_IN, 5, "esa2");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(a->kind, VERDICT_TLS);
+	ck_assert_int_eq(b->kind, VERDICT_NO_TLS);
+	ck_assert_str_eq(a->str[VERDICT_S_PEER_IP], "192.0.2.1");
+	ck_assert_str_eq(a->first_seen, "2026-11-28T12:00:00");
+}
+END_TEST
+
+START_TEST(no_hostname_keys_by_sender)
+{
+	const int64_t t = 1795867200;
+	feed_line("<166>Nov 28 12:00:00 mail_logs: Info: New SMTP ICID 6 interface Data 1 "
+	          "(10.0.0.1) address 192.0.2.1 reverse dns host unknown verified no",
+	          "192.0.2.10", t);
+	feed_line("<166>Nov 28 12:00:00 mail_logs: Info: ICID 6 TLS failed", "192.0.2.11", t);
+	feed_line("<166>Nov 28 12:00:01 mail_logs: Info: ICID 6 close", "192.0.2.10", t + 1);
+	feed_line("<166>Nov 28 12:00:01 mail_logs: Info: ICID 6 close", "192.0.2.11", t + 1);
+	ck_assert_uint_eq(n_records, 2);
+	ck_assert_int_eq(find(ESA_DIR_IN, 6, "192.0.2.10")->kind, VERDICT_NO_TLS);
+	ck_assert_int_eq(find(ESA_DIR_IN, 6, "192.0.2.11")->kind, VERDICT_TLS_FAILED);
+}
+END_TEST
+
+START_TEST(year_less_lines_cross_new_year)
+{
+	/* A relay file from Dec 31 into Jan 1, replayed: the year rolls forward, not back. */
+	engine_feed(eng,
+	            "Tue Dec 31 23:59:50 2024 Info: New SMTP ICID 1 interface x (10.0.0.1) "
+	            "address 192.0.2.1",
+	            86, span_make("", 0), ENGINE_LOG_CLOCK);
+	const char *l2 = "Jan  1 00:00:05 esa mail_logs: Info: ICID 2 TLS success";
+	engine_feed(eng, l2, strlen(l2), span_make("", 0), ENGINE_LOG_CLOCK);
+	engine_flush(eng, VERDICT_END_EOF);
+	const struct record *r = find(ESA_DIR_IN, 2, "esa");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->first_seen, "2025-01-01T00:00:05");
+}
+END_TEST
+
+START_TEST(daemon_clock_gives_year_less_lines_the_arrival_year)
+{
+	/* Arrival 2027-01-01 00:00:10 UTC; a line stamped Dec 31 23:59:58 is from 2026. */
+	feed_line("<22>Dec 31 23:59:58 esa1 mail_logs: Info: ICID 9 TLS success", "127.0.0.1",
+	          1798761610);
+	engine_flush(eng, VERDICT_END_SHUTDOWN);
+	ck_assert_uint_eq(n_records, 1);
+	ck_assert_str_eq(records[0].first_seen, "2026-12-31T23:59:58");
+	ck_assert_int_eq(records[0].end, VERDICT_END_SHUTDOWN);
+}
+END_TEST
+
+static uint32_t rng_state = 12345;
+static uint32_t rng(void)
+{
+	rng_state = rng_state * 1103515245u + 12345u;
+	return rng_state >> 8;
+}
+
+START_TEST(garbage_between_lines_changes_nothing)
+{
+	/* The seed's failed ICID with random byte lines (and hostile near-misses) in between:
+	 * the same record comes out, and the garbage is counted unclassified. */
+	static const char *const seed_fail[] = {
+	    "Tue Jun 28 19:08:49 2005 Info: New SMTP ICID 282204971 interface Management "
+	    "(10.10.10.1) address 192.168.1.1 reverse dns host unknown verified no",
+	    "Tue Jun 28 19:08:49 2005 Info: ICID 282204971 ACCEPT SG None match SBRS None",
+	    "Tue Jun 28 19:08:49 2005 Info: ICID 282204971 TLS failed",
+	    "Tue Jun 28 19:08:49 2005 Info: ICID 282204971 lost",
+	    "Tue Jun 28 19:08:49 2005 Info: ICID 282204971 TLS was required but remote host did "
+	    "not initiate it",
+	    "Tue Jun 28 19:08:49 2005 Info: ICID 282204971 close",
+	};
+	static const char *const near_misses[] = {
+	    "Tue Jun 28 19:08:49 2005 Info: ICID",
+	    "ICID 99999999999999999999999 TLS success",
+	    "Info: ICID  TLS failed",
+	    "<999>Jun 28 19:08:49 x y: Info: ICID 1",
+	    "DCID -1 close",
+	    "Start MID ICID",
+	    "\xff\xfe\x00ICID 5 close",
+	};
+	char garbage[512];
+	for (size_t k = 0; k < 6; k++) {
+		for (int g = 0; g < 50; g++) {
+			size_t len = rng() % sizeof(garbage);
+			for (size_t j = 0; j < len; j++)
+				garbage[j] = (char)rng();
+			engine_feed(eng, garbage, len, span_make("", 0), ENGINE_LOG_CLOCK);
+		}
+		for (size_t m = 0; m < sizeof(near_misses) / sizeof(*near_misses); m++)
+			engine_feed(eng, near_misses[m], strlen(near_misses[m]) + (m == 6 ? 12 : 0),
+			            span_make("", 0), ENGINE_LOG_CLOCK);
+		engine_feed(eng, seed_fail[k], strlen(seed_fail[k]), span_make("", 0),
+		            ENGINE_LOG_CLOCK);
+	}
+	engine_flush(eng, VERDICT_END_EOF);
+	const struct record *r = find(ESA_DIR_IN, 282204971, NULL);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->kind, VERDICT_TLS_FAILED);
+	ck_assert_int_eq(r->end, VERDICT_END_LOST);
+	ck_assert_str_eq(r->str[VERDICT_S_TLS_ERROR],
+	                 "TLS was required but remote host did not initiate it");
+	ck_assert_uint_gt(engine_counters(eng)->by_kind[ESA_UNCLASSIFIED], 250);
+}
+END_TEST
+
+START_TEST(hostile_rdns_is_escaped_in_json)
+{
+	const char *l =
+	    "Tue Jun 28 19:08:49 2005 Info: New SMTP ICID 1 interface Data 1 (10.0.0.1) "
+	    "address 192.0.2.1 reverse dns host $(touch /tmp/x)\";id\\\x01\xc3\x28 verified no";
+	engine_feed(eng, l, strlen(l), span_make("", 0), ENGINE_LOG_CLOCK);
+	engine_flush(eng, VERDICT_END_EOF);
+	ck_assert_uint_eq(n_records, 1);
+	ck_assert_ptr_nonnull(strstr(
+	    records[0].json, "\"peer_rdns\":\"$(touch /tmp/x)\\\";id\\\\\\u0001\xef\xbf\xbd(\""));
+}
+END_TEST
+
+static Suite *engine_suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, seed_gives_the_four_verdicts);
+	tcase_add_loop_test(tc, real_sample_tls_lines_give_their_verdict, 0,
+	                    (int)(sizeof(real_samples) / sizeof(*real_samples)));
+	tcase_add_test(tc, real_2014_sample_counts);
+	tcase_add_test(tc, failed_2023_sample_details);
+	tcase_add_test(tc, hosts_with_same_icids_stay_apart);
+	tcase_add_test(tc, no_hostname_keys_by_sender);
+	tcase_add_test(tc, year_less_lines_cross_new_year);
+	tcase_add_test(tc, daemon_clock_gives_year_less_lines_the_arrival_year);
+	tcase_add_test(tc, garbage_between_lines_changes_nothing);
+	tcase_add_test(tc, hostile_rdns_is_escaped_in_json);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(engine_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
