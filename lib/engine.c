@@ -7,8 +7,11 @@ struct engine {
 	struct engine_config cfg;
 	struct tracker *track;
 	struct source_table *sources;
-	int64_t ref;      /* newest time known: year-less timestamps are resolved against it */
-	int ref_from_log; /* ref came from the log, not from the caller's clock */
+	int64_t start_clock; /* the caller's clock at creation: the year of year-less lines
+	                      * until the log gives one */
+	int64_t clock;       /* daemon: the last arrival; replay: the newest time logged */
+	int64_t chain;       /* replay: the time of the last timestamped line */
+	int have_log_time;   /* replay: some line has carried a timestamp */
 	int64_t last_expire;
 	struct engine_counters count;
 };
@@ -31,7 +34,7 @@ struct engine *engine_new(const struct engine_config *cfg, track_verdict_fn emit
 	if (e == NULL)
 		return NULL;
 	e->cfg = *cfg;
-	e->ref = now;
+	e->start_clock = e->clock = now;
 	e->last_expire = INT64_MIN;
 	e->track = track_new(&cfg->track, emit, arg);
 	e->sources = source_table_new(cfg->max_sources);
@@ -43,6 +46,12 @@ struct engine *engine_new(const struct engine_config *cfg, track_verdict_fn emit
 	return e;
 }
 
+void engine_reconfigure(struct engine *e, const struct engine_config *cfg)
+{
+	e->cfg.track = cfg->track;
+	track_reconfigure(e->track, &cfg->track);
+}
+
 void engine_free(struct engine *e)
 {
 	if (e == NULL)
@@ -52,11 +61,14 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
-/* Works out when a message was logged. Year-less timestamps take the year that puts them just
- * before the newest known time (DESIGN.md: the Dec -> Jan rule). */
+/* Works out when a message was logged. Year-less timestamps (RFC 3164) take their year from the
+ * arrival time in the daemon (Dec 31 arriving on Jan 1 is last year's); in replay from the line
+ * before (nearest year, so a log crosses new year), and for the first line from the current
+ * year. A message without a timestamp has no time (when->valid = 0). */
 static void engine_message_time(struct engine *e, const struct syslog_msg *m, uint32_t source,
-                                int replay, struct logtime *when)
+                                int64_t arrival, struct logtime *when)
 {
+	int replay = arrival == ENGINE_LOG_CLOCK;
 	when->valid = 0;
 	when->wall = 0;
 	when->offset = LOGTIME_NO_OFFSET;
@@ -68,15 +80,21 @@ static void engine_message_time(struct engine *e, const struct syslog_msg *m, ui
 	int64_t wall;
 	if (c.year != 0)
 		wall = logtime_from_civil(&c);
+	else if (!replay)
+		wall = logtime_resolve_year(&c, arrival);
+	else if (e->have_log_time)
+		wall = logtime_resolve_year_nearest(&c, e->chain);
 	else
-		wall = logtime_resolve_year(&c, e->ref);
+		wall = logtime_resolve_year(&c, e->start_clock);
 	when->wall = wall;
 	when->valid = 1;
 	when->offset = m->offset_min != LOGTIME_NO_OFFSET ? (int16_t)m->offset_min
 	                                                  : source_offset(e->sources, source);
-	if (replay && (!e->ref_from_log || wall > e->ref)) {
-		e->ref = wall;
-		e->ref_from_log = 1;
+	if (replay) {
+		e->chain = wall;
+		if (!e->have_log_time || wall > e->clock)
+			e->clock = wall;
+		e->have_log_time = 1;
 	}
 }
 
@@ -92,7 +110,6 @@ void engine_feed(struct engine *e, const char *msg, size_t len, struct span send
 	struct syslog_msg m;
 	struct esa_event ev;
 	struct logtime when;
-	int replay = arrival == ENGINE_LOG_CLOCK;
 
 	e->count.messages++;
 	syslog_parse(msg, len, &m);
@@ -108,18 +125,13 @@ void engine_feed(struct engine *e, const char *msg, size_t len, struct span send
 		e->count.source_overflow++;
 		return;
 	}
-	if (!replay && arrival > e->ref)
-		e->ref = arrival;
-	engine_message_time(e, &m, source, replay, &when);
-	if (!when.valid && replay && e->ref_from_log) {
-		when.wall = e->ref; /* a line without a timestamp happened at the last known time */
-		when.valid = 1;
-		when.offset = source_offset(e->sources, source);
-	}
+	engine_message_time(e, &m, source, arrival, &when);
 	if (ev.kind == ESA_TIME_OFFSET)
 		engine_note_offset(e, source, &ev);
 
-	int64_t now = replay ? e->ref : arrival;
+	if (arrival != ENGINE_LOG_CLOCK)
+		e->clock = arrival;
+	int64_t now = e->clock;
 	if (now != e->last_expire) {
 		e->last_expire = now;
 		track_expire(e->track, now);
@@ -153,9 +165,9 @@ size_t engine_open_connections(const struct engine *e)
 	return track_open_count(e->track);
 }
 
-int engine_mid_icid(struct engine *e, struct span host, uint64_t mid, uint64_t *icid)
+int engine_mid_icid(const struct engine *e, struct span host, uint64_t mid, uint64_t *icid)
 {
-	uint32_t source = source_intern(e->sources, host);
+	uint32_t source = source_lookup(e->sources, host);
 	if (source == SOURCE_NONE)
 		return -1;
 	return track_mid_icid(e->track, source, mid, icid);

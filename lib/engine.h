@@ -39,6 +39,9 @@ struct engine;
 struct engine *engine_new(const struct engine_config *cfg, track_verdict_fn emit, void *arg,
                           int64_t now);
 
+/* Applies new tracking limits (reload); open connections are kept. */
+void engine_reconfigure(struct engine *e, const struct engine_config *cfg);
+
 /* Emits nothing; call engine_flush first to end open connections. */
 void engine_free(struct engine *e);
 
@@ -59,6 +62,6 @@ const struct track_counters *engine_track_counters(const struct engine *e);
 size_t engine_open_connections(const struct engine *e);
 
 /* The ICID that carried message `mid` of appliance `host`, if known; 0 on success. */
-int engine_mid_icid(struct engine *e, struct span host, uint64_t mid, uint64_t *icid);
+int engine_mid_icid(const struct engine *e, struct span host, uint64_t mid, uint64_t *icid);
 
 #endif

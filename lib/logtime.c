@@ -55,6 +55,26 @@ int64_t logtime_resolve_year(struct civil *c, int64_t ref)
 	return t;
 }
 
+int64_t logtime_resolve_year_nearest(struct civil *c, int64_t ref)
+{
+	struct civil r;
+	logtime_to_civil(ref, &r);
+	int best_year = r.year;
+	int64_t best = 0, best_dist = INT64_MAX;
+	for (int y = r.year - 1; y <= r.year + 1; y++) {
+		c->year = y;
+		int64_t t = logtime_from_civil(c);
+		int64_t dist = t > ref ? t - ref : ref - t;
+		if (dist < best_dist) {
+			best_dist = dist;
+			best = t;
+			best_year = y;
+		}
+	}
+	c->year = best_year;
+	return best;
+}
+
 static char *put_digits(char *p, unsigned v, int width)
 {
 	for (int i = width - 1; i >= 0; i--) {

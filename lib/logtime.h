@@ -33,6 +33,11 @@ void logtime_to_civil(int64_t wall, struct civil *c);
  * Dec 31 is next year. Returns the resulting wall time. */
 int64_t logtime_resolve_year(struct civil *c, int64_t ref);
 
+/* Gives a year-less date c the year (ref's, the one before or the one after) that puts it
+ * nearest to ref: consecutive lines of a log rarely lie months apart, so this follows a log
+ * across new year in either direction. Returns the resulting wall time. */
+int64_t logtime_resolve_year_nearest(struct civil *c, int64_t ref);
+
 /* Writes "YYYY-MM-DDTHH:MM:SS" plus "+HH:MM" when the offset is known; buf needs 32 bytes.
  * Returns the length written. */
 int logtime_format_iso(const struct logtime *t, char *buf);

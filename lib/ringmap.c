@@ -43,13 +43,10 @@ static int ringmap_pop(struct ringmap *rm)
 	return was_live;
 }
 
-/* Doubles the ring (up to limit), laying the entries out from 0 again; the index is rebuilt
- * since positions change. */
-static int ringmap_grow(struct ringmap *rm)
+/* Re-lays the live entries from slot 0 in a ring of `size` (>= live), dropping the holes; the
+ * index is rebuilt since positions change. */
+static int ringmap_relayout(struct ringmap *rm, uint32_t size)
 {
-	uint32_t size = rm->size ? rm->size * 2 : RINGMAP_MIN_SIZE;
-	if (size > rm->limit || size < rm->size)
-		size = rm->limit;
 	struct ringmap_entry *ring = calloc(size, sizeof(*ring));
 	if (ring == NULL)
 		return -1;
@@ -72,6 +69,15 @@ static int ringmap_grow(struct ringmap *rm)
 	return 0;
 }
 
+/* Doubles the ring, up to limit. */
+static int ringmap_grow(struct ringmap *rm)
+{
+	uint32_t size = rm->size ? rm->size * 2 : RINGMAP_MIN_SIZE;
+	if (size > rm->limit || size < rm->size)
+		size = rm->limit;
+	return ringmap_relayout(rm, size);
+}
+
 int ringmap_put(struct ringmap *rm, struct id_key key, uint64_t value, int64_t time)
 {
 	int dropped = 0;
@@ -81,6 +87,12 @@ int ringmap_put(struct ringmap *rm, struct id_key key, uint64_t value, int64_t t
 	if (rm->len == rm->size) {
 		if (rm->size < rm->limit) {
 			if (ringmap_grow(rm) != 0)
+				return -1;
+		} else if (rm->len - rm->live >= rm->len / 4 && rm->len - rm->live > 0) {
+			/* Deleted entries leave holes; squeeze them out when they are a quarter of
+			 * the ring, so a full map holds at least 3/4 of limit live entries and the
+			 * cost of squeezing stays constant per put on average. */
+			if (ringmap_relayout(rm, rm->size) != 0)
 				return -1;
 		}
 		if (rm->len == rm->size)

@@ -1,6 +1,8 @@
 /* A bounded first-in-first-out map: (source, kind, id) -> (value, time), holding at most
- * `limit` entries. When full, a put overwrites the oldest entry (counted by the caller through
- * the return value). Used for recently ended connection IDs (linger) and MID -> ICID links. */
+ * `limit` entries. When full, a put first squeezes out the holes deleted entries left if they
+ * are a quarter of the ring, else drops the oldest live entry (the caller counts it through the
+ * return value): a full map holds at least 3/4 of limit live entries. Used for recently ended
+ * connection IDs (linger) and MID -> ICID links. */
 #ifndef ESATLS_RINGMAP_H
 #define ESATLS_RINGMAP_H
 
@@ -9,6 +11,7 @@
 
 #include "idindex.h"
 
+/* Keys' kind must be below 65536: entries store it in 16 bits. */
 struct ringmap_entry {
 	uint64_t id;
 	uint64_t value;

@@ -121,6 +121,13 @@ uint32_t source_intern(struct source_table *st, struct span name)
 	return id;
 }
 
+uint32_t source_lookup(const struct source_table *st, struct span name)
+{
+	if (name.len > SOURCE_NAME_MAX)
+		name.len = SOURCE_NAME_MAX;
+	return source_find(st, name, source_hash(name));
+}
+
 struct span source_name(const struct source_table *st, uint32_t id)
 {
 	if (id >= st->count)

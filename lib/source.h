@@ -22,6 +22,9 @@ void source_table_free(struct source_table *st);
  * SOURCE_NONE when the table is full or memory ran out. */
 uint32_t source_intern(struct source_table *st, struct span name);
 
+/* The number of name if it is known, else SOURCE_NONE (adds nothing). */
+uint32_t source_lookup(const struct source_table *st, struct span name);
+
 /* The name of number id (valid while the table lives). */
 struct span source_name(const struct source_table *st, uint32_t id);
 

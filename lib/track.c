@@ -43,8 +43,9 @@ struct conn {
 	uint16_t flags;
 	uint8_t dir;
 	uint8_t pending_end; /* VERDICT_END_LOST or _DISCONNECTED once logged, else 0 */
-	uint8_t n_mids, cap_mids, fail_from;
+	uint8_t n_mids, cap_mids;
 	uint8_t err_rank;
+	uint32_t fail_total; /* outbound: mids_total when TLS first failed */
 };
 
 struct list {
@@ -119,6 +120,15 @@ struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit,
 	ringmap_init(&t->linger, cfg->max_linger);
 	ringmap_init(&t->mid_links, cfg->max_mid_links);
 	return t;
+}
+
+void track_reconfigure(struct tracker *t, const struct track_config *cfg)
+{
+	t->cfg.idle_timeout = cfg->idle_timeout;
+	t->cfg.lifetime = cfg->lifetime;
+	t->cfg.linger = cfg->linger;
+	if (cfg->max_connections > 0 && cfg->max_connections < NIL - CHUNK_SIZE)
+		t->cfg.max_connections = cfg->max_connections;
 }
 
 static void conn_release_storage(struct tracker *t, struct conn *c)
@@ -347,6 +357,8 @@ static void conn_add_mid(struct tracker *t, struct conn *c, uint64_t mid)
 			return;
 		}
 		t->mid_bytes += (cap - c->cap_mids) * sizeof(*mids);
+		if (cap == VERDICT_MIDS_MAX + 1)
+			mids[VERDICT_MIDS_MAX] = 0; /* the overflow slot: MID 0 is never added */
 		c->mids = mids;
 		c->cap_mids = (uint8_t)cap;
 	}
@@ -416,7 +428,8 @@ static void conn_fill_record(const struct tracker *t, const struct conn *c, enum
 	v->n_mids = c->n_mids;
 	v->mids_total = c->mids_total;
 	v->has_failure_mark = !!(c->flags & F_FAIL_MARK);
-	v->mids_after_failure_from = c->fail_from;
+	v->mids_after_failure_from = c->fail_total < c->n_mids ? c->fail_total : c->n_mids;
+	v->mids_after_failure_total = c->mids_total - c->fail_total;
 	v->lines = c->lines;
 }
 
@@ -453,7 +466,7 @@ static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_
  * ran out. */
 static uint32_t conn_create(struct tracker *t, struct id_key key, uint32_t rel, int64_t now)
 {
-	if (t->open >= t->cfg.max_connections && t->lru.tail != NIL)
+	while (t->open >= t->cfg.max_connections && t->lru.tail != NIL)
 		conn_end(t, t->lru.tail, VERDICT_END_EVICTED, now);
 	if (t->free_head == NIL && track_add_chunk(t) != 0) {
 		t->count.alloc_failures++;
@@ -489,7 +502,7 @@ static void conn_mark_failure(struct conn *c)
 	c->flags |= F_TLS_FAIL;
 	if (c->dir == ESA_DIR_OUT && !(c->flags & F_FAIL_MARK)) {
 		c->flags |= F_FAIL_MARK;
-		c->fail_from = c->n_mids;
+		c->fail_total = c->mids_total;
 	}
 }
 
@@ -601,11 +614,15 @@ static void track_mid_event(struct tracker *t, uint32_t source, const struct esa
 {
 	struct id_key k = make_key(source, ESA_DIR_NONE, ev->mid);
 	switch (ev->kind) {
-	case ESA_MSG_LINK:
+	case ESA_MSG_LINK: {
+		/* Several lines of each message name its ICID: store the link once. */
+		const struct ringmap_entry *known = ringmap_get(&t->mid_links, k);
 		if (ev->conn_id != 0 && ev->mid != 0 &&
+		    (known == NULL || known->value != ev->conn_id) &&
 		    ringmap_put(&t->mid_links, k, ev->conn_id, now) == 1)
 			t->count.mid_links_dropped++;
 		break;
+	}
 	case ESA_MSG_RELATE: {
 		/* A split or rewritten copy travels on under the parent's connection. */
 		const struct ringmap_entry *parent = ringmap_get(&t->mid_links, k);
@@ -650,7 +667,7 @@ static int event_names_connection(const struct esa_event *ev)
 static int recently_ended(const struct tracker *t, struct id_key key, int64_t now)
 {
 	const struct ringmap_entry *e = ringmap_get(&t->linger, key);
-	return e != NULL && now - e->time < t->cfg.linger;
+	return e != NULL && now >= e->time && now - e->time < t->cfg.linger;
 }
 
 void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,

@@ -46,6 +46,11 @@ struct tracker;
 /* A tracker calling emit(record, arg) for every ended connection. NULL if memory ran out. */
 struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit, void *arg);
 
+/* Applies new time limits and max_connections to a running tracker (reload). Open connections
+ * are kept; when max_connections shrinks, the least recently active are evicted as new ones
+ * arrive. The linger and MID table sizes stay as created. */
+void track_reconfigure(struct tracker *t, const struct track_config *cfg);
+
 /* Frees everything without emitting (call track_flush first to emit open connections). */
 void track_free(struct tracker *t);
 

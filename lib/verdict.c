@@ -339,6 +339,10 @@ static void out_mids(struct out *o, const struct verdict *v)
 		size_t to = n - from > VERDICT_MIDS_MAX ? from + VERDICT_MIDS_MAX : n;
 		OUT_LIT(o, ",\"mids_after_failure\":");
 		out_mid_list(o, v->mids, from, to);
+		if (v->mids_after_failure_total > to - from) {
+			OUT_LIT(o, ",\"mids_after_failure_total\":");
+			out_u64(o, v->mids_after_failure_total);
+		}
 	}
 }
 

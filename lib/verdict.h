@@ -23,7 +23,8 @@ enum verdict_kind {
 
 #define VERDICT_ENDS(X)                                                                            \
 	X(OPEN, "open")                                                                            \
-	X(CLOSE, "close") X(LOST, "lost") X(DISCONNECTED, "disconnected") X(ERROR, "error")        \
+	X(CLOSE, "close")                                                                          \
+	X(LOST, "lost") X(DISCONNECTED, "disconnected") X(ERROR, "error")                          \
 	    X(SUPERSEDED, "superseded") X(IDLE, "idle") X(LIFETIME, "lifetime")                    \
 	        X(EVICTED, "evicted") X(SHUTDOWN, "shutdown") X(EOF, "eof")
 
@@ -45,11 +46,11 @@ enum verdict_end {
 /* String fields of a record, in output order. */
 #define VERDICT_STRINGS(X)                                                                         \
 	X(PEER_IP, "peer_ip")                                                                      \
-	X(PEER_RDNS, "peer_rdns") X(INTERFACE, "interface") X(LOCAL_IP, "local_ip")                \
-	    X(POLICY, "policy") X(SENDER_GROUP, "sender_group") X(SBRS, "sbrs")                    \
-	        X(COUNTRY, "country") X(TLS_PROTOCOL, "tls_protocol") X(TLS_CIPHER, "tls_cipher")  \
-	            X(TLS_CN, "tls_cn") X(TLS_DOMAIN, "tls_domain") X(TLS_ERROR, "tls_error")      \
-	                X(ERROR, "error")
+	X(PEER_RDNS, "peer_rdns")                                                                  \
+	X(INTERFACE, "interface") X(LOCAL_IP, "local_ip") X(POLICY, "policy")                      \
+	    X(SENDER_GROUP, "sender_group") X(SBRS, "sbrs") X(COUNTRY, "country")                  \
+	        X(TLS_PROTOCOL, "tls_protocol") X(TLS_CIPHER, "tls_cipher") X(TLS_CN, "tls_cn")    \
+	            X(TLS_DOMAIN, "tls_domain") X(TLS_ERROR, "tls_error") X(ERROR, "error")
 
 enum verdict_str {
 #define VERDICT_STR_ENUM(name, str) VERDICT_S_##name,
@@ -75,7 +76,9 @@ struct verdict {
 	size_t n_mids;
 	uint64_t mids_total;  /* emitted as "mids_total" when larger than the printed list */
 	int has_failure_mark; /* outbound TLS failure seen: emit "mids_after_failure" */
-	size_t mids_after_failure_from; /* index into mids of the first MID delivered after it */
+	size_t mids_after_failure_from;    /* index into mids of the first MID delivered after it */
+	uint64_t mids_after_failure_total; /* emitted as "mids_after_failure_total" when larger
+	                                    * than the printed mids_after_failure list */
 	uint32_t lines;
 };
 

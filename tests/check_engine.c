@@ -349,6 +349,52 @@ START_TEST(daemon_clock_gives_year_less_lines_the_arrival_year)
 }
 END_TEST
 
+static void feed_replay(const char *line)
+{
+	engine_feed(eng, line, strlen(line), span_make("", 0), ENGINE_LOG_CLOCK);
+}
+
+START_TEST(year_less_lines_keep_their_year_across_gaps)
+{
+	/* Two year-less lines five weeks apart stay in one year; the first takes the current
+	 * year (the engine was made on 2026-11-28). */
+	feed_replay("Jan 15 10:00:00 esa1 mail_logs: Info: ICID 5 TLS success");
+	feed_replay("Feb 20 10:00:00 esa1 mail_logs: Info: ICID 6 TLS success");
+	engine_flush(eng, VERDICT_END_EOF);
+	ck_assert_str_eq(find(ESA_DIR_IN, 5, "esa1")->first_seen, "2026-01-15T10:00:00");
+	ck_assert_str_eq(find(ESA_DIR_IN, 6, "esa1")->first_seen, "2026-02-20T10:00:00");
+}
+END_TEST
+
+START_TEST(year_less_lines_follow_a_full_timestamp)
+{
+	/* After a native line of 2023, a relay line of Dec 31 is 2023's; a later full
+	 * timestamp of another year takes over again. */
+	feed_replay("Wed Sep  6 13:13:16 2023 Info: ICID 1 TLS success");
+	feed_replay("Dec 31 23:59:59 esa1 mail_logs: Info: ICID 2 TLS success");
+	feed_replay("Tue Jun 28 19:08:49 2005 Info: ICID 3 TLS success");
+	feed_replay("Jun 28 19:09:00 esa1 mail_logs: Info: ICID 4 TLS success");
+	engine_flush(eng, VERDICT_END_EOF);
+	ck_assert_str_eq(find(ESA_DIR_IN, 2, "esa1")->first_seen, "2023-12-31T23:59:59");
+	ck_assert_str_eq(find(ESA_DIR_IN, 4, "esa1")->first_seen, "2005-06-28T19:09:00");
+}
+END_TEST
+
+START_TEST(untimed_line_first_does_not_swallow_later_lines)
+{
+	/* A close without a timestamp before any timed line: the TLS line that follows must not
+	 * count as a late line of that ended connection. */
+	feed_replay("esa1 mail_logs: Info: ICID 5 close");
+	feed_replay("Sep  6 13:13:17 esa1 mail_logs: Info: ICID 5 TLS success");
+	engine_flush(eng, VERDICT_END_EOF);
+	ck_assert_uint_eq(engine_track_counters(eng)->late_lines, 0);
+	ck_assert_uint_eq(n_records, 2);
+	ck_assert_int_eq(records[1].kind, VERDICT_TLS);
+	/* The untimed line gives no time: no first_seen is made up for it. */
+	ck_assert_str_eq(records[0].first_seen, "");
+}
+END_TEST
+
 static uint32_t rng_state = 12345;
 static uint32_t rng(void)
 {
@@ -431,6 +477,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, no_hostname_keys_by_sender);
 	tcase_add_test(tc, year_less_lines_cross_new_year);
 	tcase_add_test(tc, daemon_clock_gives_year_less_lines_the_arrival_year);
+	tcase_add_test(tc, year_less_lines_keep_their_year_across_gaps);
+	tcase_add_test(tc, year_less_lines_follow_a_full_timestamp);
+	tcase_add_test(tc, untimed_line_first_does_not_swallow_later_lines);
 	tcase_add_test(tc, garbage_between_lines_changes_nothing);
 	tcase_add_test(tc, hostile_rdns_is_escaped_in_json);
 	suite_add_tcase(s, tc);

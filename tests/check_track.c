@@ -23,6 +23,7 @@ struct record {
 	uint64_t mids_total;
 	int fail_mark;
 	size_t fail_from;
+	uint64_t after_failure_total;
 	int64_t first, last;
 };
 
@@ -67,6 +68,7 @@ static void collect(const struct verdict *v, void *arg)
 	r->mids_total = v->mids_total;
 	r->fail_mark = v->has_failure_mark;
 	r->fail_from = v->mids_after_failure_from;
+	r->after_failure_total = v->mids_after_failure_total;
 	r->first = v->first_seen.wall;
 	r->last = v->last_seen.wall;
 }
@@ -621,6 +623,46 @@ START_TEST(many_connections_exactly_one_record_each)
 }
 END_TEST
 
+START_TEST(mids_after_failure_counted_past_the_list)
+{
+	/* 64 deliveries fill the list, then TLS fails and 6 more go out in the clear (each
+	 * logged twice, start and done): the record must still say 6 went after the failure. */
+	struct esa_event ev = ev_base(ESA_CONN_OPEN, ESA_DIR_OUT, 80);
+	feed(0, ev, 10);
+	for (uint64_t m = 1; m <= 64; m++)
+		mid_on(0, ESA_DELIVERY_START, 80, m, 10);
+	tls_fail(0, ESA_DIR_OUT, 80, "STARTTLS unexpected response", 11);
+	for (uint64_t m = 65; m <= 70; m++) {
+		mid_on(0, ESA_DELIVERY_START, 80, m, 12);
+		mid_on(0, ESA_DELIVERY_DONE, 80, m, 12);
+	}
+	end_conn(0, ESA_DIR_OUT, 80, ESA_END_CLOSE, 13);
+	ck_assert_uint_eq(records[0].n_mids, VERDICT_MIDS_MAX);
+	ck_assert_uint_eq(records[0].mids_total, 70);
+	ck_assert_uint_eq(records[0].fail_from, VERDICT_MIDS_MAX);
+	ck_assert_uint_eq(records[0].after_failure_total, 6);
+}
+END_TEST
+
+START_TEST(reconfigure_shrinks_max_connections)
+{
+	struct track_config cfg;
+	for (uint64_t i = 1; i <= 5; i++)
+		open_in(0, i, 10 + (int64_t)i);
+	track_config_defaults(&cfg);
+	cfg.max_connections = 2;
+	cfg.idle_timeout = 5;
+	track_reconfigure(tr, &cfg);
+	open_in(0, 6, 20);
+	ck_assert_uint_eq(track_open_count(tr), 2);
+	ck_assert_uint_eq(n_records, 4);
+	ck_assert_int_eq(records[0].end, VERDICT_END_EVICTED);
+	ck_assert_uint_eq(records[0].id, 1);
+	track_expire(tr, 25);
+	ck_assert_uint_eq(track_open_count(tr), 0); /* the new 5 s idle timeout applies */
+}
+END_TEST
+
 static Suite *track_suite(void)
 {
 	Suite *s = suite_create("track");
@@ -656,6 +698,8 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, policy_fields_update);
 	tcase_add_test(tc, mid_links);
 	tcase_add_test(tc, many_connections_exactly_one_record_each);
+	tcase_add_test(tc, mids_after_failure_counted_past_the_list);
+	tcase_add_test(tc, reconfigure_shrinks_max_connections);
 	suite_add_tcase(s, tc);
 	return s;
 }
