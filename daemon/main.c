@@ -3,43 +3,69 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "daemon.h"
 #include "log.h"
 #include "replay.h"
 
-#define DEFAULT_MAX_MESSAGE (64u * 1024u)
-
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: esatlsd [-v] -r FILE|- [-r FILE|-]... [-o OUTPUT]\n"
+	fprintf(fp, "usage: esatlsd [-v] [-c FILE]                  run the daemon\n"
+	            "       esatlsd -t [-c FILE]                     check the configuration\n"
+	            "       esatlsd [-v] [-c FILE] [-H HOST] -r FILE|- [[-H HOST] -r FILE|-]... "
+	            "[-o OUTPUT]\n"
+	            "                                                replay logs\n"
 	            "       esatlsd -V | -h\n"
+	            "  -c FILE  configuration (YAML); without it the built-in defaults\n"
+	            "  -t       check the configuration and exit (0 valid, 2 not)\n"
 	            "  -r FILE  replay an ESA mail log (native, relay-written or syslog lines; - "
 	            "is stdin)\n"
-	            "  -o FILE  write verdict records to FILE (default: standard output)\n"
+	            "  -H HOST  the appliance of the following -r inputs' lines that name none\n"
+	            "  -o FILE  replay: write records to FILE (default: standard output)\n"
 	            "  -v       more detail on standard error\n"
 	            "  -V       print the version\n"
 	            "  -h       this help\n");
 }
 
+static void report_config_error(const char *message, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", message);
+}
+
+static struct config *load_config(const char *path)
+{
+	if (path == NULL)
+		return config_default();
+	return config_load(path, report_config_error, NULL);
+}
+
 int main(int argc, char **argv)
 {
-	struct replay_options opt;
-	const char **inputs = calloc((size_t)argc, sizeof(*inputs));
-	int verbosity = 0, c;
+	struct replay_input *inputs = calloc((size_t)argc, sizeof(*inputs));
+	const char *config_path = NULL, *output = NULL, *host = NULL;
+	size_t n_inputs = 0;
+	int verbosity = 0, check_only = 0, c, status;
 
 	if (inputs == NULL)
 		fatalx("out of memory");
-	memset(&opt, 0, sizeof(opt));
-	opt.inputs = inputs;
-	opt.max_message = DEFAULT_MAX_MESSAGE;
-	engine_config_defaults(&opt.engine);
-
-	while ((c = getopt(argc, argv, "r:o:vVh")) != -1) {
+	while ((c = getopt(argc, argv, "c:tH:r:o:vVh")) != -1) {
 		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 't':
+			check_only = 1;
+			break;
+		case 'H':
+			host = optarg;
+			break;
 		case 'r':
-			inputs[opt.n_inputs++] = optarg;
+			inputs[n_inputs].path = optarg;
+			inputs[n_inputs++].host = host;
 			break;
 		case 'o':
-			opt.output = optarg;
+			output = optarg;
 			break;
 		case 'v':
 			verbosity++;
@@ -59,19 +85,34 @@ int main(int argc, char **argv)
 		}
 	}
 	log_init(argv[0], verbosity);
-	if (optind < argc) {
-		log_warnx("unexpected argument: %s", argv[optind]);
+	if (optind < argc || (output != NULL && n_inputs == 0)) {
+		log_warnx(optind < argc ? "unexpected argument: %s" : "-o goes with -r%s",
+		          optind < argc ? argv[optind] : "");
 		usage(stderr);
 		free(inputs);
 		return 2;
 	}
-	if (opt.n_inputs == 0) {
-		log_warnx("nothing to do: give -r FILE (listening as a daemon is not built yet)");
-		usage(stderr);
+	struct config *cfg = load_config(config_path);
+	if (cfg == NULL) {
+		if (config_path != NULL)
+			fprintf(stderr, "%s: configuration not valid\n", config_path);
 		free(inputs);
 		return 2;
 	}
-	int status = replay_run(&opt);
+	if (check_only) {
+		printf("%s: configuration valid\n", cfg->source);
+		config_free(cfg);
+		free(inputs);
+		return 0;
+	}
+	if (n_inputs > 0) {
+		struct replay_options opt = {inputs, n_inputs, output, cfg->max_message_size,
+		                             cfg->engine};
+		status = replay_run(&opt);
+		config_free(cfg);
+	} else {
+		status = daemon_run(cfg, config_path);
+	}
 	free(inputs);
 	return status;
 }

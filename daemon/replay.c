@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,13 +50,15 @@ static void replay_count_flags(struct replay_stats *st, unsigned flags)
 
 /* Reads one input to its end, feeding every line to the engine. Returns 0, or -1 on a read
  * error (reported). */
-static int replay_input(struct engine *eng, int fd, const char *name, char *buf, size_t cap,
-                        size_t max_message, struct replay_stats *st)
+static int replay_input(struct engine *eng, int fd, const struct replay_input *in, char *buf,
+                        size_t cap, size_t max_message, struct replay_stats *st)
 {
 	struct framer fr;
 	struct frame_result res;
 	size_t have = 0;
-	const struct span no_sender = span_make("", 0);
+	const char *name = strcmp(in->path, "-") == 0 ? "standard input" : in->path;
+	const char *host = in->host ? in->host : "";
+	const struct span no_sender = span_make(host, strlen(host));
 
 	frame_init(&fr, FRAME_MODE_LF_ONLY, max_message);
 	for (;;) {
@@ -87,16 +90,30 @@ static int replay_input(struct engine *eng, int fd, const char *name, char *buf,
 	return 0;
 }
 
+static int replay_open_input(const char *path)
+{
+	struct stat sb;
+	if (strcmp(path, "-") == 0)
+		return STDIN_FILENO;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("cannot open %s", path);
+		return -1;
+	}
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		log_warnx("cannot replay %s: it is a directory", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Opens every input before reading any, so a wrong name costs nothing but the message. */
 static int replay_open_inputs(const struct replay_options *opt, int *fds)
 {
 	for (size_t i = 0; i < opt->n_inputs; i++) {
-		if (strcmp(opt->inputs[i], "-") == 0) {
-			fds[i] = STDIN_FILENO;
-			continue;
-		}
-		fds[i] = open(opt->inputs[i], O_RDONLY | O_CLOEXEC);
+		fds[i] = replay_open_input(opt->inputs[i].path);
 		if (fds[i] < 0) {
-			log_warn("cannot open %s", opt->inputs[i]);
 			while (i-- > 0)
 				if (fds[i] != STDIN_FILENO)
 					close(fds[i]);
@@ -164,12 +181,10 @@ int replay_run(const struct replay_options *opt)
 		status = 1;
 		goto close_output;
 	}
-	for (size_t i = 0; i < opt->n_inputs && !out->failed; i++) {
-		const char *name =
-		    strcmp(opt->inputs[i], "-") == 0 ? "standard input" : opt->inputs[i];
-		if (replay_input(eng, fds[i], name, buf, cap, opt->max_message, &st) != 0)
+	for (size_t i = 0; i < opt->n_inputs && !out->failed; i++)
+		if (replay_input(eng, fds[i], &opt->inputs[i], buf, cap, opt->max_message, &st) !=
+		    0)
 			status = 1;
-	}
 	engine_flush(eng, VERDICT_END_EOF);
 	replay_summary(eng, out, &st);
 	if (out->failed)

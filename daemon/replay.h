@@ -7,8 +7,13 @@
 
 #include "engine.h"
 
+struct replay_input {
+	const char *path; /* "-" is standard input */
+	const char *host; /* the appliance for lines without a HOSTNAME; NULL or "" = none */
+};
+
 struct replay_options {
-	const char *const *inputs; /* paths; "-" is standard input */
+	const struct replay_input *inputs;
 	size_t n_inputs;
 	const char *output; /* path, or NULL / "-" for standard output */
 	size_t max_message; /* longest line kept whole; longer ones are truncated */
@@ -16,7 +21,8 @@ struct replay_options {
 };
 
 /* Runs a replay. Returns the process exit status: 0 done, 2 an input or the output could not
- * be opened, 1 reading or writing failed midway (reported on stderr). */
+ * be opened (or an input is a directory), 1 reading or writing failed midway (reported on
+ * stderr). */
 int replay_run(const struct replay_options *opt);
 
 #endif

@@ -56,6 +56,16 @@ check "all sample records are valid JSON" $?
 [ $? -eq 2 ] && grep -q "does-not-exist" "$tmp/missing.err" && [ ! -s "$tmp/missing.out" ]
 check "missing input: exit 2 and a clear message" $?
 
+# A directory as input: exit 2, nothing written.
+"$bin" -r "$data/seed.log" -r "$tmp" >"$tmp/dir.out" 2>"$tmp/dir.err"
+[ $? -eq 2 ] && grep -q "directory" "$tmp/dir.err" && [ ! -s "$tmp/dir.out" ]
+check "directory input: exit 2" $?
+
+# -H names the appliance of the inputs after it: two files with the same ICIDs stay apart.
+"$bin" -H esa1 -r "$data/seed.log" -H esa2 -r "$data/seed.log" -o "$tmp/two.jsonl"
+[ "$(grep -c '"host":"esa1"' "$tmp/two.jsonl")" -eq 4 ] && [ "$(grep -c '"host":"esa2"' "$tmp/two.jsonl")" -eq 4 ]
+check "-H keeps appliances apart" $?
+
 # An output that cannot be opened: exit 2.
 "$bin" -r "$data/seed.log" -o "$tmp/no/such/dir/out" 2>"$tmp/badout.err"
 [ $? -eq 2 ] && grep -q "cannot open" "$tmp/badout.err"
@@ -74,9 +84,9 @@ head -c 200000 /dev/urandom >"$tmp/garbage"
 check "random bytes replay without a crash" $?
 
 # Usage errors: exit 2.
-"$bin" >/dev/null 2>&1
+"$bin" -o out.jsonl >/dev/null 2>&1
 [ $? -eq 2 ]
-check "no arguments: exit 2" $?
+check "-o without -r: exit 2" $?
 "$bin" -x >/dev/null 2>&1
 [ $? -eq 2 ]
 check "unknown option: exit 2" $?

@@ -1,0 +1,68 @@
+/* esatlsd configuration: the YAML file of DESIGN.md ("Configuration") parsed with libyaml into a
+ * struct config, or the built-in defaults. Every problem is reported as "FILE:LINE:COLUMN: message"
+ * and parsing goes on to report them all; a config with any error is not returned. */
+#ifndef ESATLSD_CONFIG_H
+#define ESATLSD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "cidr.h"
+#include "engine.h"
+
+enum listen_proto { LISTEN_UDP, LISTEN_TCP };
+
+struct listen_config {
+	enum listen_proto proto;
+	char *address; /* as written: "127.0.0.1:5514", "[::1]:5514", "0.0.0.0:514" */
+	struct sockaddr_storage addr; /* numeric only: no DNS lookups */
+	socklen_t addrlen;
+	uint64_t rcvbuf;          /* UDP: SO_RCVBUF bytes, 0 = system default (key "rcvbuf") */
+	uint32_t max_connections; /* TCP: open connections at once (default 256) */
+	uint64_t idle_timeout_ms; /* TCP: close a connection silent this long (default 10m) */
+	unsigned line, column;    /* where it was configured, for messages */
+};
+
+struct output_config {
+	char *file;        /* path, or "-" for standard output */
+	unsigned verdicts; /* bit (1u << enum verdict_kind) per kind written; default all four */
+	uint32_t queue;    /* records held while the file cannot be written (default 10000) */
+};
+
+struct config {
+	char *source; /* the file read, or "built-in defaults" */
+	struct listen_config *listen;
+	size_t n_listen;
+	struct cidr *allow_from; /* NULL with n_allow 0 when the key is absent: any sender */
+	size_t n_allow;
+	int allow_from_set;          /* the key was given (an empty list then allows nobody) */
+	uint64_t max_message_size;   /* bytes (default 64 KiB, at most 1 MiB) */
+	struct engine_config engine; /* tracking: idle_timeout, lifetime, linger, max_connections */
+	uint64_t alert_delay_ms;     /* tracking.alert_delay (default 2 s) */
+	struct output_config *outputs;
+	size_t n_outputs;
+	char *user; /* drop to this user after binding when started as root; NULL = stay */
+};
+
+/* Receives one formatted error line ("FILE:LINE:COLUMN: message", no newline). */
+typedef void (*config_report_fn)(const char *message, void *arg);
+
+/* The built-in defaults (DESIGN.md): UDP and TCP on 127.0.0.1:5514, records to standard output.
+ * NULL only if memory ran out. */
+struct config *config_default(void);
+
+/* Reads and checks FILE. Returns the config, or NULL after reporting every error found (an
+ * unreadable file is one error "FILE: strerror"). */
+struct config *config_load(const char *path, config_report_fn report, void *arg);
+
+/* The same on a buffer; name is used in messages. */
+struct config *config_parse(const char *name, const char *buf, size_t len, config_report_fn report,
+                            void *arg);
+
+void config_free(struct config *cfg);
+
+/* True when two listeners would bind the same socket the same way (reload keeps it open). */
+int config_listen_same(const struct listen_config *a, const struct listen_config *b);
+
+#endif

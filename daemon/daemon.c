@@ -1,0 +1,530 @@
+#include <errno.h>
+#include <event2/event.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "listen.h"
+#include "log.h"
+#include "notify.h"
+#include "output.h"
+#include "verdict.h"
+
+#define TICK_MS 1000         /* expiry, status and drop reports run on this tick */
+#define STATUS_EVERY_TICKS 5 /* STATUS= to systemd */
+#define DROPS_EVERY_TICKS 60 /* one summary line of counted drops, when there were any */
+#define DRAIN_ATTEMPTS 10    /* at shutdown, tries to write what outputs still hold ... */
+#define DRAIN_PAUSE_MS 500   /* ... this far apart */
+
+struct daemon {
+	struct event_base *base;
+	struct config *cfg;
+	const char *config_path;
+	struct engine *engine;
+	struct listener **listeners;
+	size_t n_listeners;
+	struct output **outputs;
+	size_t n_outputs;
+	struct notifier *notify;
+	struct event *signals[4];
+	struct event *tick, *watchdog;
+	unsigned ticks;
+	uint64_t reloads, reload_failures, encode_failures;
+	uint64_t reported_drops; /* sum of drop counters at the last summary */
+	char line[VERDICT_LINE_MAX];
+};
+
+static int64_t daemon_now(struct daemon *d)
+{
+	struct timeval tv;
+	event_base_gettimeofday_cached(d->base, &tv);
+	return (int64_t)tv.tv_sec;
+}
+
+/* ---- engine <-> outputs ---- */
+
+static void daemon_record_cb(const struct verdict *v, void *arg)
+{
+	struct daemon *d = arg;
+	size_t len = verdict_encode(v, d->line, sizeof(d->line));
+	if (len == 0) {
+		d->encode_failures++;
+		return;
+	}
+	for (size_t i = 0; i < d->n_outputs; i++)
+		output_record(d->outputs[i], v->kind, d->line, len);
+}
+
+static void daemon_flush_outputs(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_outputs; i++)
+		output_flush(d->outputs[i]);
+}
+
+/* ---- listeners ---- */
+
+static void daemon_message_cb(void *arg, const char *msg, size_t len, struct span sender)
+{
+	struct daemon *d = arg;
+	engine_feed(d->engine, msg, len, sender, daemon_now(d));
+}
+
+static void daemon_batch_done_cb(void *arg)
+{
+	daemon_flush_outputs(arg);
+}
+
+static int daemon_allowed_cb(void *arg, const uint8_t addr[16])
+{
+	const struct config *cfg = ((struct daemon *)arg)->cfg;
+	return !cfg->allow_from_set || cidr_match_any(cfg->allow_from, cfg->n_allow, addr);
+}
+
+static struct listener *daemon_open_listener(struct daemon *d, const struct listen_config *lc,
+                                             size_t max_message)
+{
+	struct listen_sink sink = {daemon_message_cb, daemon_batch_done_cb, daemon_allowed_cb, d};
+	return listener_open(lc, max_message, d->base, &sink);
+}
+
+/* ---- counters ---- */
+
+static uint64_t daemon_drops(const struct daemon *d)
+{
+	const struct track_counters *tc = engine_track_counters(d->engine);
+	uint64_t sum = tc->ends[VERDICT_END_EVICTED] + tc->late_lines + tc->alloc_failures +
+	               engine_counters(d->engine)->source_overflow + d->encode_failures;
+	for (size_t i = 0; i < d->n_listeners; i++) {
+		const struct listen_counters *lc = listener_counters(d->listeners[i]);
+		sum +=
+		    lc->truncated + lc->oversized + lc->rejected + lc->refused + lc->accept_errors;
+	}
+	for (size_t i = 0; i < d->n_outputs; i++)
+		sum += output_counters(d->outputs[i])->dropped;
+	return sum;
+}
+
+static void daemon_log_counters(const struct daemon *d)
+{
+	const struct engine_counters *ec = engine_counters(d->engine);
+	const struct track_counters *tc = engine_track_counters(d->engine);
+	log_info("messages %" PRIu64 " (unclassified %" PRIu64 "), connections open %zu, "
+	         "records tls %" PRIu64 " tls_failed %" PRIu64 " no_tls %" PRIu64
+	         " unknown %" PRIu64 "; evicted %" PRIu64 ", idle %" PRIu64 ", late lines %" PRIu64
+	         ", too many appliances %" PRIu64 ", reloads %" PRIu64 " (failed %" PRIu64 ")",
+	         ec->messages, ec->by_kind[ESA_UNCLASSIFIED], engine_open_connections(d->engine),
+	         tc->verdicts[VERDICT_TLS], tc->verdicts[VERDICT_TLS_FAILED],
+	         tc->verdicts[VERDICT_NO_TLS], tc->verdicts[VERDICT_UNKNOWN],
+	         tc->ends[VERDICT_END_EVICTED], tc->ends[VERDICT_END_IDLE], tc->late_lines,
+	         ec->source_overflow, d->reloads, d->reload_failures);
+	for (size_t i = 0; i < d->n_listeners; i++) {
+		const struct listen_counters *lc = listener_counters(d->listeners[i]);
+		log_info("%s: messages %" PRIu64 ", bytes %" PRIu64 ", truncated %" PRIu64
+		         ", oversized %" PRIu64 ", rejected %" PRIu64 ", accepted %" PRIu64
+		         ", refused %" PRIu64 ", idle closed %" PRIu64 ", accept errors %" PRIu64
+		         ", open %zu",
+		         listener_name(d->listeners[i]), lc->messages, lc->bytes, lc->truncated,
+		         lc->oversized, lc->rejected, lc->accepted, lc->refused, lc->idle_closed,
+		         lc->accept_errors, listener_open_connections(d->listeners[i]));
+	}
+	for (size_t i = 0; i < d->n_outputs; i++) {
+		const struct output_counters *oc = output_counters(d->outputs[i]);
+		log_info("output %s: records %" PRIu64 ", written %" PRIu64
+		         ", write errors %" PRIu64 ", retries %" PRIu64 ", dropped %" PRIu64
+		         ", pending %zu",
+		         output_name(d->outputs[i]), oc->records, oc->written, oc->write_errors,
+		         oc->retries, oc->dropped, output_pending(d->outputs[i]));
+	}
+}
+
+static void daemon_send_status(struct daemon *d)
+{
+	char msg[256];
+	const struct engine_counters *ec = engine_counters(d->engine);
+	const struct track_counters *tc = engine_track_counters(d->engine);
+	snprintf(msg, sizeof(msg),
+	         "STATUS=%" PRIu64 " messages, %zu connections open, %" PRIu64 " tls, %" PRIu64
+	         " tls_failed, %" PRIu64 " no_tls, %" PRIu64 " unknown",
+	         ec->messages, engine_open_connections(d->engine), tc->verdicts[VERDICT_TLS],
+	         tc->verdicts[VERDICT_TLS_FAILED], tc->verdicts[VERDICT_NO_TLS],
+	         tc->verdicts[VERDICT_UNKNOWN]);
+	notify_send(d->notify, msg);
+}
+
+/* A flood of bad input becomes one line a minute, not one line per message. */
+static void daemon_report_drops(struct daemon *d)
+{
+	uint64_t drops = daemon_drops(d);
+	if (drops == d->reported_drops)
+		return;
+	log_warnx("%" PRIu64 " messages, connections or records dropped, cut or refused in the "
+	          "last minute; counters follow",
+	          drops - d->reported_drops);
+	daemon_log_counters(d);
+	d->reported_drops = drops;
+}
+
+static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd;
+	(void)what;
+	engine_expire(d->engine, daemon_now(d));
+	daemon_flush_outputs(d);
+	d->ticks++;
+	if (d->ticks % STATUS_EVERY_TICKS == 0)
+		daemon_send_status(d);
+	if (d->ticks % DROPS_EVERY_TICKS == 0)
+		daemon_report_drops(d);
+}
+
+static void daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	notify_send(((struct daemon *)arg)->notify, "WATCHDOG=1");
+}
+
+/* ---- reload ---- */
+
+static void config_report_to_log(const char *message, void *arg)
+{
+	(void)arg;
+	log_warnx("%s", message);
+}
+
+static struct config *daemon_read_config(const struct daemon *d)
+{
+	if (d->config_path == NULL)
+		return config_default();
+	return config_load(d->config_path, config_report_to_log, NULL);
+}
+
+/* Listeners for ncfg: the running ones that bind the same socket are kept, the others are
+ * opened now. Returns the new array, or NULL (everything newly opened closed again). */
+static struct listener **daemon_new_listeners(struct daemon *d, const struct config *ncfg,
+                                              unsigned char *kept)
+{
+	struct listener **ls = calloc(ncfg->n_listen ? ncfg->n_listen : 1, sizeof(*ls));
+	unsigned char *reused = calloc(ncfg->n_listen ? ncfg->n_listen : 1, 1);
+	if (ls == NULL || reused == NULL)
+		goto fail;
+	for (size_t i = 0; i < ncfg->n_listen; i++) {
+		for (size_t j = 0; j < d->n_listeners && ls[i] == NULL; j++) {
+			if (!kept[j] && config_listen_same(listener_config(d->listeners[j]),
+			                                   &ncfg->listen[i])) {
+				ls[i] = d->listeners[j];
+				kept[j] = 1;
+				reused[i] = 1;
+			}
+		}
+		if (ls[i] == NULL) {
+			ls[i] = daemon_open_listener(d, &ncfg->listen[i], ncfg->max_message_size);
+			if (ls[i] == NULL)
+				goto fail;
+		}
+	}
+	free(reused);
+	return ls;
+fail:
+	for (size_t i = 0; ls != NULL && i < ncfg->n_listen; i++)
+		if (ls[i] != NULL && !reused[i])
+			listener_close(ls[i]);
+	memset(kept, 0, d->n_listeners);
+	free(reused);
+	free(ls);
+	return NULL;
+}
+
+/* Outputs for ncfg. A file that stays configured keeps its output, reopened by path (the
+ * reopen logrotate needs), so records it still queues are not lost; others are opened anew.
+ * Returns NULL (nothing newly opened left open) if one cannot be opened. */
+static struct output **daemon_new_outputs(struct daemon *d, const struct config *ncfg,
+                                          unsigned char *kept)
+{
+	struct output **os = calloc(ncfg->n_outputs ? ncfg->n_outputs : 1, sizeof(*os));
+	unsigned char *reused = calloc(ncfg->n_outputs ? ncfg->n_outputs : 1, 1);
+	if (os == NULL || reused == NULL)
+		goto fail;
+	for (size_t i = 0; i < ncfg->n_outputs; i++) {
+		for (size_t j = 0; j < d->n_outputs && os[i] == NULL; j++) {
+			if (!kept[j] &&
+			    strcmp(output_name(d->outputs[j]), ncfg->outputs[i].file) == 0) {
+				os[i] = d->outputs[j];
+				kept[j] = 1;
+				reused[i] = 1;
+			}
+		}
+		if (os[i] == NULL && (os[i] = output_open(&ncfg->outputs[i], d->base)) == NULL)
+			goto fail;
+	}
+	free(reused);
+	return os;
+fail:
+	for (size_t i = 0; os != NULL && i < ncfg->n_outputs; i++)
+		if (os[i] != NULL && !reused[i])
+			output_close(os[i]);
+	memset(kept, 0, d->n_outputs ? d->n_outputs : 1);
+	free(reused);
+	free(os);
+	return NULL;
+}
+
+static void daemon_reload(struct daemon *d)
+{
+	log_info("reloading %s", d->config_path ? d->config_path : "built-in defaults");
+	notify_reloading(d->notify);
+	struct config *ncfg = daemon_read_config(d);
+	unsigned char *kept_l = calloc(d->n_listeners ? d->n_listeners : 1, 1);
+	unsigned char *kept_o = calloc(d->n_outputs ? d->n_outputs : 1, 1);
+	struct listener **ls = NULL;
+	struct output **os = NULL;
+	if (ncfg == NULL || kept_l == NULL || kept_o == NULL)
+		goto fail;
+	if ((ls = daemon_new_listeners(d, ncfg, kept_l)) == NULL)
+		goto fail;
+	daemon_flush_outputs(d);
+	if ((os = daemon_new_outputs(d, ncfg, kept_o)) == NULL) {
+		for (size_t i = 0; i < ncfg->n_listen; i++) {
+			int reused = 0;
+			for (size_t j = 0; j < d->n_listeners; j++)
+				reused |= ls[i] == d->listeners[j];
+			if (!reused)
+				listener_close(ls[i]);
+		}
+		free(ls);
+		goto fail;
+	}
+
+	for (size_t j = 0; j < d->n_listeners; j++)
+		if (!kept_l[j])
+			listener_close(d->listeners[j]);
+	for (size_t i = 0; i < ncfg->n_listen; i++) {
+		listener_update(ls[i], &ncfg->listen[i], ncfg->max_message_size);
+		listener_start(ls[i]); /* adding an added event again is harmless */
+	}
+	for (size_t j = 0; j < d->n_outputs; j++)
+		if (!kept_o[j])
+			output_close(d->outputs[j]);
+	for (size_t i = 0; i < ncfg->n_outputs; i++) {
+		output_update(os[i], &ncfg->outputs[i]);
+		output_reopen(os[i]);
+	}
+	free(d->listeners);
+	free(d->outputs);
+	d->listeners = ls;
+	d->n_listeners = ncfg->n_listen;
+	d->outputs = os;
+	d->n_outputs = ncfg->n_outputs;
+	engine_reconfigure(d->engine, &ncfg->engine);
+	if ((d->cfg->user == NULL) != (ncfg->user == NULL) ||
+	    (ncfg->user && strcmp(d->cfg->user, ncfg->user) != 0))
+		log_warnx("reload: a new 'user' takes effect only at the next start");
+	config_free(d->cfg);
+	d->cfg = ncfg;
+	d->reloads++;
+	free(kept_l);
+	free(kept_o);
+	for (size_t i = 0; i < d->n_listeners; i++)
+		log_info("listening on %s", listener_name(d->listeners[i]));
+	log_info("reloaded");
+	notify_send(d->notify, "READY=1");
+	return;
+fail:
+	d->reload_failures++;
+	log_warnx("reload failed; the running configuration stays in force");
+	free(kept_l);
+	free(kept_o);
+	config_free(ncfg);
+	notify_send(d->notify, "READY=1");
+}
+
+/* ---- signals and shutdown ---- */
+
+/* Stops reading, ends every open connection as "shutdown" and writes out what the outputs
+ * hold, retrying a few times when a write fails. */
+static void daemon_stop(struct daemon *d)
+{
+	notify_send(d->notify, "STOPPING=1");
+	log_info("stopping");
+	for (size_t i = 0; i < d->n_listeners; i++)
+		listener_close(d->listeners[i]);
+	d->n_listeners = 0;
+	engine_flush(d->engine, VERDICT_END_SHUTDOWN);
+	for (int attempt = 0; attempt < DRAIN_ATTEMPTS; attempt++) {
+		int pending = 0;
+		for (size_t i = 0; i < d->n_outputs; i++)
+			pending |= output_flush(d->outputs[i]) != 0;
+		if (!pending)
+			break;
+		usleep(DRAIN_PAUSE_MS * 1000);
+	}
+	for (size_t i = 0; i < d->n_outputs; i++)
+		if (output_pending(d->outputs[i]) > 0)
+			log_warnx("output %s: %zu records could not be written before exit",
+			          output_name(d->outputs[i]), output_pending(d->outputs[i]));
+	daemon_log_counters(d);
+	event_base_loopbreak(d->base);
+}
+
+static void daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)what;
+	switch (sig) {
+	case SIGHUP:
+		daemon_reload(d);
+		break;
+	case SIGUSR1:
+		daemon_log_counters(d);
+		break;
+	default:
+		daemon_stop(d);
+		break;
+	}
+}
+
+/* ---- start-up ---- */
+
+/* Started as root with `user:` set: become that user, with its group and no others. */
+static int daemon_drop_privileges(const struct config *cfg)
+{
+	if (cfg->user == NULL || geteuid() != 0)
+		return 0;
+	errno = 0;
+	struct passwd *pw = getpwnam(cfg->user);
+	if (pw == NULL) {
+		if (errno)
+			log_warn("user %s", cfg->user);
+		else
+			log_warnx("user %s: no such user", cfg->user);
+		return -1;
+	}
+	if (setgroups(1, &pw->pw_gid) != 0) {
+		log_warn("setgroups");
+		return -1;
+	}
+	if (setgid(pw->pw_gid) != 0) {
+		log_warn("setgid %u", (unsigned)pw->pw_gid);
+		return -1;
+	}
+	if (setuid(pw->pw_uid) != 0) {
+		log_warn("setuid %u", (unsigned)pw->pw_uid);
+		return -1;
+	}
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		log_warnx("could not drop root privileges");
+		return -1;
+	}
+	log_info("running as user %s", cfg->user);
+	return 0;
+}
+
+static int daemon_add_events(struct daemon *d)
+{
+	static const int sigs[4] = {SIGHUP, SIGUSR1, SIGTERM, SIGINT};
+	for (int i = 0; i < 4; i++) {
+		d->signals[i] = evsignal_new(d->base, sigs[i], daemon_signal_cb, d);
+		if (d->signals[i] == NULL || evsignal_add(d->signals[i], NULL) != 0)
+			return -1;
+	}
+	struct timeval tick = {TICK_MS / 1000, TICK_MS % 1000 * 1000};
+	d->tick = event_new(d->base, -1, EV_PERSIST, daemon_tick_cb, d);
+	if (d->tick == NULL || event_add(d->tick, &tick) != 0)
+		return -1;
+	uint64_t wd = notify_watchdog_usec();
+	if (wd > 0) {
+		/* Pet at half the interval, from the event loop itself: a stuck loop stops it. */
+		struct timeval half = {(time_t)(wd / 2 / 1000000), (suseconds_t)(wd / 2 % 1000000)};
+		d->watchdog = event_new(d->base, -1, EV_PERSIST, daemon_watchdog_cb, d);
+		if (d->watchdog == NULL || event_add(d->watchdog, &half) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int daemon_start(struct daemon *d)
+{
+	d->base = event_base_new();
+	if (d->base == NULL) {
+		log_warnx("cannot create the event base");
+		return -1;
+	}
+	d->notify = notify_open();
+	d->engine = engine_new(&d->cfg->engine, daemon_record_cb, d, (int64_t)time(NULL));
+	unsigned char none = 0;
+	d->outputs = daemon_new_outputs(d, d->cfg, &none);
+	d->listeners = calloc(d->cfg->n_listen ? d->cfg->n_listen : 1, sizeof(*d->listeners));
+	if (d->engine == NULL || d->outputs == NULL || d->listeners == NULL)
+		return -1;
+	d->n_outputs = d->cfg->n_outputs;
+	for (size_t i = 0; i < d->cfg->n_listen; i++) {
+		d->listeners[i] =
+		    daemon_open_listener(d, &d->cfg->listen[i], d->cfg->max_message_size);
+		if (d->listeners[i] == NULL)
+			return -1;
+		d->n_listeners++;
+	}
+	if (daemon_drop_privileges(d->cfg) != 0)
+		return -1;
+	for (size_t i = 0; i < d->n_listeners; i++) {
+		if (listener_start(d->listeners[i]) != 0)
+			return -1;
+		log_info("listening on %s", listener_name(d->listeners[i]));
+	}
+	if (daemon_add_events(d) != 0) {
+		log_warnx("cannot set up signals and timers");
+		return -1;
+	}
+	return 0;
+}
+
+static void daemon_free(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_listeners; i++)
+		listener_close(d->listeners[i]);
+	for (size_t i = 0; d->outputs != NULL && i < d->n_outputs; i++)
+		output_close(d->outputs[i]);
+	for (int i = 0; i < 4; i++)
+		if (d->signals[i])
+			event_free(d->signals[i]);
+	if (d->tick)
+		event_free(d->tick);
+	if (d->watchdog)
+		event_free(d->watchdog);
+	engine_free(d->engine);
+	notify_close(d->notify);
+	if (d->base)
+		event_base_free(d->base);
+	free(d->listeners);
+	free(d->outputs);
+	config_free(d->cfg);
+}
+
+int daemon_run(struct config *cfg, const char *config_path)
+{
+	struct daemon d;
+	memset(&d, 0, sizeof(d));
+	d.cfg = cfg;
+	d.config_path = config_path;
+	signal(SIGPIPE, SIG_IGN);
+	int status = 0;
+	if (daemon_start(&d) != 0) {
+		log_warnx("could not start");
+		status = 1;
+	} else {
+		notify_send(d.notify, "READY=1");
+		daemon_send_status(&d);
+		log_info("ready");
+		event_base_dispatch(d.base);
+	}
+	daemon_free(&d);
+	return status;
+}

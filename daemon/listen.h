@@ -1,0 +1,66 @@
+/* Syslog listeners: UDP sockets read in batches with recvmmsg, TCP sockets with per-connection
+ * framing (RFC 6587 octet counting or LF, per frame). Every bound has a counter: truncated
+ * datagrams, oversized frames, senders outside allow_from, refused connections, idle closes. */
+#ifndef ESATLSD_LISTEN_H
+#define ESATLSD_LISTEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "span.h"
+
+struct event_base;
+
+/* Where listeners deliver. `sender` is the peer's address as text (used as the appliance name
+ * when a message carries no HOSTNAME). */
+struct listen_sink {
+	void (*message)(void *arg, const char *msg, size_t len, struct span sender);
+	/* Called after each batch of messages from one read event (flush outputs now). */
+	void (*batch_done)(void *arg);
+	/* Whether a sender may talk to us (allow_from); addr is the 128-bit form of cidr.h. */
+	int (*allowed)(void *arg, const uint8_t addr[16]);
+	void *arg;
+};
+
+struct listen_counters {
+	uint64_t messages;      /* datagrams or frames delivered */
+	uint64_t bytes;         /* bytes received */
+	uint64_t truncated;     /* datagrams cut by MSG_TRUNC, LF lines cut at max_message_size */
+	uint64_t oversized;     /* octet-counted frames over max_message_size, skipped whole */
+	uint64_t rejected;      /* datagrams or connections from senders outside allow_from */
+	uint64_t accepted;      /* TCP connections accepted */
+	uint64_t refused;       /* TCP connections closed at once: max_connections reached */
+	uint64_t idle_closed;   /* TCP connections closed for idle_timeout */
+	uint64_t accept_errors; /* accept failures (EMFILE etc.), each followed by a short pause */
+	uint64_t read_errors;
+};
+
+struct listener;
+
+/* Binds the socket of cfg (SO_REUSEADDR; IPv6 sockets IPv6-only). Returns NULL after logging
+ * why. Nothing is read before listener_start. */
+struct listener *listener_open(const struct listen_config *cfg, size_t max_message,
+                               struct event_base *base, const struct listen_sink *sink);
+
+/* Starts reading (adds the events). Returns 0 or -1 (logged). */
+int listener_start(struct listener *l);
+
+/* Takes a new max_message_size and per-listener options that need no rebind (TCP limits). */
+void listener_update(struct listener *l, const struct listen_config *cfg, size_t max_message);
+
+/* The address actually bound ("udp 127.0.0.1:40123"), for logs. */
+const char *listener_name(const struct listener *l);
+
+const struct listen_config *listener_config(const struct listener *l);
+const struct listen_counters *listener_counters(const struct listener *l);
+
+/* Open TCP connections (0 for UDP). */
+size_t listener_open_connections(const struct listener *l);
+
+/* Stops reading and closes the socket and every TCP connection (their unterminated last lines
+ * are delivered first). Frees l. */
+void listener_close(struct listener *l);
+
+#endif

@@ -1,0 +1,1335 @@
+/* The configuration file: the shipped conf/esatlsd.yaml, every key and its default, every kind of
+ * error with its exact position and text, several errors in one pass, and hostile documents
+ * (syntax errors, tabs, binary, huge numbers, deep nesting, aliases, long values). */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#ifndef TEST_DATA
+#define TEST_DATA "tests/data"
+#endif
+#define SHIPPED TEST_DATA "/../../conf/esatlsd.yaml"
+
+#define MAX_MSGS 256
+#define MSG_LEN 2048
+
+static char msgs[MAX_MSGS][MSG_LEN];
+static size_t n_msgs;
+
+static void collect(const char *message, void *arg)
+{
+	size_t len = strlen(message);
+	(void)arg;
+	ck_assert_uint_lt(n_msgs, MAX_MSGS);
+	ck_assert_uint_lt(len, MSG_LEN);
+	memcpy(msgs[n_msgs++], message, len + 1);
+}
+
+static struct config *parse_len(const char *text, size_t len)
+{
+	n_msgs = 0;
+	return config_parse("t.yaml", text, len, collect, NULL);
+}
+
+static struct config *parse(const char *text)
+{
+	return parse_len(text, strlen(text));
+}
+
+static struct config *parse_ok(const char *text)
+{
+	struct config *cfg = parse(text);
+	ck_assert_msg(cfg != NULL, "rejected: %s", n_msgs ? msgs[0] : "(no message)");
+	ck_assert_uint_eq(n_msgs, 0);
+	return cfg;
+}
+
+/* The document is rejected with exactly these messages, in this order. */
+static void expect_errors(const char *text, const char *const *expected)
+{
+	size_t n = 0;
+	struct config *cfg = parse(text);
+
+	while (expected[n] != NULL)
+		n++;
+	ck_assert_msg(cfg == NULL, "accepted: %s", text);
+	for (size_t i = 0; i < n && i < n_msgs; i++)
+		ck_assert_msg(strcmp(msgs[i], expected[i]) == 0,
+		              "message %zu of\n%s\n got: %s\nwant: %s", i, text, msgs[i],
+		              expected[i]);
+	ck_assert_msg(n_msgs == n, "%zu messages for\n%s\n(first: %s), want %zu", n_msgs, text,
+	              n_msgs ? msgs[0] : "-", n);
+}
+
+#define EXPECT_ERRORS(text, ...)                                                                   \
+	do {                                                                                       \
+		const char *const expected_[] = {__VA_ARGS__, NULL};                               \
+		expect_errors(text, expected_);                                                    \
+	} while (0)
+
+struct error_case {
+	const char *yaml;
+	const char *message;
+};
+
+static void run_cases(const struct error_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *const expected[] = {cases[i].message, NULL};
+		expect_errors(cases[i].yaml, expected);
+	}
+}
+
+#define RUN_CASES(cases) run_cases(cases, sizeof(cases) / sizeof(cases[0]))
+
+static int has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static uint16_t port_of(const struct listen_config *lc)
+{
+	if (lc->addr.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&lc->addr)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)&lc->addr)->sin6_port);
+}
+
+static void assert_ipv4(const struct listen_config *lc, const char *ip, uint16_t port)
+{
+	struct in_addr want;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&lc->addr;
+
+	ck_assert_int_eq(inet_pton(AF_INET, ip, &want), 1);
+	ck_assert_int_eq(sin->sin_family, AF_INET);
+	ck_assert_uint_eq(lc->addrlen, sizeof(struct sockaddr_in));
+	ck_assert_uint_eq(sin->sin_addr.s_addr, want.s_addr);
+	ck_assert_uint_eq(port_of(lc), port);
+}
+
+static void assert_ipv6(const struct listen_config *lc, const char *ip, uint16_t port)
+{
+	struct in6_addr want;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&lc->addr;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, ip, &want), 1);
+	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
+	ck_assert_uint_eq(lc->addrlen, sizeof(struct sockaddr_in6));
+	ck_assert_mem_eq(&sin6->sin6_addr, &want, sizeof(want));
+	ck_assert_uint_eq(port_of(lc), port);
+}
+
+/* What every returned config promises (the fuzz target checks the same). */
+static void check_invariants(const struct config *c)
+{
+	ck_assert_ptr_nonnull(c->source);
+	ck_assert_uint_ge(c->n_listen, 1);
+	ck_assert_ptr_nonnull(c->listen);
+	for (size_t i = 0; i < c->n_listen; i++) {
+		const struct listen_config *lc = &c->listen[i];
+		ck_assert_ptr_nonnull(lc->address);
+		ck_assert(lc->proto == LISTEN_UDP || lc->proto == LISTEN_TCP);
+		ck_assert(lc->addr.ss_family == AF_INET || lc->addr.ss_family == AF_INET6);
+		ck_assert_uint_eq(lc->addrlen, lc->addr.ss_family == AF_INET
+		                                   ? sizeof(struct sockaddr_in)
+		                                   : sizeof(struct sockaddr_in6));
+		ck_assert(lc->max_connections >= 1 && lc->max_connections <= 65536);
+		ck_assert_uint_gt(lc->idle_timeout_ms, 0);
+		ck_assert_uint_le(lc->rcvbuf, 512u * 1024 * 1024);
+		if (lc->proto == LISTEN_TCP)
+			ck_assert_uint_eq(lc->rcvbuf, 0);
+		for (size_t j = 0; j < i; j++)
+			ck_assert(!(c->listen[j].proto == lc->proto &&
+			            config_listen_same(&c->listen[j], lc)));
+	}
+	if (!c->allow_from_set)
+		ck_assert(c->n_allow == 0 && c->allow_from == NULL);
+	if (c->n_allow > 0)
+		ck_assert_ptr_nonnull(c->allow_from);
+	for (size_t i = 0; i < c->n_allow; i++)
+		ck_assert_uint_le(c->allow_from[i].bits, 128);
+	ck_assert(c->max_message_size >= 1024 && c->max_message_size <= 1024 * 1024);
+	ck_assert_int_gt(c->engine.track.idle_timeout, 0);
+	ck_assert_int_gt(c->engine.track.lifetime, 0);
+	ck_assert_int_ge(c->engine.track.linger, 0);
+	ck_assert(c->engine.track.max_connections >= 1 &&
+	          c->engine.track.max_connections <= 100000000);
+	ck_assert_uint_ge(c->n_outputs, 1);
+	for (size_t i = 0; i < c->n_outputs; i++) {
+		const struct output_config *oc = &c->outputs[i];
+		ck_assert_ptr_nonnull(oc->file);
+		ck_assert(oc->file[0] != '\0' && !has_control(oc->file));
+		ck_assert(oc->verdicts != 0 && (oc->verdicts & ~0xfu) == 0);
+		ck_assert(oc->queue >= 1 && oc->queue <= 10000000);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_str_ne(c->outputs[j].file, oc->file);
+	}
+	if (c->user != NULL)
+		ck_assert(c->user[0] != '\0' && strchr(c->user, '/') == NULL &&
+		          !has_control(c->user));
+}
+
+/* The built-in defaults of DESIGN.md, whatever the source. */
+static void assert_defaults(const struct config *c)
+{
+	struct engine_config eng;
+
+	ck_assert_uint_eq(c->n_listen, 2);
+	ck_assert_int_eq(c->listen[0].proto, LISTEN_UDP);
+	ck_assert_int_eq(c->listen[1].proto, LISTEN_TCP);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_str_eq(c->listen[i].address, "127.0.0.1:5514");
+		assert_ipv4(&c->listen[i], "127.0.0.1", 5514);
+		ck_assert_uint_eq(c->listen[i].rcvbuf, 0);
+		ck_assert_uint_eq(c->listen[i].max_connections, 256);
+		ck_assert_uint_eq(c->listen[i].idle_timeout_ms, 600000);
+	}
+	ck_assert_ptr_null(c->allow_from);
+	ck_assert_uint_eq(c->n_allow, 0);
+	ck_assert_int_eq(c->allow_from_set, 0);
+	ck_assert_uint_eq(c->max_message_size, 65536);
+	engine_config_defaults(&eng);
+	ck_assert_int_eq(c->engine.track.max_linger, eng.track.max_linger);
+	ck_assert_int_eq(c->engine.track.max_mid_links, eng.track.max_mid_links);
+	ck_assert_uint_eq(c->engine.max_sources, eng.max_sources);
+	ck_assert_int_eq(c->engine.track.idle_timeout, 600);
+	ck_assert_int_eq(c->engine.track.lifetime, 86400);
+	ck_assert_int_eq(c->engine.track.linger, 60);
+	ck_assert_uint_eq(c->engine.track.max_connections, 1000000);
+	ck_assert_uint_eq(c->alert_delay_ms, 2000);
+	ck_assert_uint_eq(c->n_outputs, 1);
+	ck_assert_str_eq(c->outputs[0].file, "-");
+	ck_assert_uint_eq(c->outputs[0].verdicts, 0xf);
+	ck_assert_uint_eq(c->outputs[0].queue, 10000);
+	ck_assert_ptr_null(c->user);
+	check_invariants(c);
+}
+
+/* ---- the shipped file and the defaults ---- */
+
+START_TEST(test_shipped_config)
+{
+	struct cidr lo, v6;
+	n_msgs = 0;
+	struct config *c = config_load(SHIPPED, collect, NULL);
+
+	ck_assert_msg(c != NULL, "%s", n_msgs ? msgs[0] : "-");
+	ck_assert_uint_eq(n_msgs, 0);
+	ck_assert_str_eq(c->source, SHIPPED);
+	ck_assert_uint_eq(c->n_listen, 2);
+	ck_assert_int_eq(c->listen[0].proto, LISTEN_UDP);
+	ck_assert_int_eq(c->listen[1].proto, LISTEN_TCP);
+	assert_ipv4(&c->listen[0], "127.0.0.1", 5514);
+	assert_ipv4(&c->listen[1], "127.0.0.1", 5514);
+	ck_assert_uint_eq(c->listen[1].max_connections, 256);
+	ck_assert_uint_eq(c->listen[1].idle_timeout_ms, 600000);
+	ck_assert_int_eq(c->allow_from_set, 1);
+	ck_assert_uint_eq(c->n_allow, 2);
+	ck_assert_int_eq(cidr_parse(span_make("127.0.0.0/8", 11), &lo), 0);
+	ck_assert_int_eq(cidr_parse(span_make("::1", 3), &v6), 0);
+	ck_assert_mem_eq(&c->allow_from[0], &lo, sizeof(lo));
+	ck_assert_mem_eq(&c->allow_from[1], &v6, sizeof(v6));
+	ck_assert_uint_eq(c->max_message_size, 65536);
+	ck_assert_int_eq(c->engine.track.idle_timeout, 600);
+	ck_assert_int_eq(c->engine.track.lifetime, 86400);
+	ck_assert_int_eq(c->engine.track.linger, 60);
+	ck_assert_uint_eq(c->engine.track.max_connections, 1000000);
+	ck_assert_uint_eq(c->alert_delay_ms, 2000);
+	ck_assert_uint_eq(c->n_outputs, 1);
+	ck_assert_str_eq(c->outputs[0].file, "-");
+	ck_assert_uint_eq(c->outputs[0].verdicts, 0xf);
+	ck_assert_ptr_null(c->user);
+	check_invariants(c);
+	config_free(c);
+}
+END_TEST
+
+/* The examples in the shipped file's comments, as an admin would uncomment them. */
+START_TEST(test_shipped_examples)
+{
+	struct config *c =
+	    parse_ok("listen:\n"
+	             "  - { proto: udp, address: \"0.0.0.0:514\", rcvbuf: 8MiB }\n"
+	             "  - { proto: tcp, address: \"0.0.0.0:514\", max_connections: 64 }\n"
+	             "allow_from: [192.0.2.10, 192.0.2.11]     # the ESA appliances\n"
+	             "outputs:\n"
+	             "  - { file: /var/lib/esatlsd/verdicts.jsonl }\n"
+	             "  - { file: /var/lib/esatlsd/tls-failed.jsonl, verdicts: "
+	             "[tls_failed], queue: 100000 }\n"
+	             "user: esatlsd\n");
+	assert_ipv4(&c->listen[0], "0.0.0.0", 514);
+	ck_assert_uint_eq(c->listen[0].rcvbuf, 8u << 20);
+	ck_assert_uint_eq(c->listen[1].max_connections, 64);
+	ck_assert_uint_eq(c->n_allow, 2);
+	ck_assert_uint_eq(c->n_outputs, 2);
+	ck_assert_uint_eq(c->outputs[0].verdicts, 0xf);
+	ck_assert_uint_eq(c->outputs[1].verdicts, 1u << VERDICT_TLS_FAILED);
+	ck_assert_uint_eq(c->outputs[1].queue, 100000);
+	ck_assert_str_eq(c->user, "esatlsd");
+	check_invariants(c);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_builtin_defaults)
+{
+	struct config *c = config_default();
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->source, "built-in defaults");
+	assert_defaults(c);
+	config_free(c);
+}
+END_TEST
+
+/* An empty file, comments only, an empty document, a null document, an empty mapping. */
+START_TEST(test_empty_documents_mean_defaults)
+{
+	static const char *const docs[] = {
+	    "",     "# nothing here\n", "\n\n   \n", "---\n", "---\n...\n", "~\n", "null",
+	    "{}\n", "# a\n---\n# b\n"};
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct config *c = parse_ok(docs[i]);
+		ck_assert_str_eq(c->source, "t.yaml");
+		assert_defaults(c);
+		config_free(c);
+	}
+	n_msgs = 0;
+	struct config *c = config_parse("t.yaml", NULL, 0, collect, NULL);
+	ck_assert_ptr_nonnull(c);
+	assert_defaults(c);
+	config_free(c);
+}
+END_TEST
+
+/* The design's sample, minus the keys this version does not support. */
+START_TEST(test_design_example)
+{
+	struct config *c = parse_ok(
+	    "listen:\n"
+	    "  - { proto: udp, address: \"127.0.0.1:5514\" }\n"
+	    "  - { proto: tcp, address: \"127.0.0.1:5514\", max_connections: 256, idle_timeout: "
+	    "10m }\n"
+	    "allow_from: [127.0.0.0/8, \"::1\"]      # senders outside are dropped and counted\n"
+	    "max_message_size: 64KiB\n"
+	    "tracking: { idle_timeout: 10m, lifetime: 24h, linger: 60s, max_connections: 1000000, "
+	    "alert_delay: 2s }\n"
+	    "outputs:\n"
+	    "  - { file: verdicts.jsonl, verdicts: [tls, tls_failed, no_tls, unknown] }\n"
+	    "hooks: []\n"
+	    "metrics: {}\n"
+	    "user: esatlsd                            # drop privileges\n");
+	ck_assert_uint_eq(c->n_listen, 2);
+	ck_assert_uint_eq(c->listen[0].line, 2);
+	ck_assert_uint_eq(c->listen[0].column, 5);
+	ck_assert_uint_eq(c->listen[1].line, 3);
+	ck_assert_str_eq(c->outputs[0].file, "verdicts.jsonl");
+	ck_assert_uint_eq(c->outputs[0].verdicts, 0xf);
+	ck_assert_str_eq(c->user, "esatlsd");
+	check_invariants(c);
+	config_free(c);
+}
+END_TEST
+
+/* ---- every key ---- */
+
+START_TEST(test_listen_values)
+{
+	struct config *c =
+	    parse_ok("listen:\n"
+	             "  - proto: udp\n"
+	             "    address: 0.0.0.0:514\n"
+	             "    rcvbuf: 8MiB\n"
+	             "  - { proto: tcp, address: \"[::]:514\", max_connections: 1,"
+	             " idle_timeout: 90s }\n"
+	             "  - { proto: tcp, address: \"[::1]:0\", max_connections: 65536 }\n"
+	             "  - { proto: udp, address: \"192.0.2.1:65535\", rcvbuf: 0 }\n"
+	             "  - { proto: tcp, address: \"[::ffff:192.0.2.1]:1\","
+	             " idle_timeout: 1ms }\n"
+	             "  - { proto: udp, address: \"[2001:DB8::A]:7\", rcvbuf: 512MiB }\n"
+	             "  - { proto: tcp, address: 0.0.0.0:514 }\n");
+	ck_assert_uint_eq(c->n_listen, 7);
+	ck_assert_int_eq(c->listen[0].proto, LISTEN_UDP);
+	ck_assert_str_eq(c->listen[0].address, "0.0.0.0:514");
+	assert_ipv4(&c->listen[0], "0.0.0.0", 514);
+	ck_assert_uint_eq(c->listen[0].rcvbuf, 8u << 20);
+	ck_assert_uint_eq(c->listen[0].line, 2);
+	ck_assert_uint_eq(c->listen[0].column, 5);
+	ck_assert_int_eq(c->listen[1].proto, LISTEN_TCP);
+	ck_assert_str_eq(c->listen[1].address, "[::]:514");
+	assert_ipv6(&c->listen[1], "::", 514);
+	ck_assert_uint_eq(c->listen[1].max_connections, 1);
+	ck_assert_uint_eq(c->listen[1].idle_timeout_ms, 90000);
+	ck_assert_uint_eq(c->listen[1].line, 5);
+	ck_assert_uint_eq(c->listen[1].column, 5);
+	assert_ipv6(&c->listen[2], "::1", 0);
+	ck_assert_uint_eq(c->listen[2].max_connections, 65536);
+	ck_assert_uint_eq(c->listen[2].idle_timeout_ms, 600000);
+	assert_ipv4(&c->listen[3], "192.0.2.1", 65535);
+	ck_assert_uint_eq(c->listen[3].rcvbuf, 0);
+	assert_ipv6(&c->listen[4], "::ffff:192.0.2.1", 1);
+	ck_assert_uint_eq(c->listen[4].idle_timeout_ms, 1);
+	assert_ipv6(&c->listen[5], "2001:db8::a", 7);
+	ck_assert_str_eq(c->listen[5].address, "[2001:DB8::A]:7");
+	ck_assert_uint_eq(c->listen[5].rcvbuf, 512u << 20);
+	/* the same address on udp and tcp is two sockets, not a duplicate */
+	assert_ipv4(&c->listen[6], "0.0.0.0", 514);
+	check_invariants(c);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_allow_from_values)
+{
+	struct cidr want;
+	struct config *c = parse_ok("allow_from:\n"
+	                            "  - 192.0.2.10\n"
+	                            "  - 10.0.0.0/8\n"
+	                            "  - \"2001:db8::/32\"\n"
+	                            "  - '::1'\n"
+	                            "  - 0.0.0.0/0\n");
+	ck_assert_int_eq(c->allow_from_set, 1);
+	ck_assert_uint_eq(c->n_allow, 5);
+	ck_assert_int_eq(cidr_parse(span_make("10.0.0.0/8", 10), &want), 0);
+	ck_assert_mem_eq(&c->allow_from[1], &want, sizeof(want));
+	ck_assert_uint_eq(c->allow_from[0].bits, 128);
+	ck_assert_uint_eq(c->allow_from[1].bits, 104);
+	ck_assert_uint_eq(c->allow_from[2].bits, 32);
+	ck_assert_uint_eq(c->allow_from[3].bits, 128);
+	ck_assert_uint_eq(c->allow_from[4].bits, 96);
+	config_free(c);
+
+	/* the key given with an empty list: nobody may send */
+	c = parse_ok("allow_from: []\n");
+	ck_assert_int_eq(c->allow_from_set, 1);
+	ck_assert_uint_eq(c->n_allow, 0);
+	check_invariants(c);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_max_message_size_values)
+{
+	static const struct {
+		const char *text;
+		uint64_t bytes;
+	} cases[] = {{"1KiB", 1024},    {"1024", 1024}, {"1MiB", 1048576}, {"1048576", 1048576},
+	             {"100kB", 100000}, {"64K", 65536}, {"1M", 1048576},   {"\"2000\"", 2000}};
+	char doc[64];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(doc, sizeof(doc), "max_message_size: %s\n", cases[i].text);
+		struct config *c = parse_ok(doc);
+		ck_assert_uint_eq(c->max_message_size, cases[i].bytes);
+		config_free(c);
+	}
+}
+END_TEST
+
+START_TEST(test_tracking_values)
+{
+	struct config *c = parse_ok("tracking:\n"
+	                            "  idle_timeout: 1500ms\n"
+	                            "  lifetime: 2d\n"
+	                            "  linger: 0s\n"
+	                            "  max_connections: 1\n"
+	                            "  alert_delay: 500ms\n");
+	ck_assert_int_eq(c->engine.track.idle_timeout, 2); /* rounded up */
+	ck_assert_int_eq(c->engine.track.lifetime, 172800);
+	ck_assert_int_eq(c->engine.track.linger, 0);
+	ck_assert_uint_eq(c->engine.track.max_connections, 1);
+	ck_assert_uint_eq(c->alert_delay_ms, 500);
+	check_invariants(c);
+	config_free(c);
+
+	c = parse_ok("tracking: { idle_timeout: 1ms, lifetime: 1, linger: 1001ms,"
+	             " max_connections: 100000000, alert_delay: 0 }\n");
+	ck_assert_int_eq(c->engine.track.idle_timeout, 1);
+	ck_assert_int_eq(c->engine.track.lifetime, 1);
+	ck_assert_int_eq(c->engine.track.linger, 2);
+	ck_assert_uint_eq(c->engine.track.max_connections, 100000000);
+	ck_assert_uint_eq(c->alert_delay_ms, 0);
+	config_free(c);
+
+	/* a partial mapping keeps the other defaults */
+	c = parse_ok("tracking: { linger: 5m }\n");
+	ck_assert_int_eq(c->engine.track.linger, 300);
+	ck_assert_int_eq(c->engine.track.idle_timeout, 600);
+	ck_assert_int_eq(c->engine.track.lifetime, 86400);
+	ck_assert_uint_eq(c->alert_delay_ms, 2000);
+	config_free(c);
+
+	c = parse_ok("tracking: {}\n");
+	assert_defaults(c);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_outputs_values)
+{
+	struct config *c =
+	    parse_ok("outputs:\n"
+	             "  - file: \"-\"\n"
+	             "    verdicts: [tls_failed]\n"
+	             "  - { file: all.jsonl, queue: 1 }\n"
+	             "  - { file: /var/log/x y.jsonl, verdicts: [unknown, tls, no_tls],"
+	             " queue: 10000000 }\n"
+	             "  - { file: \"Ünïcode.jsonl\", verdicts: [tls, tls_failed, no_tls,"
+	             " unknown] }\n");
+	ck_assert_uint_eq(c->n_outputs, 4);
+	ck_assert_str_eq(c->outputs[0].file, "-");
+	ck_assert_uint_eq(c->outputs[0].verdicts, 1u << VERDICT_TLS_FAILED);
+	ck_assert_uint_eq(c->outputs[0].queue, 10000);
+	ck_assert_str_eq(c->outputs[1].file, "all.jsonl");
+	ck_assert_uint_eq(c->outputs[1].verdicts, 0xf);
+	ck_assert_uint_eq(c->outputs[1].queue, 1);
+	ck_assert_str_eq(c->outputs[2].file, "/var/log/x y.jsonl");
+	ck_assert_uint_eq(c->outputs[2].verdicts,
+	                  (1u << VERDICT_UNKNOWN) | (1u << VERDICT_TLS) | (1u << VERDICT_NO_TLS));
+	ck_assert_uint_eq(c->outputs[2].queue, 10000000);
+	ck_assert_str_eq(c->outputs[3].file, "Ünïcode.jsonl");
+	ck_assert_uint_eq(c->outputs[3].verdicts, 0xf);
+	ck_assert(c->n_listen == 2 && c->listen[0].proto == LISTEN_UDP);
+	check_invariants(c);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_unsupported_keys_accepted_empty)
+{
+	struct config *c = parse_ok("hooks: []\nmetrics: {}\n");
+	assert_defaults(c);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_user_values)
+{
+	struct config *c = parse_ok("user: esatlsd\n");
+	ck_assert_str_eq(c->user, "esatlsd");
+	config_free(c);
+	c = parse_ok("user: \"_mail-relay.1\"\n");
+	ck_assert_str_eq(c->user, "_mail-relay.1");
+	config_free(c);
+}
+END_TEST
+
+/* Comments, CRLF line ends, quoting styles and a byte order mark do not matter. */
+START_TEST(test_yaml_forms)
+{
+	struct config *c = parse_ok("\xef\xbb\xbf# config\r\n"
+	                            "listen: [ {proto: 'udp', address: \"127.0.0.2:1\"} ]\r\n"
+	                            "max_message_size: '2KiB'\r\n"
+	                            "outputs:\r\n"
+	                            "- file: >-\r\n"
+	                            "    folded\r\n"
+	                            "  queue: \"7\"\r\n");
+	ck_assert_uint_eq(c->n_listen, 1);
+	assert_ipv4(&c->listen[0], "127.0.0.2", 1);
+	ck_assert_uint_eq(c->max_message_size, 2048);
+	ck_assert_str_eq(c->outputs[0].file, "folded");
+	ck_assert_uint_eq(c->outputs[0].queue, 7);
+	config_free(c);
+
+	/* UTF-16LE with its byte order mark: "user: bob\n" */
+	static const char utf16[] = "\xff\xfeu\0s\0e\0r\0:\0 \0b\0o\0b\0\n\0";
+	c = parse_len(utf16, sizeof(utf16) - 1);
+	ck_assert_msg(c != NULL, "%s", n_msgs ? msgs[0] : "-");
+	ck_assert_str_eq(c->user, "bob");
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_listen_same)
+{
+	struct config *c = parse_ok("listen:\n"
+	                            "  - { proto: udp, address: \"[::]:514\", rcvbuf: 1MiB }\n"
+	                            "  - { proto: tcp, address: \"[::]:514\" }\n"
+	                            "  - { proto: udp, address: \"[::]:515\", rcvbuf: 1MiB }\n"
+	                            "  - { proto: udp, address: \"0.0.0.0:514\", rcvbuf: 1MiB }\n"
+	                            "  - { proto: udp, address: \"[::1]:514\", rcvbuf: 1MiB }\n");
+	struct config *d = parse_ok("listen:\n"
+	                            "  - { proto: udp, address: \"[0::0]:514\", rcvbuf: 1024KiB }\n"
+	                            "  - { proto: tcp, address: \"[::]:514\", max_connections: 9,"
+	                            " idle_timeout: 1s }\n");
+	struct config *e =
+	    parse_ok("listen: [{ proto: udp, address: \"[::]:514\", rcvbuf: 2MiB }]");
+	/* the address as resolved counts, not as written; TCP limits apply without a rebind */
+	ck_assert(config_listen_same(&c->listen[0], &d->listen[0]));
+	ck_assert(config_listen_same(&c->listen[1], &d->listen[1]));
+	ck_assert(!config_listen_same(&c->listen[0], &c->listen[1]));
+	ck_assert(!config_listen_same(&c->listen[0], &c->listen[2]));
+	ck_assert(!config_listen_same(&c->listen[0], &c->listen[3]));
+	ck_assert(!config_listen_same(&c->listen[0], &c->listen[4]));
+	ck_assert(!config_listen_same(&c->listen[0], &e->listen[0]));
+	for (size_t i = 0; i < c->n_listen; i++)
+		ck_assert(config_listen_same(&c->listen[i], &c->listen[i]));
+	config_free(c);
+	config_free(d);
+	config_free(e);
+}
+END_TEST
+
+/* ---- errors ---- */
+
+START_TEST(test_syntax_errors)
+{
+	static const struct error_case cases[] = {
+	    {"listen: [1, 2\n",
+	     "t.yaml:2:1: did not find expected ',' or ']' (while parsing a flow sequence at 1:9)"},
+	    {"listen:\n\t- { proto: udp }\n",
+	     "t.yaml:2:1: found character that cannot start any token (a tab: indent with spaces) "
+	     "(while scanning for the next token at 2:1)"},
+	    {"tracking:\n  linger: 1\n\tlifetime: 2\n",
+	     "t.yaml:3:1: found a tab character that violates indentation (while scanning a plain "
+	     "scalar at 2:11)"},
+	    {"user: \"abc\n", "t.yaml:2:1: found unexpected end of stream (while scanning a quoted "
+	                      "scalar at 1:7)"},
+	    {"a:\n  b: c\n d: e\n",
+	     "t.yaml:3:2: did not find expected key (while parsing a block mapping at 1:1)"},
+	    {"user: a\nuser b\n",
+	     "t.yaml:3:1: could not find expected ':' (while scanning a simple "
+	     "key at 2:1)"},
+	    {"user: \xff\n", "t.yaml:1:7: invalid leading UTF-8 octet (byte 0xff)"},
+	    {"user: \xc3\n", "t.yaml:1:8: invalid trailing UTF-8 octet (byte 0x0a)"},
+	    {"# \xed\xa0\x80\n", "t.yaml:1:3: invalid Unicode character (byte 0xd800)"},
+	    {"user: a\x01\n", "t.yaml:1:8: control characters are not allowed (byte 0x01)"},
+	    {"user: a\n---\nuser: b\n", "t.yaml:2:1: only one YAML document is allowed"},
+	    {"user: !<tag:yaml.org,2002:str\n",
+	     "t.yaml:1:30: did not find the expected '>' (while scanning a tag at 1:7)"},
+	};
+	RUN_CASES(cases);
+
+	/* a NUL byte in the file itself */
+	static const char nul[] = "user: a\0b\n";
+	ck_assert_ptr_null(parse_len(nul, sizeof(nul) - 1));
+	ck_assert_uint_eq(n_msgs, 1);
+	ck_assert_str_eq(msgs[0], "t.yaml:1:8: control characters are not allowed (byte 0x00)");
+}
+END_TEST
+
+START_TEST(test_type_errors)
+{
+	static const struct error_case cases[] = {
+	    {"[1, 2]\n", "t.yaml:1:1: expected a mapping at the top level, got a list"},
+	    {"hello\n", "t.yaml:1:1: expected a mapping at the top level, got \"hello\""},
+	    {"listen: udp\n", "t.yaml:1:9: expected a list for 'listen', got \"udp\""},
+	    {"listen:\n", "t.yaml:1:8: expected a list for 'listen', got nothing"},
+	    {"listen: {proto: udp}\n", "t.yaml:1:9: expected a list for 'listen', got a mapping"},
+	    {"listen: [udp]\n", "t.yaml:1:10: expected a mapping for listen entry, got \"udp\""},
+	    {"listen: [[]]\n", "t.yaml:1:10: expected a mapping for listen entry, got a list"},
+	    {"allow_from: 10.0.0.0/8\n",
+	     "t.yaml:1:13: expected a list for 'allow_from', got \"10.0.0.0/8\""},
+	    {"allow_from: ~\n", "t.yaml:1:13: expected a list for 'allow_from', got \"~\""},
+	    {"max_message_size: [1]\n",
+	     "t.yaml:1:19: expected a size (such as 512, 64KiB, 1MiB) for 'max_message_size', got "
+	     "a list"},
+	    {"tracking: [1]\n", "t.yaml:1:11: expected a mapping for 'tracking', got a list"},
+	    {"tracking: 10m\n", "t.yaml:1:11: expected a mapping for 'tracking', got \"10m\""},
+	    {"tracking: { max_connections: {} }\n",
+	     "t.yaml:1:30: expected a number for 'max_connections' in tracking, got a mapping"},
+	    {"tracking: { linger: [] }\n",
+	     "t.yaml:1:21: expected a duration (such as 500ms, 90s, 10m, 24h, 2d) for 'linger' in "
+	     "tracking, got a list"},
+	    {"outputs: \"-\"\n", "t.yaml:1:10: expected a list for 'outputs', got \"-\""},
+	    {"outputs: [\"-\"]\n", "t.yaml:1:11: expected a mapping for outputs entry, got \"-\""},
+	    {"outputs: [{file: [a]}]\n",
+	     "t.yaml:1:18: expected a file path or \"-\" for 'file' in outputs entry, got a list"},
+	    {"outputs: [{file: x, queue: }]\n",
+	     "t.yaml:1:28: expected a number for 'queue' in outputs entry, got nothing"},
+	    {"outputs: [{file: x, verdicts: tls}]\n",
+	     "t.yaml:1:31: expected a list for 'verdicts' in outputs entry, got \"tls\""},
+	    {"outputs: [{file: x, verdicts: [[tls]]}]\n",
+	     "t.yaml:1:32: expected tls, tls_failed, no_tls or unknown for verdicts entry, got a "
+	     "list"},
+	    {"hooks: {}\n", "t.yaml:1:8: expected a list for 'hooks', got a mapping"},
+	    {"metrics: []\n", "t.yaml:1:10: expected a mapping for 'metrics', got a list"},
+	    {"user: [a]\n", "t.yaml:1:7: expected a user name for 'user', got a list"},
+	    {"user:\n", "t.yaml:1:6: expected a user name for 'user', got nothing"},
+	};
+	RUN_CASES(cases);
+}
+END_TEST
+
+START_TEST(test_key_errors)
+{
+	static const struct error_case cases[] = {
+	    {"foo: 1\n", "t.yaml:1:1: unknown key 'foo'"},
+	    {"Listen: []\n", "t.yaml:1:1: unknown key 'Listen'"},
+	    {"listen:\n  - { proto: udp, address: \"127.0.0.1:1\", foo: 1 }\n",
+	     "t.yaml:2:43: unknown key 'foo' in listen entry"},
+	    {"tracking: { idle: 1s }\n", "t.yaml:1:13: unknown key 'idle' in tracking"},
+	    {"outputs: [{ file: x, filter: [tls] }]\n",
+	     "t.yaml:1:22: unknown key 'filter' in outputs entry"},
+	    {"\"it's\\n\": 1\n", "t.yaml:1:1: unknown key 'it\\'s\\n'"},
+	    {"user: a\nuser: b\n", "t.yaml:2:1: duplicate key 'user' (first at 1:1)"},
+	    {"tracking: { linger: 1s, linger: 2s }\n",
+	     "t.yaml:1:25: duplicate key 'linger' in tracking (first at 1:13)"},
+	    {"listen:\n  - proto: udp\n    address: 127.0.0.1:1\n    proto: tcp\n",
+	     "t.yaml:4:5: duplicate key 'proto' in listen entry (first at 2:5)"},
+	    {"outputs:\n  - { file: a, file: b }\n",
+	     "t.yaml:2:16: duplicate key 'file' in outputs entry (first at 2:7)"},
+	    {"[a]: 1\n", "t.yaml:1:1: expected a key name, got a list"},
+	    {"tracking: { {a: 1}: 2 }\n",
+	     "t.yaml:1:13: expected a key name in tracking, got a mapping"},
+	    {"listen:\n  - { address: \"127.0.0.1:1\" }\n",
+	     "t.yaml:2:5: missing 'proto' in listen entry"},
+	    {"listen:\n  - proto: tcp\n", "t.yaml:2:5: missing 'address' in listen entry"},
+	    {"outputs:\n  - queue: 5\n", "t.yaml:2:5: missing 'file' in outputs entry"},
+	    {"outputs: [{}]\n", "t.yaml:1:11: missing 'file' in outputs entry"},
+	};
+	RUN_CASES(cases);
+}
+END_TEST
+
+START_TEST(test_listen_errors)
+{
+#define L(entry) "listen:\n  - " entry "\n"
+	static const struct error_case cases[] = {
+	    {"listen: []\n", "t.yaml:1:9: nothing to listen on: 'listen' is empty"},
+	    {L("{ proto: sctp, address: \"127.0.0.1:1\" }"),
+	     "t.yaml:2:14: expected udp or tcp for 'proto' in listen entry, got \"sctp\""},
+	    {L("{ proto: UDP, address: \"127.0.0.1:1\" }"),
+	     "t.yaml:2:14: expected udp or tcp for 'proto' in listen entry, got \"UDP\""},
+	    {L("{ proto: \"udp\\0\", address: \"127.0.0.1:1\" }"),
+	     "t.yaml:2:14: expected udp or tcp for 'proto' in listen entry, got \"udp\\x00\""},
+	    {L("{ proto: udp, address: \"localhost:514\" }"),
+	     "t.yaml:2:28: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in listen "
+	     "entry, got \"localhost:514\""},
+	    {L("{ proto: udp, address: \"127.0.0.1\" }"),
+	     "t.yaml:2:28: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in listen "
+	     "entry, got \"127.0.0.1\""},
+	    {L("{ proto: udp, address: \"127.0.0.1:65536\" }"),
+	     "t.yaml:2:28: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in listen "
+	     "entry, got \"127.0.0.1:65536\""},
+	    {L("{ proto: udp, address: \"::1:514\" }"),
+	     "t.yaml:2:28: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in listen "
+	     "entry, got \"::1:514\""},
+	    {L("{ proto: udp, address: 514 }"),
+	     "t.yaml:2:28: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in listen "
+	     "entry, got \"514\""},
+	    {L("{ proto: udp, address: [1] }"),
+	     "t.yaml:2:28: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in listen "
+	     "entry, got a list"},
+	    {L("{ proto: tcp, address: \"127.0.0.1:1\", rcvbuf: 1MiB }"),
+	     "t.yaml:2:43: 'rcvbuf' applies only to udp listeners"},
+	    {L("{ proto: udp, address: \"127.0.0.1:1\", max_connections: 5 }"),
+	     "t.yaml:2:43: 'max_connections' applies only to tcp listeners"},
+	    {L("{ idle_timeout: 5s, proto: udp, address: \"127.0.0.1:1\" }"),
+	     "t.yaml:2:7: 'idle_timeout' applies only to tcp listeners"},
+	    {L("{ proto: udp, address: \"127.0.0.1:1\", rcvbuf: 513MiB }"),
+	     "t.yaml:2:51: 'rcvbuf' in listen entry must be between 0 and 512MiB, got \"513MiB\""},
+	    {L("{ proto: udp, address: \"127.0.0.1:1\", rcvbuf: lots }"),
+	     "t.yaml:2:51: expected a size (such as 512, 64KiB, 1MiB) for 'rcvbuf' in listen "
+	     "entry, got \"lots\""},
+	    {L("{ proto: tcp, address: \"127.0.0.1:1\", max_connections: 0 }"),
+	     "t.yaml:2:60: 'max_connections' in listen entry must be between 1 and 65536, got "
+	     "\"0\""},
+	    {L("{ proto: tcp, address: \"127.0.0.1:1\", max_connections: 65537 }"),
+	     "t.yaml:2:60: 'max_connections' in listen entry must be between 1 and 65536, got "
+	     "\"65537\""},
+	    {L("{ proto: tcp, address: \"127.0.0.1:1\", max_connections: -1 }"),
+	     "t.yaml:2:60: 'max_connections' in listen entry must be between 1 and 65536, got "
+	     "\"-1\""},
+	    {L("{ proto: tcp, address: \"127.0.0.1:1\", max_connections: 1e3 }"),
+	     "t.yaml:2:60: expected a number for 'max_connections' in listen entry, got \"1e3\""},
+	    {L("{ proto: tcp, address: \"127.0.0.1:1\", idle_timeout: 0s }"),
+	     "t.yaml:2:57: 'idle_timeout' in listen entry must be more than 0, got \"0s\""},
+	    {L("{ proto: tcp, address: \"127.0.0.1:1\", idle_timeout: 10 minutes }"),
+	     "t.yaml:2:57: expected a duration (such as 500ms, 90s, 10m, 24h, 2d) for "
+	     "'idle_timeout' in listen entry, got \"10 minutes\""},
+	};
+#undef L
+	RUN_CASES(cases);
+
+	/* numeric only, brackets for IPv6 and only there, a port always */
+	static const char *const bad[] = {"[::1]514",
+	                                  "[::1]",
+	                                  "[::1]:",
+	                                  "::1",
+	                                  "[1.2.3.4]:5",
+	                                  "1.2.3.4:",
+	                                  ":514",
+	                                  "1.2.3.4:5x",
+	                                  " 1.2.3.4:5",
+	                                  "1.2.3.4:5 ",
+	                                  "1.2.3:5",
+	                                  "1.2.3.256:5",
+	                                  "[fe80::1%eth0]:5",
+	                                  "[::1]:+5",
+	                                  "[[::1]]:5",
+	                                  "1.2.3.4:-1",
+	                                  "[]:5",
+	                                  "example.com:5",
+	                                  "1.2.3.4::5",
+	                                  "[::g]:5",
+	                                  "1.2.3.4:99999999999999999999999"};
+	char doc[256], want[512];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(doc, sizeof(doc), "listen: [{proto: udp, address: \"%s\"}]\n", bad[i]);
+		snprintf(want, sizeof(want),
+		         "t.yaml:1:32: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in "
+		         "listen entry, got \"%s\"",
+		         bad[i]);
+		const char *const expected[] = {want, NULL};
+		expect_errors(doc, expected);
+	}
+}
+END_TEST
+
+START_TEST(test_duplicate_listeners)
+{
+	EXPECT_ERRORS("listen:\n"
+	              "  - { proto: udp, address: \"[::]:514\" }\n"
+	              "  - { proto: tcp, address: \"[::]:514\" }\n"
+	              "  - { proto: udp, address: \"[0:0::0]:514\" }\n"
+	              "  - { proto: tcp, address: \"[::]:514\", max_connections: 1 }\n"
+	              "  - { proto: udp, address: 127.0.0.1:514 }\n"
+	              "  - { proto: udp, address: 127.0.0.1:514, rcvbuf: 1 }\n",
+	              "t.yaml:4:5: duplicate listener udp [0:0::0]:514 (first at 2:5)",
+	              "t.yaml:5:5: duplicate listener tcp [::]:514 (first at 3:5)",
+	              "t.yaml:7:5: duplicate listener udp 127.0.0.1:514 (first at 6:5)");
+	/* found even when the first entry has a problem elsewhere */
+	EXPECT_ERRORS("listen:\n"
+	              "  - { proto: udp, address: 127.0.0.1:514, rcvbuf: x }\n"
+	              "  - { proto: udp, address: 127.0.0.1:514 }\n",
+	              "t.yaml:2:51: expected a size (such as 512, 64KiB, 1MiB) for 'rcvbuf' in "
+	              "listen entry, got \"x\"",
+	              "t.yaml:3:5: duplicate listener udp 127.0.0.1:514 (first at 2:5)");
+}
+END_TEST
+
+START_TEST(test_value_errors)
+{
+	static const struct error_case cases[] = {
+	    {"allow_from: [10.0.0.1/8]\n",
+	     "t.yaml:1:14: expected an address or prefix (such as 10.0.0.0/8 or ::1, no host bits "
+	     "set) for allow_from entry, got \"10.0.0.1/8\""},
+	    {"allow_from: [\"10.0.0.0/33\"]\n",
+	     "t.yaml:1:14: expected an address or prefix (such as 10.0.0.0/8 or ::1, no host bits "
+	     "set) for allow_from entry, got \"10.0.0.0/33\""},
+	    {"allow_from: [mail.example.com]\n",
+	     "t.yaml:1:14: expected an address or prefix (such as 10.0.0.0/8 or ::1, no host bits "
+	     "set) for allow_from entry, got \"mail.example.com\""},
+	    {"allow_from: [{a: 1}]\n",
+	     "t.yaml:1:14: expected an address or prefix (such as 10.0.0.0/8 or ::1, no host bits "
+	     "set) for allow_from entry, got a mapping"},
+	    {"allow_from:\n  -\n",
+	     "t.yaml:2:4: expected an address or prefix (such as 10.0.0.0/8 or ::1, no host bits "
+	     "set) for allow_from entry, got nothing"},
+	    {"max_message_size: 1023\n",
+	     "t.yaml:1:19: 'max_message_size' must be between 1KiB and 1MiB, got \"1023\""},
+	    {"max_message_size: 1049KB\n",
+	     "t.yaml:1:19: 'max_message_size' must be between 1KiB and 1MiB, got \"1049KB\""},
+	    {"max_message_size: 2MiB\n",
+	     "t.yaml:1:19: 'max_message_size' must be between 1KiB and 1MiB, got \"2MiB\""},
+	    {"max_message_size: 64 KiB\n",
+	     "t.yaml:1:19: expected a size (such as 512, 64KiB, 1MiB) for 'max_message_size', got "
+	     "\"64 KiB\""},
+	    {"max_message_size: 64kib\n",
+	     "t.yaml:1:19: expected a size (such as 512, 64KiB, 1MiB) for 'max_message_size', got "
+	     "\"64kib\""},
+	    {"tracking: { idle_timeout: 0 }\n",
+	     "t.yaml:1:27: 'idle_timeout' in tracking must be more than 0, got \"0\""},
+	    {"tracking: { lifetime: 0ms }\n",
+	     "t.yaml:1:23: 'lifetime' in tracking must be more than 0, got \"0ms\""},
+	    {"tracking: { linger: -1s }\n",
+	     "t.yaml:1:21: expected a duration (such as 500ms, 90s, 10m, 24h, 2d) for 'linger' in "
+	     "tracking, got \"-1s\""},
+	    {"tracking: { lifetime: 36501d }\n", "t.yaml:1:23: expected a duration (such as 500ms, "
+	                                         "90s, 10m, 24h, 2d) for 'lifetime' in "
+	                                         "tracking, got \"36501d\""},
+	    {"tracking: { alert_delay: 2 s }\n",
+	     "t.yaml:1:26: expected a duration (such as 500ms, 90s, 10m, 24h, 2d) for "
+	     "'alert_delay' in tracking, got \"2 s\""},
+	    {"tracking: { max_connections: 0 }\n",
+	     "t.yaml:1:30: 'max_connections' in tracking must be between 1 and 100000000, got "
+	     "\"0\""},
+	    {"tracking: { max_connections: 100000001 }\n",
+	     "t.yaml:1:30: 'max_connections' in tracking must be between 1 and 100000000, got "
+	     "\"100000001\""},
+	    {"tracking: { max_connections: 1_000 }\n",
+	     "t.yaml:1:30: expected a number for 'max_connections' in tracking, got \"1_000\""},
+	    {"tracking: { max_connections: 0x10 }\n",
+	     "t.yaml:1:30: expected a number for 'max_connections' in tracking, got \"0x10\""},
+	    {"outputs: []\n", "t.yaml:1:10: nothing to write to: 'outputs' is empty"},
+	    {"outputs: [{file: \"\"}]\n",
+	     "t.yaml:1:18: expected a file path or \"-\" for 'file' in outputs entry, got \"\""},
+	    {"outputs: [{file: }]\n",
+	     "t.yaml:1:18: expected a file path or \"-\" for 'file' in outputs entry, got nothing"},
+	    {"outputs: [{file: \"a\\nb\"}]\n",
+	     "t.yaml:1:18: expected a file path or \"-\" for 'file' in outputs entry, got "
+	     "\"a\\nb\""},
+	    {"outputs: [{file: x, verdicts: []}]\n",
+	     "t.yaml:1:31: 'verdicts' in outputs entry is empty: the output would write nothing"},
+	    {"outputs: [{file: x, verdicts: [tls, TLS]}]\n",
+	     "t.yaml:1:37: expected tls, tls_failed, no_tls or unknown for verdicts entry, got "
+	     "\"TLS\""},
+	    {"outputs: [{file: x, verdicts: [tls, failed]}]\n",
+	     "t.yaml:1:37: expected tls, tls_failed, no_tls or unknown for verdicts entry, got "
+	     "\"failed\""},
+	    {"outputs: [{file: x, verdicts: [no_tls, tls, no_tls]}]\n",
+	     "t.yaml:1:45: duplicate verdict \"no_tls\" in 'verdicts' (first at 1:32)"},
+	    {"outputs: [{file: x, queue: 0}]\n",
+	     "t.yaml:1:28: 'queue' in outputs entry must be between 1 and 10000000, got \"0\""},
+	    {"outputs: [{file: x, queue: 10000001}]\n",
+	     "t.yaml:1:28: 'queue' in outputs entry must be between 1 and 10000000, got "
+	     "\"10000001\""},
+	    {"outputs: [{file: x, queue: 10k}]\n",
+	     "t.yaml:1:28: expected a number for 'queue' in outputs entry, got \"10k\""},
+	    {"outputs:\n  - { file: \"-\" }\n  - { file: out, verdicts: [tls] }\n  - file: \"-\"\n",
+	     "t.yaml:4:11: duplicate output file \"-\" (first at 2:13)"},
+	    {"hooks:\n  - name: page-oncall\n    exec: [\"/bin/true\"]\n",
+	     "t.yaml:2:3: hooks are not supported by this version"},
+	    {"hooks: [{}]\n", "t.yaml:1:8: hooks are not supported by this version"},
+	    {"metrics: { address: \"127.0.0.1:9514\" }\n",
+	     "t.yaml:1:10: metrics are not supported by this version"},
+	    {"user: \"\"\n", "t.yaml:1:7: expected a user name for 'user', got \"\""},
+	    {"user: ../root\n", "t.yaml:1:7: expected a user name for 'user', got \"../root\""},
+	    {"user: \"bob\\tx\"\n", "t.yaml:1:7: expected a user name for 'user', got \"bob\\tx\""},
+	    {"user: \"bob\\0\"\n", "t.yaml:1:7: expected a user name for 'user', got \"bob\\x00\""},
+	    {"user: \"b\\x7f\"\n", "t.yaml:1:7: expected a user name for 'user', got \"b\\x7f\""},
+	    {"user: \"b\\x85\"\n", "t.yaml:1:7: expected a user name for 'user', got \"b\\u0085\""},
+	    {"user: null\n", "t.yaml:1:7: expected a user name for 'user', got \"null\""},
+	};
+	RUN_CASES(cases);
+}
+END_TEST
+
+/* Values are shown quoted, escaped and cut, so a message is one readable line. */
+START_TEST(test_value_display)
+{
+	char doc[2048], want[512];
+	char value[1001];
+
+	memset(value, 'a', 1000);
+	value[1000] = '\0';
+	snprintf(doc, sizeof(doc), "max_message_size: %s\n", value);
+	snprintf(want, sizeof(want),
+	         "t.yaml:1:19: expected a size (such as 512, 64KiB, 1MiB) for 'max_message_size', "
+	         "got \"%.60s...\"",
+	         value);
+	{
+		const char *const expected[] = {want, NULL};
+		expect_errors(doc, expected);
+	}
+
+	/* cut at a character boundary: 59 ASCII bytes then a two-byte character */
+	snprintf(doc, sizeof(doc), "queue_: 1\nuser: \"%.59s\xc3\xa9tail/\"\n", value);
+	snprintf(want, sizeof(want),
+	         "t.yaml:2:7: expected a user name for 'user', got \"%.59s...\"", value);
+	EXPECT_ERRORS(doc, "t.yaml:1:1: unknown key 'queue_'", want);
+
+	EXPECT_ERRORS("user: \"q\\\"uote\\\\back/\\r\\u001b[31m\"\n",
+	              "t.yaml:1:7: expected a user name for 'user', got "
+	              "\"q\\\"uote\\\\back/\\r\\x1b[31m\"");
+	EXPECT_ERRORS(
+	    "user: 'caf\xc3\xa9/\xe2\x80\xa8'\n",
+	    "t.yaml:1:7: expected a user name for 'user', got \"caf\xc3\xa9/\xe2\x80\xa8\"");
+
+	/* a huge key is cut too */
+	snprintf(doc, sizeof(doc), "%s: 1\n", value);
+	snprintf(want, sizeof(want), "t.yaml:1:1: unknown key '%.60s...'", value);
+	{
+		const char *const expected[] = {want, NULL};
+		expect_errors(doc, expected);
+	}
+}
+END_TEST
+
+/* Every problem of a document in one pass, in file order. */
+START_TEST(test_several_errors_in_file_order)
+{
+	EXPECT_ERRORS(
+	    "listen:\n"
+	    "  - { proto: udp, address: \"127.0.0.1:1\", max_connections: 5 }\n"
+	    "  - proto: tcp\n"
+	    "    bogus: 1\n"
+	    "allow_from: [10.0.0.1/8, 10.0.0.0/8, x]\n"
+	    "max_message_size: 1\n"
+	    "tracking:\n"
+	    "  lifetime: 0s\n"
+	    "  linger: forever\n"
+	    "outputs:\n"
+	    "  - { verdicts: [tls], queue: 0 }\n"
+	    "  - { file: a, verdicts: [tls, tls] }\n"
+	    "  - { file: a }\n"
+	    "hooks: [x]\n"
+	    "user: a/b\n"
+	    "user: c\n"
+	    "zzz: 1\n",
+	    "t.yaml:2:43: 'max_connections' applies only to tcp listeners",
+	    "t.yaml:3:5: missing 'address' in listen entry",
+	    "t.yaml:4:5: unknown key 'bogus' in listen entry",
+	    "t.yaml:5:14: expected an address or prefix (such as 10.0.0.0/8 or ::1, no host "
+	    "bits set) for allow_from entry, got \"10.0.0.1/8\"",
+	    "t.yaml:5:38: expected an address or prefix (such as 10.0.0.0/8 or ::1, no host "
+	    "bits set) for allow_from entry, got \"x\"",
+	    "t.yaml:6:19: 'max_message_size' must be between 1KiB and 1MiB, got \"1\"",
+	    "t.yaml:8:13: 'lifetime' in tracking must be more than 0, got \"0s\"",
+	    "t.yaml:9:11: expected a duration (such as 500ms, 90s, 10m, 24h, 2d) for "
+	    "'linger' in tracking, got \"forever\"",
+	    "t.yaml:11:5: missing 'file' in outputs entry",
+	    "t.yaml:11:31: 'queue' in outputs entry must be between 1 and 10000000, got "
+	    "\"0\"",
+	    "t.yaml:12:32: duplicate verdict \"tls\" in 'verdicts' (first at 12:27)",
+	    "t.yaml:13:13: duplicate output file \"a\" (first at 12:13)",
+	    "t.yaml:14:8: hooks are not supported by this version",
+	    "t.yaml:15:7: expected a user name for 'user', got \"a/b\"",
+	    "t.yaml:16:1: duplicate key 'user' (first at 15:1)", "t.yaml:17:1: unknown key 'zzz'");
+}
+END_TEST
+
+/* A flood of problems is cut at 100 messages plus one line counting the rest. */
+START_TEST(test_error_flood_is_bounded)
+{
+	size_t cap = 200 * 16, len = 0;
+	char *doc = malloc(cap);
+	ck_assert_ptr_nonnull(doc);
+	for (int i = 0; i < 150; i++)
+		len += (size_t)snprintf(doc + len, cap - len, "k%03d: 1\n", i);
+	ck_assert_ptr_null(parse(doc));
+	ck_assert_uint_eq(n_msgs, 101);
+	ck_assert_str_eq(msgs[0], "t.yaml:1:1: unknown key 'k000'");
+	ck_assert_str_eq(msgs[99], "t.yaml:100:1: unknown key 'k099'");
+	ck_assert_str_eq(msgs[100], "t.yaml: 50 more errors not shown");
+	free(doc);
+}
+END_TEST
+
+START_TEST(test_load_errors)
+{
+	char path[] = "/tmp/check_config_XXXXXX";
+	int fd;
+
+	n_msgs = 0;
+	ck_assert_ptr_null(config_load("/nonexistent/esatlsd.yaml", collect, NULL));
+	ck_assert_uint_eq(n_msgs, 1);
+	ck_assert_str_eq(msgs[0], "/nonexistent/esatlsd.yaml: No such file or directory");
+
+	n_msgs = 0;
+	ck_assert_ptr_null(config_load("/", collect, NULL));
+	ck_assert_uint_eq(n_msgs, 1);
+	ck_assert_str_eq(msgs[0], "/: Is a directory");
+
+	/* just over the bound: refused without parsing */
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	char *big = malloc(1024 * 1024 + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, '#', 1024 * 1024 + 1);
+	ck_assert_int_eq(write(fd, big, 1024 * 1024 + 1), 1024 * 1024 + 1);
+	n_msgs = 0;
+	ck_assert_ptr_null(config_load(path, collect, NULL));
+	ck_assert_uint_eq(n_msgs, 1);
+	char want[128];
+	snprintf(want, sizeof(want), "%s: larger than 1 MiB", path);
+	ck_assert_str_eq(msgs[0], want);
+
+	/* exactly at the bound: a comment, so all defaults */
+	ck_assert_int_eq(ftruncate(fd, 1024 * 1024), 0);
+	n_msgs = 0;
+	struct config *c = config_load(path, collect, NULL);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->source, path);
+	assert_defaults(c);
+	config_free(c);
+
+	/* errors name the file as given */
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(pwrite(fd, "\nuser: a/b\n", 11, 0), 11);
+	n_msgs = 0;
+	ck_assert_ptr_null(config_load(path, collect, NULL));
+	snprintf(want, sizeof(want), "%s:2:7: expected a user name for 'user', got \"a/b\"", path);
+	ck_assert_uint_eq(n_msgs, 1);
+	ck_assert_str_eq(msgs[0], want);
+	close(fd);
+	unlink(path);
+	free(big);
+
+	/* a buffer over the bound */
+	big = calloc(1, 1024 * 1024 + 1);
+	ck_assert_ptr_null(parse_len(big, 1024 * 1024 + 1));
+	ck_assert_uint_eq(n_msgs, 1);
+	ck_assert_str_eq(msgs[0], "t.yaml: larger than 1 MiB");
+	free(big);
+}
+END_TEST
+
+/* ---- hostile input ---- */
+
+START_TEST(test_aliases_rejected)
+{
+	EXPECT_ERRORS("listen:\n"
+	              "  - &l { proto: udp, address: \"127.0.0.1:1\" }\n"
+	              "  - *l\n",
+	              "t.yaml:3:5: aliases are not supported (*l)");
+	EXPECT_ERRORS("user: &u bob\nallow_from: [*u, *u]\n",
+	              "t.yaml:2:14: aliases are not supported (*u)",
+	              "t.yaml:2:18: aliases are not supported (*u)");
+	EXPECT_ERRORS("? *k\n: 1\n", "t.yaml:1:3: aliases are not supported (*k)");
+	/* an anchor alone is harmless */
+	struct config *c = parse_ok("user: &u bob\n");
+	ck_assert_str_eq(c->user, "bob");
+	config_free(c);
+
+	/* "billion laughs": refused at the first alias, in no time and memory */
+	EXPECT_ERRORS(
+	    "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+	    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+	    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n",
+	    "t.yaml:1:1: unknown key 'a'", "t.yaml:2:1: unknown key 'b'",
+	    "t.yaml:2:8: aliases are not supported (*a)",
+	    "t.yaml:2:11: aliases are not supported (*a)",
+	    "t.yaml:2:14: aliases are not supported (*a)",
+	    "t.yaml:2:17: aliases are not supported (*a)",
+	    "t.yaml:2:20: aliases are not supported (*a)",
+	    "t.yaml:2:23: aliases are not supported (*a)",
+	    "t.yaml:2:26: aliases are not supported (*a)",
+	    "t.yaml:2:29: aliases are not supported (*a)",
+	    "t.yaml:2:32: aliases are not supported (*a)", "t.yaml:3:1: unknown key 'c'",
+	    "t.yaml:3:8: aliases are not supported (*b)",
+	    "t.yaml:3:11: aliases are not supported (*b)",
+	    "t.yaml:3:14: aliases are not supported (*b)",
+	    "t.yaml:3:17: aliases are not supported (*b)",
+	    "t.yaml:3:20: aliases are not supported (*b)",
+	    "t.yaml:3:23: aliases are not supported (*b)",
+	    "t.yaml:3:26: aliases are not supported (*b)",
+	    "t.yaml:3:29: aliases are not supported (*b)",
+	    "t.yaml:3:32: aliases are not supported (*b)", "t.yaml:4:1: unknown key 'd'",
+	    "t.yaml:4:8: aliases are not supported (*c)",
+	    "t.yaml:4:11: aliases are not supported (*c)",
+	    "t.yaml:4:14: aliases are not supported (*c)",
+	    "t.yaml:4:17: aliases are not supported (*c)",
+	    "t.yaml:4:20: aliases are not supported (*c)",
+	    "t.yaml:4:23: aliases are not supported (*c)",
+	    "t.yaml:4:26: aliases are not supported (*c)",
+	    "t.yaml:4:29: aliases are not supported (*c)",
+	    "t.yaml:4:32: aliases are not supported (*c)");
+}
+END_TEST
+
+static char *nested(size_t levels, char open, char close)
+{
+	char *doc = malloc(levels * 2 + 16);
+	size_t len = 0;
+	ck_assert_ptr_nonnull(doc);
+	memcpy(doc, "zz: ", 4);
+	len = 4;
+	for (size_t i = 0; i < levels; i++)
+		doc[len++] = open;
+	for (size_t i = 0; i < levels; i++)
+		doc[len++] = close;
+	doc[len++] = '\n';
+	doc[len] = '\0';
+	return doc;
+}
+
+START_TEST(test_nesting_bounded)
+{
+	/* the top mapping is the first level: 31 more are fine */
+	char *doc = nested(31, '[', ']');
+	EXPECT_ERRORS(doc, "t.yaml:1:1: unknown key 'zz'");
+	free(doc);
+	doc = nested(32, '[', ']');
+	EXPECT_ERRORS(doc, "t.yaml:1:36: nesting deeper than 32 levels");
+	free(doc);
+	/* a megabyte of brackets stops at the bound as well */
+	doc = nested(500000, '[', ']');
+	EXPECT_ERRORS(doc, "t.yaml:1:36: nesting deeper than 32 levels");
+	free(doc);
+
+	size_t cap = 40 * 64, len = 0;
+	doc = malloc(cap);
+	ck_assert_ptr_nonnull(doc);
+	for (int i = 0; i < 40; i++)
+		len += (size_t)snprintf(doc + len, cap - len, "%*sk%d:\n", i, "", i);
+	EXPECT_ERRORS(doc, "t.yaml:33:33: nesting deeper than 32 levels");
+	free(doc);
+}
+END_TEST
+
+START_TEST(test_huge_numbers)
+{
+	EXPECT_ERRORS("outputs: [{file: x, queue: 184467440737095516161844674407370955161}]\n",
+	              "t.yaml:1:28: 'queue' in outputs entry must be between 1 and 10000000, got "
+	              "\"184467440737095516161844674407370955161\"");
+	EXPECT_ERRORS("tracking: { linger: 99999999999999999999999s }\n",
+	              "t.yaml:1:21: expected a duration (such as 500ms, 90s, 10m, 24h, 2d) for "
+	              "'linger' in tracking, got \"99999999999999999999999s\"");
+	EXPECT_ERRORS("max_message_size: 18446744073709551616\n",
+	              "t.yaml:1:19: expected a size (such as 512, 64KiB, 1MiB) for "
+	              "'max_message_size', got \"18446744073709551616\"");
+	EXPECT_ERRORS("max_message_size: 281474976710656\n",
+	              "t.yaml:1:19: 'max_message_size' must be between 1KiB and 1MiB, got "
+	              "\"281474976710656\"");
+	EXPECT_ERRORS("tracking: { max_connections: 4294967297 }\n",
+	              "t.yaml:1:30: 'max_connections' in tracking must be between 1 and 100000000, "
+	              "got \"4294967297\"");
+}
+END_TEST
+
+/* Very long values: parsed without trouble, shown cut. */
+START_TEST(test_long_strings)
+{
+	size_t n = 900 * 1024;
+	char *doc = malloc(n + 64);
+	ck_assert_ptr_nonnull(doc);
+	memcpy(doc, "outputs: [{file: \"", 18);
+	memset(doc + 18, 'f', n);
+	memcpy(doc + 18 + n, "\"}]\n", 5);
+	struct config *c = parse_ok(doc);
+	ck_assert_uint_eq(strlen(c->outputs[0].file), n);
+	config_free(c);
+
+	/* the same length, refused: the message stays short */
+	memcpy(doc, "user: \"/", 8);
+	memset(doc + 8, 'f', n);
+	memcpy(doc + 8 + n, "\"\n", 3);
+	ck_assert_ptr_null(parse(doc));
+	ck_assert_uint_eq(n_msgs, 1);
+	ck_assert_uint_lt(strlen(msgs[0]), 160);
+	ck_assert(strstr(msgs[0], "t.yaml:1:7: expected a user name for 'user', got \"/fff") ==
+	          msgs[0]);
+	ck_assert(strstr(msgs[0], "fff...\"") != NULL);
+	free(doc);
+}
+END_TEST
+
+static uint64_t rng_state;
+
+static uint32_t rng(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(rng_state >> 33);
+}
+
+/* Random bytes and random damage to a valid file: a message for every rejection, a valid
+ * config for every acceptance, never a crash or a leak. */
+START_TEST(test_random_damage)
+{
+	static const char base[] =
+	    "listen:\n"
+	    "  - { proto: udp, address: \"0.0.0.0:514\", rcvbuf: 8MiB }\n"
+	    "  - { proto: tcp, address: \"[::]:514\", max_connections: 64, idle_timeout: 10m }\n"
+	    "allow_from: [192.0.2.0/24, \"2001:db8::/32\"]\n"
+	    "max_message_size: 64KiB\n"
+	    "tracking: { idle_timeout: 10m, lifetime: 24h, linger: 60s, max_connections: 1000,"
+	    " alert_delay: 2s }\n"
+	    "outputs:\n"
+	    "  - { file: a.jsonl, verdicts: [tls_failed, unknown], queue: 10 }\n"
+	    "  - file: \"-\"\n"
+	    "hooks: []\n"
+	    "user: esatlsd\n";
+	char doc[sizeof(base) + 64];
+	size_t accepted = 0;
+
+	rng_state = 20260101;
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t len;
+		if (iter % 4 == 0) {
+			len = rng() % sizeof(doc);
+			for (size_t i = 0; i < len; i++)
+				doc[i] = (char)rng();
+		} else {
+			memcpy(doc, base, sizeof(base) - 1);
+			len = sizeof(base) - 1;
+			for (int k = (int)(rng() % 4) + 1; k > 0; k--) {
+				static const char alphabet[] =
+				    " \t\n:-[]{}\",#&*!|>'\\0x9aZ/.%\x80";
+				size_t at = rng() % len;
+				if (rng() % 3 == 0 && len > 1)
+					memmove(doc + at, doc + at + 1, len-- - at - 1);
+				else
+					doc[at] = alphabet[rng() % (sizeof(alphabet) - 1)];
+			}
+		}
+		struct config *c = parse_len(doc, len);
+		if (c != NULL) {
+			ck_assert_uint_eq(n_msgs, 0);
+			check_invariants(c);
+			config_free(c);
+			accepted++;
+		} else {
+			ck_assert_uint_ge(n_msgs, 1);
+			for (size_t i = 0; i < n_msgs; i++) {
+				ck_assert(strncmp(msgs[i], "t.yaml", 6) == 0);
+				ck_assert(!has_control(msgs[i]));
+			}
+		}
+	}
+	ck_assert_uint_gt(accepted, 100);
+}
+END_TEST
+
+START_TEST(test_no_report_callback)
+{
+	ck_assert_ptr_null(config_parse("t.yaml", "foo: 1\n", 7, NULL, NULL));
+	ck_assert_ptr_null(config_load("/nonexistent", NULL, NULL));
+	struct config *c = config_parse(NULL, "", 0, NULL, NULL);
+	ck_assert_ptr_nonnull(c);
+	config_free(c);
+	config_free(NULL);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("values");
+	tcase_add_test(tc, test_shipped_config);
+	tcase_add_test(tc, test_shipped_examples);
+	tcase_add_test(tc, test_builtin_defaults);
+	tcase_add_test(tc, test_empty_documents_mean_defaults);
+	tcase_add_test(tc, test_design_example);
+	tcase_add_test(tc, test_listen_values);
+	tcase_add_test(tc, test_allow_from_values);
+	tcase_add_test(tc, test_max_message_size_values);
+	tcase_add_test(tc, test_tracking_values);
+	tcase_add_test(tc, test_outputs_values);
+	tcase_add_test(tc, test_unsupported_keys_accepted_empty);
+	tcase_add_test(tc, test_user_values);
+	tcase_add_test(tc, test_yaml_forms);
+	tcase_add_test(tc, test_listen_same);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_test(tc, test_syntax_errors);
+	tcase_add_test(tc, test_type_errors);
+	tcase_add_test(tc, test_key_errors);
+	tcase_add_test(tc, test_listen_errors);
+	tcase_add_test(tc, test_duplicate_listeners);
+	tcase_add_test(tc, test_value_errors);
+	tcase_add_test(tc, test_value_display);
+	tcase_add_test(tc, test_several_errors_in_file_order);
+	tcase_add_test(tc, test_error_flood_is_bounded);
+	tcase_add_test(tc, test_load_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hostile");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_aliases_rejected);
+	tcase_add_test(tc, test_nesting_bounded);
+	tcase_add_test(tc, test_huge_numbers);
+	tcase_add_test(tc, test_long_strings);
+	tcase_add_test(tc, test_random_damage);
+	tcase_add_test(tc, test_no_report_callback);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
