@@ -15,6 +15,8 @@
 
 struct notifier {
 	int fd;
+	int connected;
+	int failing; /* the last send failed and was logged: say it once, not every 5 s */
 	struct sockaddr_un addr;
 	socklen_t addrlen;
 };
@@ -44,6 +46,9 @@ struct notifier *notify_open(void)
 		free(n);
 		return NULL;
 	}
+	/* Connected now, while we may still be root: sends keep working after privileges drop
+	 * even when the socket file is not writable by the new user. */
+	n->connected = connect(n->fd, (struct sockaddr *)&n->addr, n->addrlen) == 0;
 	return n;
 }
 
@@ -53,13 +58,17 @@ int notify_send(struct notifier *n, const char *message)
 		return 0;
 	ssize_t r;
 	do
-		r = sendto(n->fd, message, strlen(message), MSG_NOSIGNAL,
-		           (struct sockaddr *)&n->addr, n->addrlen);
+		r = n->connected ? send(n->fd, message, strlen(message), MSG_NOSIGNAL)
+				 : sendto(n->fd, message, strlen(message), MSG_NOSIGNAL,
+					  (struct sockaddr *)&n->addr, n->addrlen);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
-		log_warn("notify systemd (%.20s)", message);
+		if (!n->failing)
+			log_warn("notify systemd (%.20s)", message);
+		n->failing = 1;
 		return -1;
 	}
+	n->failing = 0;
 	return 0;
 }
 

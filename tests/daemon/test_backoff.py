@@ -1,0 +1,72 @@
+"""Resource limits at the socket layer against the running daemon: running out of file
+descriptors pauses accepting instead of spinning and recovers; a UDP datagram over
+max_message_size is cut, counted, and its first part still read."""
+
+import re
+import resource
+import socket
+import time
+
+from harness import (Daemon, DaemonTest, config, free_port, logger, main, read_records, seed_texts,
+                     send_udp, wait_until)
+
+
+def counter(text, listener, name):
+    m = re.search(re.escape(listener) + r":.*?\b" + name + r" (\d+)", text)
+    return int(m.group(1)) if m else None
+
+
+class Backoff(DaemonTest):
+    def test_emfile_pauses_accept_and_recovers(self):
+        # With 24 descriptors, 40 waiting connections exhaust them: accept fails (EMFILE),
+        # is counted, accepting pauses, and once the clients go away a new sender is served.
+        port = free_port()
+        self.d = Daemon(config(port, "@DIR@/v.jsonl"))
+        self.d.write_config(config(port, "@DIR@/v.jsonl"))
+        popen_limits = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (24, 24))
+        import subprocess
+        real_popen = subprocess.Popen
+
+        def limited_popen(*a, **kw):
+            kw["preexec_fn"] = popen_limits
+            return real_popen(*a, **kw)
+
+        subprocess.Popen = limited_popen
+        try:
+            self.d.start()
+        finally:
+            subprocess.Popen = real_popen
+        clients = []
+        for _ in range(40):
+            s = socket.create_connection(("127.0.0.1", port))
+            clients.append(s)
+        errors = wait_until(lambda: (counter(self.d.counters(), "tcp 127.0.0.1:%d" % port,
+                                             "accept errors") or 0) > 0, timeout=10)
+        self.assertTrue(errors, self.d.stderr())
+        for s in clients:
+            s.close()
+        time.sleep(1.5)  # the accept pause is 1 s
+        logger(port, seed_texts(), proto="tcp")
+        self.assertTrue(wait_until(lambda: len(read_records(self.d.path("v.jsonl"))) >= 1),
+                        self.d.stderr())
+        self.assertEqual(self.d.stop(), 0)
+        self.assertEqual(len(read_records(self.d.path("v.jsonl"))), 4)
+
+    def test_udp_datagram_over_max_message_size(self):
+        # max_message_size 1KiB: a 3000-byte datagram is cut (counted as truncated) and its
+        # first KiB, a whole TLS line padded with spaces, still counts.
+        port = free_port()
+        d = self.start(config(port, "@DIR@/v.jsonl", extra="max_message_size: 1KiB\n"))
+        line = "<22>Nov 28 12:00:00 esa1 mail_logs: Info: ICID 77 TLS success protocol TLSv1.3"
+        send_udp(port, [line + " " * 1000 + "x" * 2000])
+        text = wait_until(lambda: (counter(d.counters(), "udp 127.0.0.1:%d" % port,
+                                           "truncated") or 0) == 1 and d.counters())
+        self.assertTrue(text, d.stderr())
+        self.assertEqual(d.stop(), 0)
+        records = read_records(d.path("v.jsonl"))
+        self.assertEqual([(r["icid"], r["verdict"], r["tls_protocol"]) for r in records],
+                         [(77, "tls", "TLSv1.3")])
+
+
+if __name__ == "__main__":
+    main()
