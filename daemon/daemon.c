@@ -53,6 +53,8 @@ static int64_t daemon_now(struct daemon *d)
 static void daemon_record_cb(const struct verdict *v, void *arg)
 {
 	struct daemon *d = arg;
+	if (!(v->purpose & VERDICT_FOR_FILES))
+		return; /* an early alert: for hooks, which this version does not have */
 	size_t len = verdict_encode(v, d->line, sizeof(d->line));
 	if (len == 0) {
 		d->encode_failures++;
@@ -111,6 +113,20 @@ static uint64_t daemon_drops(const struct daemon *d)
 	return sum;
 }
 
+static void daemon_log_listener_counters(const struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_listeners; i++) {
+		const struct listen_counters *lc = listener_counters(d->listeners[i]);
+		log_info("%s: messages %" PRIu64 ", bytes %" PRIu64 ", truncated %" PRIu64
+		         ", oversized %" PRIu64 ", rejected %" PRIu64 ", accepted %" PRIu64
+		         ", refused %" PRIu64 ", idle closed %" PRIu64 ", accept errors %" PRIu64
+		         ", open %zu",
+		         listener_name(d->listeners[i]), lc->messages, lc->bytes, lc->truncated,
+		         lc->oversized, lc->rejected, lc->accepted, lc->refused, lc->idle_closed,
+		         lc->accept_errors, listener_open_connections(d->listeners[i]));
+	}
+}
+
 static void daemon_log_counters(const struct daemon *d)
 {
 	const struct engine_counters *ec = engine_counters(d->engine);
@@ -124,16 +140,7 @@ static void daemon_log_counters(const struct daemon *d)
 	         tc->verdicts[VERDICT_NO_TLS], tc->verdicts[VERDICT_UNKNOWN],
 	         tc->ends[VERDICT_END_EVICTED], tc->ends[VERDICT_END_IDLE], tc->late_lines,
 	         ec->source_overflow, d->reloads, d->reload_failures);
-	for (size_t i = 0; i < d->n_listeners; i++) {
-		const struct listen_counters *lc = listener_counters(d->listeners[i]);
-		log_info("%s: messages %" PRIu64 ", bytes %" PRIu64 ", truncated %" PRIu64
-		         ", oversized %" PRIu64 ", rejected %" PRIu64 ", accepted %" PRIu64
-		         ", refused %" PRIu64 ", idle closed %" PRIu64 ", accept errors %" PRIu64
-		         ", open %zu",
-		         listener_name(d->listeners[i]), lc->messages, lc->bytes, lc->truncated,
-		         lc->oversized, lc->rejected, lc->accepted, lc->refused, lc->idle_closed,
-		         lc->accept_errors, listener_open_connections(d->listeners[i]));
-	}
+	daemon_log_listener_counters(d);
 	for (size_t i = 0; i < d->n_outputs; i++) {
 		const struct output_counters *oc = output_counters(d->outputs[i]);
 		log_info("output %s: records %" PRIu64 ", written %" PRIu64
@@ -354,8 +361,9 @@ static void daemon_stop(struct daemon *d)
 {
 	notify_send(d->notify, "STOPPING=1");
 	log_info("stopping");
+	daemon_log_listener_counters(d);
 	for (size_t i = 0; i < d->n_listeners; i++)
-		listener_close(d->listeners[i]);
+		listener_close(d->listeners[i]); /* delivers unterminated last TCP lines */
 	d->n_listeners = 0;
 	engine_flush(d->engine, VERDICT_END_SHUTDOWN);
 	for (int attempt = 0; attempt < DRAIN_ATTEMPTS; attempt++) {

@@ -429,7 +429,11 @@ int listener_start(struct listener *l)
 void listener_update(struct listener *l, const struct listen_config *cfg, size_t max_message)
 {
 	l->cfg.max_connections = cfg->max_connections;
-	l->cfg.idle_timeout_ms = cfg->idle_timeout_ms;
+	if (l->cfg.idle_timeout_ms != cfg->idle_timeout_ms) {
+		l->cfg.idle_timeout_ms = cfg->idle_timeout_ms;
+		for (struct tcp_conn *c = l->conns; c != NULL; c = c->next)
+			tcp_set_timeout(c);
+	}
 	if (max_message == l->max_message)
 		return;
 	if (l->cfg.proto == LISTEN_UDP) {

@@ -59,8 +59,8 @@ int notify_send(struct notifier *n, const char *message)
 	ssize_t r;
 	do
 		r = n->connected ? send(n->fd, message, strlen(message), MSG_NOSIGNAL)
-				 : sendto(n->fd, message, strlen(message), MSG_NOSIGNAL,
-					  (struct sockaddr *)&n->addr, n->addrlen);
+		                 : sendto(n->fd, message, strlen(message), MSG_NOSIGNAL,
+		                          (struct sockaddr *)&n->addr, n->addrlen);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
 		if (!n->failing)

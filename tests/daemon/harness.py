@@ -57,40 +57,98 @@ def read_records(path):
     return records
 
 
+# A daemon built with -DESATLS_SANITIZE=ON reports memory errors, leaks and undefined behaviour on
+# its standard error with one of these; any of them fails the test that ran it.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_report(text):
+    """The first line of text that starts a sanitizer report, or None."""
+    for line in text.splitlines():
+        if any(m in line for m in SANITIZER_MARKERS):
+            return line
+    return None
+
+
+def parse_counters(text):
+    """USR1 counter lines as {name: {counter: value}}, for the listener lines ("udp 127.0.0.1:5514",
+    "tcp [::1]:5514") and output lines ("output PATH"): "NAME: key n, other key n, ..."."""
+    out = {}
+    for line in text.splitlines():
+        line = line.split(": ", 1)[1] if line.startswith("esatlsd: ") else line
+        name, sep, rest = line.rpartition(": ")
+        if not sep or not name.startswith(("udp ", "tcp ", "output ")):
+            continue
+        values = {}
+        for item in rest.split(", "):
+            key, _, number = item.rpartition(" ")
+            if key and number.isdigit():
+                values[key] = int(number)
+        out[name] = values
+    return out
+
+
+def read_complete_records(path):
+    """The records of path's complete lines: for polling while the daemon may be in the middle of
+    a write (a final line without its LF is left out; every complete line must parse)."""
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as f:
+        data = f.read()
+    data = data[:data.rfind(b"\n") + 1]
+    return [json.loads(raw.decode("utf-8", "strict")) for raw in data.split(b"\n") if raw]
+
+
 class Daemon:
     """One esatlsd process with its own temp dir, config and notify socket."""
 
-    def __init__(self, config, env=None, args=()):
+    def __init__(self, config, env=None, args=(), notify_abstract=False, prefix=()):
+        """config None runs without -c (the built-in defaults). notify_abstract binds the
+        notify socket in the abstract namespace and passes it as "@name". prefix goes before
+        the binary on the command line (a wrapper that execs it keeps its pid)."""
         self.dir = tempfile.mkdtemp(prefix="esatlsd-test-")
-        self.config_path = os.path.join(self.dir, "esatlsd.yaml")
-        self.write_config(config)
-        self.notify_path = os.path.join(self.dir, "notify")
+        self.config_path = os.path.join(self.dir, "esatlsd.yaml") if config is not None else None
+        if config is not None:
+            self.write_config(config)
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.notify.bind(self.notify_path)
+        if notify_abstract:
+            name = "esatlsd-test-%d-%s" % (os.getpid(), os.path.basename(self.dir))
+            self.notify.bind("\0" + name)
+            self.notify_path = "@" + name
+        else:
+            self.notify_path = os.path.join(self.dir, "notify")
+            self.notify.bind(self.notify_path)
         self.notify.settimeout(0.1)
         self.notifications = []
+        self.notify_times = []
         self.stderr_lines = []
         self._lock = threading.Lock()
+        self._readers = []
         self.env = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
         self.env.update(env or {})
         self.args = list(args)
+        self.prefix = list(prefix)
         self.proc = None
 
     def path(self, name):
         return os.path.join(self.dir, name)
 
     def write_config(self, text):
+        if self.config_path is None:
+            self.config_path = os.path.join(self.dir, "esatlsd.yaml")
         with open(self.config_path, "w") as f:
             f.write(text.replace("@DIR@", self.dir if hasattr(self, "dir") else ""))
 
     def start(self, wait_ready=True):
-        self.proc = subprocess.Popen([BINARY, "-c", self.config_path] + self.args,
+        config_args = ["-c", self.config_path] if self.config_path is not None else []
+        self.proc = subprocess.Popen(self.prefix + [BINARY] + config_args + self.args,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=self.env)
-        threading.Thread(target=self._read_stderr, daemon=True).start()
-        threading.Thread(target=self._read_notify, daemon=True).start()
         self.stdout_chunks = []
-        threading.Thread(target=self._read_stdout, daemon=True).start()
+        for target in (self._read_stderr, self._read_notify, self._read_stdout):
+            t = threading.Thread(target=target, daemon=True)
+            t.start()
+            self._readers.append(t)
         if wait_ready:
             ok = wait_until(lambda: "READY=1" in self.notified() or self.proc.poll() is not None)
             if self.proc.poll() is not None or not ok:
@@ -119,10 +177,16 @@ class Daemon:
                 return
             with self._lock:
                 self.notifications.append(msg.decode())
+                self.notify_times.append(time.monotonic())
 
     def notified(self):
         with self._lock:
             return list(self.notifications)
+
+    def notified_at(self):
+        """(message, time.monotonic() of its arrival) of every notification so far."""
+        with self._lock:
+            return list(zip(self.notifications, self.notify_times))
 
     def stderr(self):
         with self._lock:
@@ -136,13 +200,48 @@ class Daemon:
         self.proc.send_signal(sig)
 
     def counters(self):
-        """Sends USR1 and returns the counter lines it logs (waits for the output lines)."""
-        before = len(self.stderr_lines)
+        """Sends USR1 and returns the counter lines it logs (waits for the output lines, then
+        for the burst to end)."""
+        with self._lock:
+            before = len(self.stderr_lines)
         self.send_signal(signal.SIGUSR1)
         wait_until(lambda: any("output " in l for l in self.stderr_lines[before:]), timeout=5)
-        time.sleep(0.05)
+        seen = -1
+        while seen != len(self.stderr_lines):
+            seen = len(self.stderr_lines)
+            time.sleep(0.05)
         with self._lock:
             return "\n".join(self.stderr_lines[before:])
+
+    def counter_map(self):
+        """counters() parsed: {"udp 127.0.0.1:PORT": {"messages": n, ...}, "output PATH": {...}}."""
+        return parse_counters(self.counters())
+
+    def wait_stderr(self, text, timeout=10, start=0):
+        """Waits until a stderr line from index start on contains text; returns it or None."""
+        def find():
+            with self._lock:
+                lines = self.stderr_lines[start:]
+            return next((l for l in lines if text in l), None)
+        return wait_until(find, timeout=timeout)
+
+    def stderr_count(self):
+        with self._lock:
+            return len(self.stderr_lines)
+
+    def join_readers(self, timeout=5):
+        """After the process ended: waits for the reader threads to drain its pipes."""
+        for t in self._readers:
+            t.join(timeout)
+
+    def wait_exit(self, timeout=10):
+        """Waits for the daemon to exit on its own; returns its exit status."""
+        try:
+            status = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("esatlsd still runs after %ss:\n%s" % (timeout, self.stderr()))
+        self.join_readers()
+        return status
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         """Stops the daemon; returns its exit status."""
@@ -156,7 +255,7 @@ class Daemon:
             self.proc.kill()
             self.proc.wait()
             raise AssertionError("esatlsd did not stop within %ss:\n%s" % (timeout, self.stderr()))
-        time.sleep(0.05)  # let the reader threads drain the pipes
+        self.join_readers()
         return status
 
     def close(self):
@@ -165,7 +264,7 @@ class Daemon:
                 if self.proc.poll() is None:
                     self.proc.kill()
                     self.proc.wait()
-                time.sleep(0.02)
+                self.join_readers()
                 self.proc.stdout.close()
                 self.proc.stderr.close()
         finally:
@@ -186,6 +285,38 @@ def seed_texts():
     """The seed log's lines without their native timestamp: 'Info: ...'."""
     with open(SEED) as f:
         return [line.rstrip("\n").split(" ", 5)[5] for line in f if line.strip()]
+
+
+def esa_connection(icid, verdict="tls", closed=True):
+    """The ESA lines ("Info: ...") of one inbound SMTP connection whose record gets verdict:
+    tls, tls_failed, no_tls (needs closed), or unknown (no open line, so nobody can say)."""
+    lines = []
+    if verdict != "unknown":
+        lines.append("New SMTP ICID %d interface Management (10.0.0.1) address 192.0.2.%d "
+                     "reverse dns host unknown verified no" % (icid, icid % 250 + 1))
+        lines.append("ICID %d ACCEPT SG None match SBRS None" % icid)
+    if verdict == "tls":
+        lines.append("ICID %d TLS success protocol TLSv1.2 cipher ECDHE-RSA-AES256-GCM-SHA384"
+                     % icid)
+    elif verdict == "tls_failed":
+        lines.append("ICID %d TLS failed: [Errno 54] Connection reset by peer" % icid)
+    if closed:
+        lines.append("ICID %d close" % icid)
+    return ["Info: " + line for line in lines]
+
+
+def syslog_line(text, host="esa1", tag="mail_logs", pri=22, stamp="Nov 28 12:00:00"):
+    """An RFC 3164 message: "<pri>STAMP HOST TAG: text"; host None leaves the HOSTNAME out."""
+    return "<%d>%s %s%s: %s" % (pri, stamp, host + " " if host else "", tag, text)
+
+
+def records_by_icid(records):
+    """{icid: [records]} of the inbound records."""
+    out = {}
+    for r in records:
+        if "icid" in r:
+            out.setdefault(r["icid"], []).append(r)
+    return out
 
 
 def send_udp(port, messages, host="127.0.0.1", source=None):
@@ -215,28 +346,53 @@ def config(port, output, extra="", listen=None):
 
 
 class DaemonTest(unittest.TestCase):
-    """Base class: self.d is stopped and removed after each test."""
+    """Base class: self.d and every daemon made by spawn() are stopped and removed after each
+    test, and a test fails when one of them reported a sanitizer error on its standard error."""
 
     def setUp(self):
         if not BINARY:
             self.skipTest("ESATLSD not set")
         self.d = None
+        self.daemons = []
 
     def tearDown(self):
-        if self.d is not None:
-            if self._outcome_failed():
-                sys.stderr.write("--- esatlsd stderr ---\n%s\n" % self.d.stderr())
-            self.d.close()
+        daemons = list(getattr(self, "daemons", []))
+        if self.d is not None and all(self.d is not x for x in daemons):
+            daemons.append(self.d)
+        reports = []
+        for d in daemons:
+            try:
+                if self._outcome_failed():
+                    sys.stderr.write("--- esatlsd stderr ---\n%s\n" % d.stderr())
+            finally:
+                d.close()
+            report = sanitizer_report(d.stderr())
+            if report is not None:
+                reports.append(d.stderr())
+        if reports:
+            raise AssertionError("sanitizer report on esatlsd's stderr:\n" + "\n".join(reports))
 
     def _outcome_failed(self):
         result = getattr(self._outcome, "result", None)
         errors = getattr(result, "errors", []) + getattr(result, "failures", [])
         return any(test is self for test, _ in errors)
 
+    def spawn(self, config_text, start=True, **kw):
+        """A daemon cleaned up with the test (started unless start is False)."""
+        d = Daemon(config_text, **kw)
+        self.daemons.append(d)
+        return d.start() if start else d
+
     def start(self, config_text, **kw):
-        self.d = Daemon(config_text, **kw)
-        self.d.write_config(config_text)
+        self.d = self.spawn(config_text, start=False, **kw)
         return self.d.start()
+
+    def run_binary(self, args, timeout=30, **kw):
+        """Runs esatlsd to completion (e.g. -t); fails on a sanitizer report."""
+        proc = subprocess.run([BINARY] + list(args), stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=timeout, **kw)
+        self.assertIsNone(sanitizer_report(proc.stderr), proc.stderr)
+        return proc
 
 
 def main():

@@ -3,7 +3,6 @@ descriptors pauses accepting instead of spinning and recovers; a UDP datagram ov
 max_message_size is cut, counted, and its first part still read."""
 
 import re
-import resource
 import socket
 import time
 
@@ -21,21 +20,9 @@ class Backoff(DaemonTest):
         # With 24 descriptors, 40 waiting connections exhaust them: accept fails (EMFILE),
         # is counted, accepting pauses, and once the clients go away a new sender is served.
         port = free_port()
-        self.d = Daemon(config(port, "@DIR@/v.jsonl"))
-        self.d.write_config(config(port, "@DIR@/v.jsonl"))
-        popen_limits = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (24, 24))
-        import subprocess
-        real_popen = subprocess.Popen
-
-        def limited_popen(*a, **kw):
-            kw["preexec_fn"] = popen_limits
-            return real_popen(*a, **kw)
-
-        subprocess.Popen = limited_popen
-        try:
-            self.d.start()
-        finally:
-            subprocess.Popen = real_popen
+        # prlimit (util-linux) execs the daemon with the lower limit, so the pid is the daemon's.
+        self.d = Daemon(config(port, "@DIR@/v.jsonl"), prefix=["prlimit", "--nofile=24:24", "--"])
+        self.d.start()
         clients = []
         for _ in range(40):
             s = socket.create_connection(("127.0.0.1", port))

@@ -1,7 +1,6 @@
 """Ingest against the running daemon: the seed log sent by util-linux logger over UDP, TCP with
 LF framing and TCP with octet counting gives the four seed verdicts; IPv6; RFC 5424."""
 
-import signal
 import socket
 
 from harness import DaemonTest, config, free_port, logger, main, read_records, seed_texts, wait_until
