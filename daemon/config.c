@@ -965,8 +965,14 @@ static void tracking_map(struct parse *p, const struct node *map)
 	               MAX_TRACKED, &count) == 0)
 		tc->max_connections = (uint32_t)count;
 	if (vals[T_ALERT_DELAY] != NULL &&
-	    get_duration(p, vals[T_ALERT_DELAY], subject(what, "alert_delay", where), 0, &ms) == 0)
+	    get_duration(p, vals[T_ALERT_DELAY], subject(what, "alert_delay", where), 0, &ms) ==
+	        0) {
 		p->cfg->alert_delay_ms = ms;
+		/* The tracker counts whole seconds: an alert goes out at the first daemon tick
+		 * (250 ms) of the D-th second after the failure line's second, so between D - 1
+		 * and D seconds after the line, plus at most one tick. */
+		tc->alert_delay = (int64_t)(ms / 1000);
+	}
 }
 
 /* ---- outputs ---- */

@@ -29,6 +29,8 @@ struct replay_stats {
 static void replay_record_cb(const struct verdict *v, void *arg)
 {
 	struct replay_output *out = arg;
+	if (!(v->purpose & VERDICT_FOR_FILES))
+		return; /* early alerts are for hooks, which replay does not run */
 	size_t len = verdict_encode(v, out->line, sizeof(out->line));
 	if (len == 0 || out->failed)
 		return;

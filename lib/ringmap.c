@@ -141,6 +141,19 @@ void ringmap_expire(struct ringmap *rm, int64_t before)
 	}
 }
 
+const struct ringmap_entry *ringmap_oldest(struct ringmap *rm)
+{
+	while (rm->len > 0 && !rm->ring[rm->tail].live)
+		ringmap_pop(rm);
+	return rm->len > 0 ? &rm->ring[rm->tail] : NULL;
+}
+
+void ringmap_pop_oldest(struct ringmap *rm)
+{
+	if (ringmap_oldest(rm) != NULL)
+		ringmap_pop(rm);
+}
+
 size_t ringmap_memory(const struct ringmap *rm)
 {
 	return (size_t)rm->size * sizeof(*rm->ring) + id_index_memory(&rm->index);

@@ -50,6 +50,13 @@ void ringmap_del(struct ringmap *rm, struct id_key key);
  * time order (true for the linger list); an out-of-order entry stops the sweep early. */
 void ringmap_expire(struct ringmap *rm, int64_t before);
 
+/* The oldest live entry (holes before it are dropped), or NULL when empty. Valid until the next
+ * change. */
+const struct ringmap_entry *ringmap_oldest(struct ringmap *rm);
+
+/* Removes the oldest live entry, if any. */
+void ringmap_pop_oldest(struct ringmap *rm);
+
 /* Bytes allocated. */
 size_t ringmap_memory(const struct ringmap *rm);
 

@@ -19,6 +19,7 @@
 #define F_RDNS_VERIFIED 0x0040
 #define F_FAIL_MARK 0x0080  /* outbound: fail_from marks the first MID after the failure */
 #define F_TIME_KNOWN 0x0100 /* first_wall/last_wall hold logged times */
+#define F_ALERTED 0x0200    /* its alert went out early: the final record is for files only */
 
 /* tls_error precedence (DESIGN.md): the "TLS failed:" text beats the STARTTLS sentence, which
  * beats the "TLS was required" sentence, whatever the order of the lines. */
@@ -69,6 +70,7 @@ struct tracker {
 	struct list lru, age;
 	struct ringmap linger;    /* ended IDs; value unused, time = clock at the end */
 	struct ringmap mid_links; /* (source, mid) -> ICID */
+	struct ringmap alerts;    /* failed connections awaiting their early alert; time = due */
 
 	int64_t base; /* clock value that relative times count from */
 	int64_t last_now;
@@ -102,6 +104,8 @@ void track_config_defaults(struct track_config *cfg)
 	cfg->max_connections = 1000000;
 	cfg->max_linger = 100000;
 	cfg->max_mid_links = 200000;
+	cfg->alert_delay = 2;
+	cfg->max_alerts = 100000;
 }
 
 struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit, void *arg)
@@ -119,6 +123,7 @@ struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit,
 	id_index_init(&t->index, conn_key_of, t);
 	ringmap_init(&t->linger, cfg->max_linger);
 	ringmap_init(&t->mid_links, cfg->max_mid_links);
+	ringmap_init(&t->alerts, cfg->max_alerts);
 	return t;
 }
 
@@ -127,6 +132,7 @@ void track_reconfigure(struct tracker *t, const struct track_config *cfg)
 	t->cfg.idle_timeout = cfg->idle_timeout;
 	t->cfg.lifetime = cfg->lifetime;
 	t->cfg.linger = cfg->linger;
+	t->cfg.alert_delay = cfg->alert_delay;
 	if (cfg->max_connections > 0 && cfg->max_connections < NIL - CHUNK_SIZE)
 		t->cfg.max_connections = cfg->max_connections;
 }
@@ -159,6 +165,7 @@ void track_free(struct tracker *t)
 	id_index_free(&t->index);
 	ringmap_free(&t->linger);
 	ringmap_free(&t->mid_links);
+	ringmap_free(&t->alerts);
 	free(t);
 }
 
@@ -444,12 +451,14 @@ static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_
 
 	struct verdict v;
 	conn_fill_record(t, c, end, &v);
+	v.purpose = VERDICT_FOR_FILES | ((c->flags & F_ALERTED) ? 0 : VERDICT_FOR_HOOKS);
 	t->count.ends[end]++;
 	t->count.verdicts[v.kind]++;
 	if (t->emit)
 		t->emit(&v, t->emit_arg);
 
 	struct id_key key = make_key(c->source, (enum esa_dir)c->dir, c->id);
+	ringmap_del(&t->alerts, key);
 	id_index_remove(&t->index, key);
 	list_unlink(t, &t->lru, i, 0);
 	list_unlink(t, &t->age, i, 1);
@@ -497,8 +506,16 @@ static uint32_t conn_create(struct tracker *t, struct id_key key, uint32_t rel, 
 
 /* ---- applying events ---- */
 
-static void conn_mark_failure(struct conn *c)
+/* A TLS failure: the verdict becomes tls_failed, an outbound connection remembers how many
+ * messages went before it, and the first failure schedules the early alert. */
+static void conn_mark_failure(struct tracker *t, struct conn *c, int64_t now)
 {
+	if (!(c->flags & F_TLS_FAIL)) {
+		struct id_key key = make_key(c->source, (enum esa_dir)c->dir, c->id);
+		int r = ringmap_put(&t->alerts, key, 0, now + t->cfg.alert_delay);
+		if (r != 0)
+			t->count.alerts_unscheduled++;
+	}
 	c->flags |= F_TLS_FAIL;
 	if (c->dir == ESA_DIR_OUT && !(c->flags & F_FAIL_MARK)) {
 		c->flags |= F_FAIL_MARK;
@@ -563,19 +580,19 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 		break;
 	}
 	case ESA_TLS_FAIL:
-		conn_mark_failure(c);
+		conn_mark_failure(t, c, now);
 		conn_set_error(t, c, RANK_FAILED_TEXT, span_trim(ev->reason));
 		conn_set_str(t, c, VERDICT_S_PEER_IP, ev->peer_ip, 0);
 		break;
 	case ESA_TLS_REQUIRED:
-		conn_mark_failure(c);
+		conn_mark_failure(t, c, now);
 		c->flags |= F_TLS_REQUIRED;
 		conn_set_error(t, c, RANK_REQUIRED, ev->reason);
 		conn_set_str(t, c, VERDICT_S_PEER_IP, ev->peer_ip, 0);
 		break;
 	case ESA_STARTTLS_UNSUPPORTED:
 		/* The ESA only says STARTTLS when it tried TLS: an attempt that failed. */
-		conn_mark_failure(c);
+		conn_mark_failure(t, c, now);
 		conn_set_error(t, c, RANK_STARTTLS, ev->reason);
 		break;
 	case ESA_CONN_ERROR: {
@@ -725,6 +742,29 @@ void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
 	conn_apply(t, i, ev, now);
 }
 
+/* Sends the early alert of every failed connection still open whose delay has passed. */
+static void track_send_due_alerts(struct tracker *t, int64_t now)
+{
+	const struct ringmap_entry *e;
+	while ((e = ringmap_oldest(&t->alerts)) != NULL && e->time <= now) {
+		struct id_key key = {e->id, e->source, e->kind};
+		ringmap_pop_oldest(&t->alerts);
+		uint32_t i = id_index_find(&t->index, key);
+		if (i == ID_INDEX_NONE)
+			continue;
+		struct conn *c = conn_at(t, i);
+		if (c->flags & F_ALERTED)
+			continue;
+		struct verdict v;
+		conn_fill_record(t, c, VERDICT_END_OPEN, &v);
+		v.purpose = VERDICT_FOR_HOOKS;
+		c->flags |= F_ALERTED;
+		t->count.early_alerts++;
+		if (t->emit)
+			t->emit(&v, t->emit_arg);
+	}
+}
+
 void track_expire(struct tracker *t, int64_t now)
 {
 	uint32_t rel = rel_time(t, now);
@@ -739,6 +779,7 @@ void track_expire(struct tracker *t, int64_t now)
 			conn_end(t, t->age.tail, VERDICT_END_LIFETIME, now);
 	}
 	ringmap_expire(&t->linger, now - t->cfg.linger);
+	track_send_due_alerts(t, now);
 }
 
 void track_flush(struct tracker *t, enum verdict_end end)
@@ -770,7 +811,7 @@ const struct track_counters *track_counters(const struct tracker *t)
 
 size_t track_memory(const struct tracker *t)
 {
-	return (size_t)t->n_chunks * CHUNK_SIZE * sizeof(struct conn) +
+	return ringmap_memory(&t->alerts) + (size_t)t->n_chunks * CHUNK_SIZE * sizeof(struct conn) +
 	       (size_t)t->cap_chunks * sizeof(struct conn *) + id_index_memory(&t->index) +
 	       t->blob_bytes + t->mid_bytes + ringmap_memory(&t->linger) +
 	       ringmap_memory(&t->mid_links);

@@ -20,12 +20,19 @@ struct track_config {
 	uint32_t max_connections; /* open connections at once (>= 1) */
 	uint32_t max_linger;      /* ended IDs remembered for linger */
 	uint32_t max_mid_links;   /* MID -> ICID links remembered */
+	int64_t alert_delay;      /* seconds from a TLS failure line to its early alert */
+	uint32_t max_alerts;      /* early alerts waiting for their delay */
 };
 
-/* The defaults of DESIGN.md: idle 10 min, lifetime 24 h, linger 60 s, 1 000 000 connections. */
+/* The defaults of DESIGN.md: idle 10 min, lifetime 24 h, linger 60 s, 1 000 000 connections,
+ * alert delay 2 s. */
 void track_config_defaults(struct track_config *cfg);
 
-/* Receives each record; v and everything it points to are valid only during the call. */
+/* Receives each record; v and everything it points to are valid only during the call.
+ * v->purpose says where it goes: every connection yields exactly one record with
+ * VERDICT_FOR_FILES (when it ends) and exactly one with VERDICT_FOR_HOOKS: for a TLS failure
+ * still open alert_delay after its failure line, an early record with end "open" (emitted by
+ * track_expire), else the final record itself. */
 typedef void (*track_verdict_fn)(const struct verdict *v, void *arg);
 
 struct track_counters {
@@ -36,9 +43,11 @@ struct track_counters {
 	uint64_t unattached_lines; /* ID 0, or outcome lines for connections not tracked */
 	uint64_t alloc_failures;   /* state that could not be allocated: the line was dropped */
 	uint64_t linger_dropped;   /* ended IDs forgotten early because the linger table was full */
-	uint64_t mid_links_dropped; /* MID links forgotten early because the table was full */
-	uint64_t strings_truncated; /* field values cut to VERDICT_FIELD_MAX */
-	uint64_t mids_capped;       /* MIDs counted but not listed (over VERDICT_MIDS_MAX) */
+	uint64_t mid_links_dropped;  /* MID links forgotten early because the table was full */
+	uint64_t strings_truncated;  /* field values cut to VERDICT_FIELD_MAX */
+	uint64_t mids_capped;        /* MIDs counted but not listed (over VERDICT_MIDS_MAX) */
+	uint64_t early_alerts;       /* alerts sent while the connection was still open */
+	uint64_t alerts_unscheduled; /* early alerts dropped for a full table: sent at the end */
 };
 
 struct tracker;
@@ -60,7 +69,8 @@ void track_free(struct tracker *t);
 void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
                  const struct logtime *when, int64_t now);
 
-/* Ends connections idle or past their lifetime at `now`, and forgets ended IDs past linger. */
+/* Ends connections idle or past their lifetime at `now`, sends the early alerts that are due,
+ * and forgets ended IDs past linger. */
 void track_expire(struct tracker *t, int64_t now);
 
 /* Ends every open connection with reason `end` (eof, shutdown), oldest first. */

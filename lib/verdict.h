@@ -24,9 +24,10 @@ enum verdict_kind {
 #define VERDICT_ENDS(X)                                                                            \
 	X(OPEN, "open")                                                                            \
 	X(CLOSE, "close")                                                                          \
-	X(LOST, "lost") X(DISCONNECTED, "disconnected") X(ERROR, "error")                          \
-	    X(SUPERSEDED, "superseded") X(IDLE, "idle") X(LIFETIME, "lifetime")                    \
-	        X(EVICTED, "evicted") X(SHUTDOWN, "shutdown") X(EOF, "eof")
+	X(LOST, "lost")                                                                            \
+	X(DISCONNECTED, "disconnected") X(ERROR, "error") X(SUPERSEDED, "superseded")              \
+	    X(IDLE, "idle") X(LIFETIME, "lifetime") X(EVICTED, "evicted") X(SHUTDOWN, "shutdown")  \
+	        X(EOF, "eof")
 
 enum verdict_end {
 #define VERDICT_END_ENUM(name, str) VERDICT_END_##name,
@@ -47,10 +48,11 @@ enum verdict_end {
 #define VERDICT_STRINGS(X)                                                                         \
 	X(PEER_IP, "peer_ip")                                                                      \
 	X(PEER_RDNS, "peer_rdns")                                                                  \
-	X(INTERFACE, "interface") X(LOCAL_IP, "local_ip") X(POLICY, "policy")                      \
-	    X(SENDER_GROUP, "sender_group") X(SBRS, "sbrs") X(COUNTRY, "country")                  \
-	        X(TLS_PROTOCOL, "tls_protocol") X(TLS_CIPHER, "tls_cipher") X(TLS_CN, "tls_cn")    \
-	            X(TLS_DOMAIN, "tls_domain") X(TLS_ERROR, "tls_error") X(ERROR, "error")
+	X(INTERFACE, "interface")                                                                  \
+	X(LOCAL_IP, "local_ip") X(POLICY, "policy") X(SENDER_GROUP, "sender_group")                \
+	    X(SBRS, "sbrs") X(COUNTRY, "country") X(TLS_PROTOCOL, "tls_protocol")                  \
+	        X(TLS_CIPHER, "tls_cipher") X(TLS_CN, "tls_cn") X(TLS_DOMAIN, "tls_domain")        \
+	            X(TLS_ERROR, "tls_error") X(ERROR, "error")
 
 enum verdict_str {
 #define VERDICT_STR_ENUM(name, str) VERDICT_S_##name,
@@ -58,6 +60,12 @@ enum verdict_str {
 #undef VERDICT_STR_ENUM
 	    VERDICT_STR_COUNT
 };
+
+/* What a record is for (struct verdict.purpose). */
+#define VERDICT_FOR_FILES 0x1 /* the connection's one final record */
+#define VERDICT_FOR_HOOKS                                                                          \
+	0x2 /* the connection's one alert: an early record (end "open") for a                      \
+	     * TLS failure still open after alert_delay, else its final record */
 
 /* A record ready to encode. Spans point at the tracker's storage (or anywhere); absent spans
  * and zero numbers marked absent below are omitted from the JSON. */
@@ -80,6 +88,7 @@ struct verdict {
 	uint64_t mids_after_failure_total; /* emitted as "mids_after_failure_total" when larger
 	                                    * than the printed mids_after_failure list */
 	uint32_t lines;
+	unsigned purpose; /* VERDICT_FOR_* bits; not encoded */
 };
 
 /* Encodes v as one JSON object plus "\n" into buf[0..cap). Returns the length written (no NUL

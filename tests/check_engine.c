@@ -27,9 +27,17 @@ static struct record *records;
 static size_t n_records;
 static struct engine *eng;
 
+static uint64_t early_alerts, hook_records;
+
 static void collect(const struct verdict *v, void *arg)
 {
 	(void)arg;
+	if (v->purpose & VERDICT_FOR_HOOKS)
+		hook_records++;
+	if (v->end == VERDICT_END_OPEN)
+		early_alerts++;
+	if (!(v->purpose & VERDICT_FOR_FILES))
+		return;
 	ck_assert_uint_lt(n_records, MAX_RECORDS);
 	struct record *r = &records[n_records++];
 	memset(r, 0, sizeof(*r));
@@ -61,6 +69,7 @@ static void setup(void)
 	engine_config_defaults(&cfg);
 	records = calloc(MAX_RECORDS, sizeof(*records));
 	n_records = 0;
+	early_alerts = hook_records = 0;
 	/* 2026-11-28 12:00:00 UTC: the "current time" for year-less timestamps. */
 	eng = engine_new(&cfg, collect, NULL, 1795867200);
 	ck_assert_ptr_nonnull(eng);

@@ -39,9 +39,17 @@ static struct span name_of_source(const void *arg, uint32_t source)
 	return source < 2 ? span_make(names[source], strlen(names[source])) : span_none();
 }
 
+static uint64_t early_alerts, hook_records;
+
 static void collect(const struct verdict *v, void *arg)
 {
 	(void)arg;
+	if (v->purpose & VERDICT_FOR_HOOKS)
+		hook_records++;
+	if (v->end == VERDICT_END_OPEN)
+		early_alerts++;
+	if (!(v->purpose & VERDICT_FOR_FILES))
+		return;
 	total_records++;
 	if (n_records == MAX_RECORDS)
 		return;
@@ -80,6 +88,7 @@ static void setup_with(uint32_t max_conns)
 	cfg.max_connections = max_conns;
 	n_records = 0;
 	total_records = 0;
+	early_alerts = hook_records = 0;
 	tr = track_new(&cfg, collect, NULL);
 	ck_assert_ptr_nonnull(tr);
 	track_set_source_names(tr, name_of_source, NULL);
@@ -663,6 +672,62 @@ START_TEST(reconfigure_shrinks_max_connections)
 }
 END_TEST
 
+START_TEST(failure_still_open_alerts_early_once)
+{
+	/* A failure line at t=100 on an open connection: at t=101 nothing yet (alert_delay 2 s),
+	 * at t=102 one early alert (end "open"); a second failure line does not alert again, and
+	 * the final record at the close is for the files only. */
+	open_in(0, 5, 100);
+	tls_fail(0, ESA_DIR_IN, 5, "[Errno 54] Connection reset by peer", 100);
+	track_expire(tr, 101);
+	ck_assert_uint_eq(early_alerts, 0);
+	track_expire(tr, 102);
+	ck_assert_uint_eq(early_alerts, 1);
+	ck_assert_uint_eq(hook_records, 1);
+	ck_assert_uint_eq(n_records, 0);
+	tls_required(0, ESA_DIR_IN, 5, 103);
+	track_expire(tr, 110);
+	ck_assert_uint_eq(hook_records, 1);
+	end_conn(0, ESA_DIR_IN, 5, ESA_END_CLOSE, 111);
+	ck_assert_uint_eq(n_records, 1);
+	ck_assert_uint_eq(hook_records, 1);
+	ck_assert_uint_eq(track_counters(tr)->early_alerts, 1);
+}
+END_TEST
+
+START_TEST(failure_closed_before_delay_alerts_with_final_record)
+{
+	/* Closed within alert_delay: no early alert; the final record carries the alert. */
+	open_in(0, 6, 100);
+	tls_fail(0, ESA_DIR_IN, 6, "x", 100);
+	end_conn(0, ESA_DIR_IN, 6, ESA_END_CLOSE, 101);
+	track_expire(tr, 200);
+	ck_assert_uint_eq(early_alerts, 0);
+	ck_assert_uint_eq(hook_records, 1);
+	ck_assert_uint_eq(n_records, 1);
+}
+END_TEST
+
+START_TEST(every_connection_one_file_record_one_hook_record)
+{
+	/* Mixed verdicts and ends: each connection gives exactly one record of each purpose. */
+	for (uint64_t i = 1; i <= 30; i++) {
+		open_in(0, i, 100);
+		if (i % 3 == 0)
+			tls_fail(0, ESA_DIR_IN, i, "x", 100);
+		if (i % 3 == 1)
+			tls_ok(0, ESA_DIR_IN, i, 100);
+	}
+	track_expire(tr, 105);
+	for (uint64_t i = 1; i <= 15; i++)
+		end_conn(0, ESA_DIR_IN, i, ESA_END_CLOSE, 106);
+	track_flush(tr, VERDICT_END_EOF);
+	ck_assert_uint_eq(n_records, 30);
+	ck_assert_uint_eq(hook_records, 30);
+	ck_assert_uint_eq(early_alerts, 10);
+}
+END_TEST
+
 static Suite *track_suite(void)
 {
 	Suite *s = suite_create("track");
@@ -700,6 +765,9 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, many_connections_exactly_one_record_each);
 	tcase_add_test(tc, mids_after_failure_counted_past_the_list);
 	tcase_add_test(tc, reconfigure_shrinks_max_connections);
+	tcase_add_test(tc, failure_still_open_alerts_early_once);
+	tcase_add_test(tc, failure_closed_before_delay_alerts_with_final_record);
+	tcase_add_test(tc, every_connection_one_file_record_one_hook_record);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,19 +6,26 @@
 
 #include "engine.h"
 
-static uint64_t records;
+static uint64_t records, alerts;
 
 static void check_record(const struct verdict *v, void *arg)
 {
 	static char line[VERDICT_LINE_MAX];
 	(void)arg;
 	size_t len = verdict_encode(v, line, sizeof(line));
+	if (!(v->purpose & (VERDICT_FOR_FILES | VERDICT_FOR_HOOKS)))
+		abort();
 	if (len == 0 || line[0] != '{' || line[len - 1] != '\n')
 		abort();
 	for (size_t i = 0; i + 1 < len; i++)
 		if ((unsigned char)line[i] < 0x20)
 			abort();
-	records++;
+	if (v->purpose & VERDICT_FOR_FILES)
+		records++;
+	if (v->purpose & VERDICT_FOR_HOOKS)
+		alerts++;
+	if (v->end == VERDICT_END_OPEN && v->purpose != VERDICT_FOR_HOOKS)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.track.max_linger = 4;
 	cfg.track.max_mid_links = 4;
 	cfg.max_sources = 3;
-	records = 0;
+	records = alerts = 0;
 	int daemon_clock = size > 0 && (data[0] & 1);
 	struct engine *e = engine_new(&cfg, check_record, NULL, 1795867200);
 	if (e == NULL)
@@ -46,7 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += len + (nl != NULL);
 	}
 	engine_flush(e, VERDICT_END_EOF);
-	if (records != engine_track_counters(e)->connections || engine_open_connections(e) != 0)
+	/* Exactly one final record and exactly one alert per connection. */
+	if (records != engine_track_counters(e)->connections || alerts != records ||
+	    engine_open_connections(e) != 0)
 		abort();
 	engine_free(e);
 	return 0;
