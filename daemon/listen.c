@@ -36,6 +36,9 @@ struct listener {
 	struct mmsghdr *msgs;
 	struct iovec *iovs;
 	struct sockaddr_storage *peers;
+	uint8_t last_peer[16]; /* the last sender and its text: a push comes from few hosts */
+	char last_peer_text[INET6_ADDRSTRLEN];
+	int have_last_peer;
 	/* TCP */
 	struct tcp_conn *conns;
 	size_t n_conns;
@@ -142,21 +145,26 @@ static void udp_prepare(struct listener *l)
 static void udp_deliver(struct listener *l, const struct mmsghdr *m,
                         const struct sockaddr_storage *peer)
 {
-	char sender[INET6_ADDRSTRLEN];
+	uint8_t a[16];
 	size_t len = m->msg_len;
 	l->count.bytes += len;
-	if (!sender_allowed(l, peer)) {
-		l->count.rejected++;
-		return;
+	sockaddr_to_cidr_form(peer, a);
+	if (!l->have_last_peer || memcmp(a, l->last_peer, sizeof(a)) != 0) {
+		if (l->sink.allowed != NULL && !l->sink.allowed(l->sink.arg, a)) {
+			l->count.rejected++;
+			return;
+		}
+		memcpy(l->last_peer, a, sizeof(a));
+		sockaddr_to_text(peer, l->last_peer_text, sizeof(l->last_peer_text));
+		l->have_last_peer = 1;
 	}
 	if (m->msg_hdr.msg_flags & MSG_TRUNC)
 		l->count.truncated++; /* the first max_message bytes are still read */
 	if (len > l->max_message)
 		len = l->max_message;
-	sockaddr_to_text(peer, sender, sizeof(sender));
 	l->count.messages++;
 	l->sink.message(l->sink.arg, m->msg_hdr.msg_iov->iov_base, len,
-	                span_make(sender, strlen(sender)));
+	                span_make(l->last_peer_text, strlen(l->last_peer_text)));
 }
 
 static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
@@ -428,6 +436,7 @@ int listener_start(struct listener *l)
 
 void listener_update(struct listener *l, const struct listen_config *cfg, size_t max_message)
 {
+	l->have_last_peer = 0; /* allow_from may have changed: check the next sender again */
 	l->cfg.max_connections = cfg->max_connections;
 	if (l->cfg.idle_timeout_ms != cfg->idle_timeout_ms) {
 		l->cfg.idle_timeout_ms = cfg->idle_timeout_ms;

@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
 #include "source.h"
@@ -14,6 +15,14 @@ struct engine {
 	int have_log_time;   /* replay: some line has carried a timestamp */
 	int64_t last_expire;
 	struct engine_counters count;
+	/* Consecutive lines mostly share their timestamp and appliance: remember the last. */
+	struct civil last_civil;
+	int64_t last_ref_day; /* the day of the reference a year-less last_civil was resolved by */
+	int64_t last_wall;
+	int have_last_time;
+	uint32_t last_source;
+	size_t last_name_len;
+	char last_name[SOURCE_NAME_MAX];
 };
 
 void engine_config_defaults(struct engine_config *cfg)
@@ -35,6 +44,7 @@ struct engine *engine_new(const struct engine_config *cfg, track_verdict_fn emit
 		return NULL;
 	e->cfg = *cfg;
 	e->start_clock = e->clock = now;
+	e->last_source = SOURCE_NONE;
 	e->last_expire = INT64_MIN;
 	e->track = track_new(&cfg->track, emit, arg);
 	e->sources = source_table_new(cfg->max_sources);
@@ -69,6 +79,7 @@ static void engine_message_time(struct engine *e, const struct syslog_msg *m, ui
                                 int64_t arrival, struct logtime *when)
 {
 	int replay = arrival == ENGINE_LOG_CLOCK;
+	int64_t ref = !replay ? arrival : e->have_log_time ? e->chain : e->start_clock;
 	when->valid = 0;
 	when->wall = 0;
 	when->offset = LOGTIME_NO_OFFSET;
@@ -78,14 +89,23 @@ static void engine_message_time(struct engine *e, const struct syslog_msg *m, ui
 	}
 	struct civil c = m->time;
 	int64_t wall;
-	if (c.year != 0)
-		wall = logtime_from_civil(&c);
-	else if (!replay)
-		wall = logtime_resolve_year(&c, arrival);
-	else if (e->have_log_time)
-		wall = logtime_resolve_year_nearest(&c, e->chain);
-	else
-		wall = logtime_resolve_year(&c, e->start_clock);
+	if (e->have_last_time && memcmp(&c, &e->last_civil, sizeof(c)) == 0 &&
+	    (c.year != 0 || ref / 86400 == e->last_ref_day))
+		wall = e->last_wall;
+	else {
+		if (c.year != 0)
+			wall = logtime_from_civil(&c);
+		else if (!replay)
+			wall = logtime_resolve_year(&c, arrival);
+		else if (e->have_log_time)
+			wall = logtime_resolve_year_nearest(&c, e->chain);
+		else
+			wall = logtime_resolve_year(&c, e->start_clock);
+		e->last_civil = m->time;
+		e->last_ref_day = ref / 86400;
+		e->last_wall = wall;
+		e->have_last_time = 1;
+	}
 	when->wall = wall;
 	when->valid = 1;
 	when->offset = m->offset_min != LOGTIME_NO_OFFSET ? (int16_t)m->offset_min
@@ -105,6 +125,24 @@ static void engine_note_offset(struct engine *e, uint32_t source, const struct e
 		source_set_offset(e->sources, source, (int16_t)minutes);
 }
 
+/* The appliance number of name, from the last message's when it is the same name. */
+static uint32_t engine_source(struct engine *e, struct span name)
+{
+	if (name.len > SOURCE_NAME_MAX)
+		name.len = SOURCE_NAME_MAX;
+	if (e->last_name_len == name.len && e->last_source != SOURCE_NONE &&
+	    (name.len == 0 || memcmp(e->last_name, name.p, name.len) == 0))
+		return e->last_source;
+	uint32_t source = source_intern(e->sources, name);
+	if (source != SOURCE_NONE) {
+		if (name.len > 0)
+			memcpy(e->last_name, name.p, name.len);
+		e->last_name_len = name.len;
+		e->last_source = source;
+	}
+	return source;
+}
+
 void engine_feed(struct engine *e, const char *msg, size_t len, struct span sender, int64_t arrival)
 {
 	struct syslog_msg m;
@@ -120,7 +158,7 @@ void engine_feed(struct engine *e, const char *msg, size_t len, struct span send
 	struct span name = span_present(m.host) ? m.host : sender;
 	if (!span_present(name))
 		name = span_make("", 0);
-	uint32_t source = source_intern(e->sources, name);
+	uint32_t source = engine_source(e, name);
 	if (source == SOURCE_NONE) {
 		e->count.source_overflow++;
 		return;
