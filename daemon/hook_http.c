@@ -1,0 +1,783 @@
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "hook_http.h"
+#include "log.h"
+
+#define WEBHOOK_DEFAULT_PORT 80
+#define WEBHOOK_DEFAULT_TIMEOUT_MS 10000
+#define WEBHOOK_BACKOFF_FIRST_MS 1000
+/* The doubling stops here, so that a large `retries` still tries every few minutes. */
+#define WEBHOOK_BACKOFF_MAX_MS (300 * 1000)
+/* An answer is only read for its status: a receiver cannot make us buffer much of it. */
+#define WEBHOOK_MAX_ANSWER_HEADERS 8192
+#define WEBHOOK_MAX_ANSWER_BODY 65536
+#define WEBHOOK_LOG_INTERVAL_MS 10000 /* at most one line per kind and hook this often */
+
+/* The numeric endpoint of the URL. */
+struct webhook_target {
+	char host[INET6_ADDRSTRLEN];            /* without brackets, for the connection */
+	char host_header[INET6_ADDRSTRLEN + 8]; /* "[::1]:8080" (RFC 7230 section 5.4) */
+	uint16_t port;
+	char *path; /* origin-form request target, "/" at least */
+};
+
+/* An alert's life: waiting in the queue, then holding a concurrency slot from its first
+ * request to its outcome, back-off waits included. */
+enum job_state {
+	JOB_QUEUED,   /* waiting for a slot */
+	JOB_POSTING,  /* request in flight */
+	JOB_ANSWERED, /* evhttp called back; the outcome is handled from settle_ev */
+	JOB_BACKOFF,  /* waiting to retry */
+	JOB_STATE_COUNT
+};
+
+static const char *const job_state_names[JOB_STATE_COUNT] = {
+    [JOB_QUEUED] = "queued",
+    [JOB_POSTING] = "posting",
+    [JOB_ANSWERED] = "answered",
+    [JOB_BACKOFF] = "backoff",
+};
+
+/* Why an attempt got no usable answer. */
+enum attempt_error {
+	ATTEMPT_NO_ERROR,
+	ATTEMPT_TIMEOUT,
+	ATTEMPT_CLOSED,     /* the receiver closed the connection before answering */
+	ATTEMPT_BAD_ANSWER, /* unparsable or oversized answer */
+	ATTEMPT_CONNECT,    /* connection refused or unreachable */
+	ATTEMPT_START       /* the request could not be set up (memory) */
+};
+
+enum webhook_log_kind { WEBHOOK_LOG_DROP, WEBHOOK_LOG_FAILED, WEBHOOK_LOG_KINDS };
+
+struct rate_log {
+	uint64_t next_ms; /* the next line may be written from then on */
+	uint64_t skipped; /* lines not written since the last one */
+};
+
+struct webhook_job {
+	struct webhook_runner *r;
+	struct webhook_job *prev, *next; /* queue (next only) or active list */
+	char *body;
+	size_t len;
+	enum job_state state;
+	uint32_t attempts; /* requests started */
+	struct evhttp_connection *conn;
+	struct event *timer; /* deadline while posting, back-off while waiting */
+	int code;            /* HTTP status of the answer, 0 without one */
+	enum attempt_error error;
+	uint64_t started_ms;
+};
+
+struct webhook_runner {
+	struct event_base *base;
+	struct hook_config cfg; /* own copy: name and url are ours, argv and hosts unused */
+	struct webhook_target target;
+	struct event *settle_ev; /* handles answers outside evhttp's own callbacks */
+	struct webhook_job *queue_head, *queue_tail;
+	size_t n_queued;
+	struct webhook_job *active; /* jobs holding a slot */
+	size_t n_active;
+	struct rate_log logs[WEBHOOK_LOG_KINDS];
+	struct webhook_counters counters;
+};
+
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static const char *attempt_strerror(enum attempt_error e)
+{
+	switch (e) {
+	case ATTEMPT_NO_ERROR:
+		return "no error";
+	case ATTEMPT_TIMEOUT:
+		return "timed out";
+	case ATTEMPT_CLOSED:
+		return "connection closed before an answer";
+	case ATTEMPT_BAD_ANSWER:
+		return "invalid answer";
+	case ATTEMPT_CONNECT:
+		return "connection failed";
+	case ATTEMPT_START:
+		return "cannot set up the request";
+	}
+	return "unknown error";
+}
+
+static uint64_t webhook_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct timeval webhook_tv(uint64_t ms)
+{
+	struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
+	                     .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+	return tv;
+}
+
+/* ---- URL ---- */
+
+/* RFC 3986 section 3.2.3: an empty port means the scheme's default. */
+static const char *target_parse_port(const char *p, const char *end, uint16_t *port)
+{
+	uint32_t v = 0;
+	if (p == end) {
+		*port = WEBHOOK_DEFAULT_PORT;
+		return NULL;
+	}
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return "the port is not a number";
+		v = v * 10 + (uint32_t)(*p - '0');
+		if (v > 65535)
+			return "the port is out of range";
+	}
+	if (v == 0)
+		return "the port is out of range";
+	*port = (uint16_t)v;
+	return NULL;
+}
+
+/* authority = host [ ":" port ], host an IPv4 dotted quad or "[" IPv6 "]" (RFC 3986 section
+ * 3.2.2); no user information, no zone, no name (no DNS lookups in the event loop). */
+static const char *target_parse_authority(const char *auth, size_t len, struct webhook_target *t)
+{
+	const char *end = auth + len, *host, *after;
+	int family;
+	if (memchr(auth, '@', len) != NULL)
+		return "user information is not supported";
+	if (len > 0 && auth[0] == '[') {
+		const char *close = memchr(auth, ']', len);
+		if (close == NULL)
+			return "'[' without ']' around the host";
+		host = auth + 1;
+		after = close + 1;
+		family = AF_INET6;
+	} else {
+		const char *colon = memchr(auth, ':', len);
+		host = auth;
+		after = colon != NULL ? colon : end;
+		family = AF_INET;
+	}
+	size_t host_len = (size_t)((family == AF_INET6 ? after - 1 : after) - host);
+	if (host_len == 0 || host_len >= sizeof(t->host))
+		return "the host must be a numeric IPv4 address or a bracketed IPv6 address";
+	memcpy(t->host, host, host_len);
+	t->host[host_len] = '\0';
+	unsigned char addr[sizeof(struct in6_addr)];
+	if (inet_pton(family, t->host, addr) != 1)
+		return "the host must be a numeric IPv4 address or a bracketed IPv6 address";
+	if (after < end && *after != ':')
+		return "unexpected bytes after the host";
+	const char *why = target_parse_port(after < end ? after + 1 : end, end, &t->port);
+	if (why != NULL)
+		return why;
+	const char *open = family == AF_INET6 ? "[" : "", *shut = family == AF_INET6 ? "]" : "";
+	if (t->port == WEBHOOK_DEFAULT_PORT)
+		snprintf(t->host_header, sizeof(t->host_header), "%s%s%s", open, t->host, shut);
+	else
+		snprintf(t->host_header, sizeof(t->host_header), "%s%s%s:%u", open, t->host, shut,
+		         (unsigned)t->port);
+	return NULL;
+}
+
+/* The request target is path and query; the fragment stays with the client (RFC 3986
+ * section 3.5) and an empty path is sent as "/" (RFC 7230 section 5.3.1). The bytes go into
+ * the request line as they are, so they must be visible ASCII. */
+static const char *target_parse_path(const char *rest, struct webhook_target *t)
+{
+	size_t n = strcspn(rest, "#");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)rest[i];
+		if (c <= 0x20 || c >= 0x7f)
+			return "the path has a space, a control or a non-ASCII byte";
+	}
+	size_t slash = (n == 0 || rest[0] != '/') ? 1 : 0;
+	t->path = malloc(slash + n + 1);
+	if (t->path == NULL)
+		return "out of memory";
+	t->path[0] = '/';
+	memcpy(t->path + slash, rest, n);
+	t->path[slash + n] = '\0';
+	return NULL;
+}
+
+/* Fills t from "http://HOST[:PORT][/PATH][?QUERY][#FRAGMENT]". Returns NULL, or why not. */
+static const char *webhook_target_parse(const char *url, struct webhook_target *t)
+{
+	static const char scheme[] = "http://";
+	memset(t, 0, sizeof(*t));
+	if (url == NULL)
+		return "no URL";
+	if (strncasecmp(url, "https://", 8) == 0)
+		return "https is not supported";
+	if (strncasecmp(url, scheme, sizeof(scheme) - 1) != 0)
+		return "the URL must start with http://";
+	const char *auth = url + sizeof(scheme) - 1;
+	size_t auth_len = strcspn(auth, "/?#");
+	const char *why = target_parse_authority(auth, auth_len, t);
+	if (why != NULL)
+		return why;
+	return target_parse_path(auth + auth_len, t);
+}
+
+static void webhook_target_free(struct webhook_target *t)
+{
+	free(t->path);
+	t->path = NULL;
+}
+
+/* ---- logging ---- */
+
+/* True when a line of this kind may be written now; *skipped gets the lines held back since
+ * the last one. */
+static int runner_log_allowed(struct webhook_runner *r, enum webhook_log_kind kind,
+                              uint64_t *skipped)
+{
+	struct rate_log *rl = &r->logs[kind];
+	uint64_t now = webhook_now_ms();
+	if (rl->next_ms != 0 && now < rl->next_ms) {
+		rl->skipped++;
+		return 0;
+	}
+	*skipped = rl->skipped;
+	rl->skipped = 0;
+	rl->next_ms = now + WEBHOOK_LOG_INTERVAL_MS;
+	return 1;
+}
+
+/* " (N more not logged)" for a rate-limited line, or "". */
+static const char *more_suffix(char *buf, size_t cap, uint64_t skipped)
+{
+	if (skipped == 0)
+		return "";
+	snprintf(buf, cap, " (%" PRIu64 " more not logged)", skipped);
+	return buf;
+}
+
+static void runner_log_drop(struct webhook_runner *r, const char *why)
+{
+	uint64_t skipped;
+	char more[64];
+	if (runner_log_allowed(r, WEBHOOK_LOG_DROP, &skipped))
+		log_warnx("hook %s: alert dropped: %s%s", r->cfg.name, why,
+		          more_suffix(more, sizeof(more), skipped));
+}
+
+static void runner_log_failed(struct webhook_runner *r, const struct webhook_job *job)
+{
+	uint64_t skipped;
+	char buf[64];
+	if (!runner_log_allowed(r, WEBHOOK_LOG_FAILED, &skipped))
+		return;
+	const char *more = more_suffix(buf, sizeof(buf), skipped);
+	if (job->code > 0)
+		log_warnx("hook %s: gave up on an alert after %" PRIu32 " attempt%s: HTTP %d%s",
+		          r->cfg.name, job->attempts, plural(job->attempts), job->code, more);
+	else
+		log_warnx("hook %s: gave up on an alert after %" PRIu32 " attempt%s: %s%s",
+		          r->cfg.name, job->attempts, plural(job->attempts),
+		          attempt_strerror(job->error), more);
+}
+
+static void runner_log_skipped(struct webhook_runner *r)
+{
+	static const char *const what[WEBHOOK_LOG_KINDS] = {
+	    [WEBHOOK_LOG_DROP] = "drop",
+	    [WEBHOOK_LOG_FAILED] = "failure",
+	};
+	for (int k = 0; k < WEBHOOK_LOG_KINDS; k++)
+		if (r->logs[k].skipped > 0)
+			log_warnx("hook %s: %" PRIu64 " more alert %s%s not logged", r->cfg.name,
+			          r->logs[k].skipped, what[k], plural(r->logs[k].skipped));
+}
+
+/* ---- jobs ---- */
+
+static void job_set_state(struct webhook_job *job, enum job_state state)
+{
+	log_debug("hook %s: alert %p %s -> %s", job->r->cfg.name, (void *)job,
+	          job_state_names[job->state], job_state_names[state]);
+	job->state = state;
+}
+
+static struct webhook_job *job_new(struct webhook_runner *r, const struct alert *a)
+{
+	struct webhook_job *job = calloc(1, sizeof(*job));
+	if (job == NULL)
+		return NULL;
+	job->body = malloc(a->len > 0 ? a->len : 1);
+	if (job->body == NULL) {
+		free(job);
+		return NULL;
+	}
+	if (a->len > 0)
+		memcpy(job->body, a->json, a->len);
+	job->len = a->len;
+	job->r = r;
+	job->state = JOB_QUEUED;
+	return job;
+}
+
+static void job_free(struct webhook_job *job)
+{
+	if (job->conn != NULL)
+		evhttp_connection_free(job->conn);
+	if (job->timer != NULL)
+		event_free(job->timer);
+	free(job->body);
+	free(job);
+}
+
+static void runner_active_link(struct webhook_runner *r, struct webhook_job *job)
+{
+	job->prev = NULL;
+	job->next = r->active;
+	if (r->active != NULL)
+		r->active->prev = job;
+	r->active = job;
+	r->n_active++;
+}
+
+static void runner_active_unlink(struct webhook_runner *r, struct webhook_job *job)
+{
+	if (job->prev != NULL)
+		job->prev->next = job->next;
+	else
+		r->active = job->next;
+	if (job->next != NULL)
+		job->next->prev = job->prev;
+	job->prev = job->next = NULL;
+	r->n_active--;
+}
+
+static void runner_queue_push(struct webhook_runner *r, struct webhook_job *job)
+{
+	job->next = NULL;
+	if (r->queue_tail != NULL)
+		r->queue_tail->next = job;
+	else
+		r->queue_head = job;
+	r->queue_tail = job;
+	r->n_queued++;
+}
+
+static struct webhook_job *runner_queue_pop(struct webhook_runner *r)
+{
+	struct webhook_job *job = r->queue_head;
+	if (job == NULL)
+		return NULL;
+	r->queue_head = job->next;
+	if (r->queue_head == NULL)
+		r->queue_tail = NULL;
+	job->next = NULL;
+	r->n_queued--;
+	return job;
+}
+
+/* Ends a job with its outcome already counted: frees its slot. */
+static void job_finish(struct webhook_job *job)
+{
+	runner_active_unlink(job->r, job);
+	job_free(job);
+}
+
+static void webhook_request_error_cb(enum evhttp_request_error err, void *arg)
+{
+	struct webhook_job *job = arg;
+	switch (err) {
+	case EVREQ_HTTP_TIMEOUT:
+		job->error = ATTEMPT_TIMEOUT;
+		break;
+	case EVREQ_HTTP_EOF:
+		job->error = ATTEMPT_CLOSED;
+		break;
+	case EVREQ_HTTP_INVALID_HEADER:
+	case EVREQ_HTTP_BUFFER_ERROR:
+	case EVREQ_HTTP_DATA_TOO_LONG:
+		job->error = ATTEMPT_BAD_ANSWER;
+		break;
+	case EVREQ_HTTP_REQUEST_CANCEL:
+		break;
+	}
+}
+
+/* evhttp's completion callback: req is NULL after a failure, or has status 0 when the
+ * connection could not be made. evhttp frees req after this returns and may still use the
+ * connection, so the outcome (which frees the connection) is handled from settle_ev. This
+ * also runs from inside evhttp_make_request when connect() fails at once. */
+static void webhook_request_cb(struct evhttp_request *req, void *arg)
+{
+	struct webhook_job *job = arg;
+	if (job->state != JOB_POSTING)
+		return;
+	job->code = req != NULL ? evhttp_request_get_response_code(req) : 0;
+	if (job->code == 0 && job->error == ATTEMPT_NO_ERROR)
+		job->error = ATTEMPT_CONNECT;
+	event_del(job->timer);
+	job_set_state(job, JOB_ANSWERED);
+	event_active(job->r->settle_ev, EV_TIMEOUT, 1);
+}
+
+static void job_fail_to_start(struct webhook_job *job)
+{
+	job->code = 0;
+	job->error = ATTEMPT_START;
+	job_set_state(job, JOB_ANSWERED);
+	event_active(job->r->settle_ev, EV_TIMEOUT, 1);
+}
+
+static int job_add_headers(struct webhook_runner *r, struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	/* One connection per request: asking the receiver to close spares an idle socket. */
+	return evhttp_add_header(h, "Host", r->target.host_header) |
+	       evhttp_add_header(h, "Content-Type", "application/json") |
+	       evhttp_add_header(h, "User-Agent", "esatlsd") |
+	       evhttp_add_header(h, "X-Esatlsd-Hook", r->cfg.name) |
+	       evhttp_add_header(h, "Connection", "close");
+}
+
+static struct evhttp_connection *runner_connect(struct webhook_runner *r)
+{
+	struct evhttp_connection *conn =
+	    evhttp_connection_base_new(r->base, NULL, r->target.host, r->target.port);
+	if (conn == NULL)
+		return NULL;
+	struct timeval tv = webhook_tv(r->cfg.timeout_ms);
+	evhttp_connection_set_timeout_tv(conn, &tv);
+	evhttp_connection_set_retries(conn, 0);
+	evhttp_connection_set_max_headers_size(conn, WEBHOOK_MAX_ANSWER_HEADERS);
+	evhttp_connection_set_max_body_size(conn, WEBHOOK_MAX_ANSWER_BODY);
+	return conn;
+}
+
+/* Starts one attempt on a new connection; its outcome always arrives through settle_ev or
+ * the deadline timer. */
+static void job_post(struct webhook_job *job)
+{
+	struct webhook_runner *r = job->r;
+	job->attempts++;
+	job->code = 0;
+	job->error = ATTEMPT_NO_ERROR;
+	job->started_ms = webhook_now_ms();
+	job_set_state(job, JOB_POSTING);
+
+	job->conn = runner_connect(r);
+	struct evhttp_request *req =
+	    job->conn != NULL ? evhttp_request_new(webhook_request_cb, job) : NULL;
+	if (req == NULL) {
+		job_fail_to_start(job);
+		return;
+	}
+	evhttp_request_set_error_cb(req, webhook_request_error_cb);
+	if (job_add_headers(r, req) != 0 ||
+	    evbuffer_add(evhttp_request_get_output_buffer(req), job->body, job->len) != 0) {
+		evhttp_request_free(req);
+		job_fail_to_start(job);
+		return;
+	}
+	struct timeval deadline = webhook_tv(r->cfg.timeout_ms);
+	event_add(job->timer, &deadline);
+	/* On failure evhttp has freed req without calling back. */
+	if (evhttp_make_request(job->conn, req, EVHTTP_REQ_POST, r->target.path) != 0) {
+		event_del(job->timer);
+		job_fail_to_start(job);
+		return;
+	}
+	r->counters.posts++;
+	if (job->attempts > 1)
+		r->counters.retries++;
+}
+
+static int job_answer_ok(const struct webhook_job *job)
+{
+	return job->code >= 200 && job->code < 300;
+}
+
+/* 5xx and answers that never came are worth another try; other statuses will not change. */
+static int job_answer_transient(const struct webhook_job *job)
+{
+	return job->code == 0 || job->code >= 500;
+}
+
+static uint64_t job_backoff_ms(const struct webhook_job *job)
+{
+	uint64_t ms = WEBHOOK_BACKOFF_FIRST_MS;
+	for (uint32_t i = 1; i < job->attempts && ms < WEBHOOK_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	return ms < WEBHOOK_BACKOFF_MAX_MS ? ms : WEBHOOK_BACKOFF_MAX_MS;
+}
+
+/* Acts on the outcome of the last attempt: done, retry later, or give up. */
+static void job_conclude(struct webhook_job *job)
+{
+	struct webhook_runner *r = job->r;
+	if (job->conn != NULL) {
+		evhttp_connection_free(job->conn);
+		job->conn = NULL;
+	}
+	event_del(job->timer);
+	if (job_answer_ok(job)) {
+		r->counters.ok++;
+		job_finish(job);
+		return;
+	}
+	/* A connect that timed out comes back as a plain connection failure. */
+	if (job->code == 0 && job->error == ATTEMPT_CONNECT &&
+	    webhook_now_ms() - job->started_ms >= r->cfg.timeout_ms)
+		job->error = ATTEMPT_TIMEOUT;
+	if (job->error == ATTEMPT_TIMEOUT)
+		r->counters.timeouts++;
+	if (job_answer_transient(job) && job->attempts <= r->cfg.retries) {
+		uint64_t wait = job_backoff_ms(job);
+		struct timeval tv = webhook_tv(wait);
+		if (job->code > 0)
+			log_debug("hook %s: HTTP %d; retry in %" PRIu64 " ms", r->cfg.name,
+			          job->code, wait);
+		else
+			log_debug("hook %s: %s; retry in %" PRIu64 " ms", r->cfg.name,
+			          attempt_strerror(job->error), wait);
+		job_set_state(job, JOB_BACKOFF);
+		event_add(job->timer, &tv);
+		return;
+	}
+	r->counters.failed++;
+	runner_log_failed(r, job);
+	job_finish(job);
+}
+
+/* Starts queued alerts while slots are free. */
+static void runner_pump(struct webhook_runner *r);
+
+/* The attempt's deadline, or the end of a back-off wait. */
+static void job_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct webhook_job *job = arg;
+	struct webhook_runner *r = job->r;
+	(void)fd;
+	(void)what;
+	switch (job->state) {
+	case JOB_POSTING:
+		/* No evhttp callback is on the stack here: the connection can go at once, and
+		 * with it the request, without a callback. */
+		if (job->conn != NULL)
+			evhttp_connection_free(job->conn);
+		job->conn = NULL;
+		job->code = 0;
+		job->error = ATTEMPT_TIMEOUT;
+		job_conclude(job);
+		break;
+	case JOB_BACKOFF:
+		job_post(job);
+		break;
+	case JOB_QUEUED:
+	case JOB_ANSWERED:
+	case JOB_STATE_COUNT:
+		break;
+	}
+	runner_pump(r);
+}
+
+static void runner_pump(struct webhook_runner *r)
+{
+	while (r->n_active < r->cfg.max_concurrent && r->queue_head != NULL) {
+		struct webhook_job *job = runner_queue_pop(r);
+		job->timer = evtimer_new(r->base, job_timer_cb, job);
+		if (job->timer == NULL) {
+			r->counters.failed++;
+			job->error = ATTEMPT_START;
+			runner_log_failed(r, job);
+			job_free(job);
+			continue;
+		}
+		runner_active_link(r, job);
+		job_post(job);
+	}
+}
+
+/* Handles the answers evhttp reported, outside its callbacks. */
+static void runner_settle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct webhook_runner *r = arg;
+	struct webhook_job *job, *next;
+	(void)fd;
+	(void)what;
+	for (job = r->active; job != NULL; job = next) {
+		next = job->next;
+		if (job->state == JOB_ANSWERED)
+			job_conclude(job);
+	}
+	runner_pump(r);
+}
+
+/* ---- runner ---- */
+
+static void runner_config_free(struct hook_config *c)
+{
+	free(c->name);
+	free(c->url);
+	c->name = c->url = NULL;
+}
+
+/* Copies the fields a webhook uses, with url instead of src->url. Returns 0, or -1 when
+ * memory ran out. */
+static int runner_config_copy(struct hook_config *dst, const struct hook_config *src,
+                              const char *url)
+{
+	*dst = *src;
+	dst->argv = NULL;
+	dst->argc = 0;
+	dst->hosts = NULL;
+	dst->n_hosts = 0;
+	dst->name = strdup(src->name != NULL ? src->name : "webhook");
+	dst->url = strdup(url);
+	if (dst->max_concurrent == 0)
+		dst->max_concurrent = 1;
+	if (dst->timeout_ms == 0)
+		dst->timeout_ms = WEBHOOK_DEFAULT_TIMEOUT_MS;
+	if (dst->name == NULL || dst->url == NULL) {
+		runner_config_free(dst);
+		return -1;
+	}
+	return 0;
+}
+
+struct webhook_runner *webhook_runner_new(struct event_base *base, const struct hook_config *cfg)
+{
+	const char *name = cfg->name != NULL ? cfg->name : "webhook";
+	struct webhook_runner *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		log_warnx("hook %s: out of memory", name);
+		return NULL;
+	}
+	const char *why = webhook_target_parse(cfg->url, &r->target);
+	if (why != NULL) {
+		log_warnx("hook %s: cannot use the webhook URL: %s", name, why);
+		webhook_target_free(&r->target);
+		free(r);
+		return NULL;
+	}
+	r->base = base;
+	r->settle_ev = event_new(base, -1, 0, runner_settle_cb, r);
+	if (r->settle_ev == NULL || runner_config_copy(&r->cfg, cfg, cfg->url) != 0) {
+		log_warnx("hook %s: out of memory", name);
+		if (r->settle_ev != NULL)
+			event_free(r->settle_ev);
+		webhook_target_free(&r->target);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int webhook_runner_submit(struct webhook_runner *r, const struct alert *a)
+{
+	r->counters.submitted++;
+	/* Queued alerts only wait while every slot is taken (runner_pump drains otherwise). */
+	if (r->n_active >= r->cfg.max_concurrent && r->n_queued >= r->cfg.queue) {
+		r->counters.queue_drops++;
+		runner_log_drop(r, "queue full");
+		return -1;
+	}
+	struct webhook_job *job = job_new(r, a);
+	if (job == NULL) {
+		r->counters.queue_drops++;
+		runner_log_drop(r, "out of memory");
+		return -1;
+	}
+	runner_queue_push(r, job);
+	runner_pump(r);
+	return 0;
+}
+
+void webhook_runner_update(struct webhook_runner *r, const struct hook_config *cfg)
+{
+	struct webhook_target t;
+	const char *why = webhook_target_parse(cfg->url, &t);
+	if (why != NULL) {
+		log_warnx("hook %s: cannot use the new webhook URL (%s); keeping the old one",
+		          r->cfg.name, why);
+		webhook_target_free(&t);
+	}
+	struct hook_config copy;
+	if (runner_config_copy(&copy, cfg, why != NULL ? r->cfg.url : cfg->url) != 0) {
+		log_warnx("hook %s: out of memory; keeping the old configuration", r->cfg.name);
+		if (why == NULL)
+			webhook_target_free(&t);
+		return;
+	}
+	runner_config_free(&r->cfg);
+	r->cfg = copy;
+	if (why == NULL) {
+		webhook_target_free(&r->target);
+		r->target = t;
+	}
+	runner_pump(r);
+}
+
+size_t webhook_runner_in_flight(const struct webhook_runner *r)
+{
+	return r->n_active;
+}
+
+size_t webhook_runner_queued(const struct webhook_runner *r)
+{
+	return r->n_queued;
+}
+
+const char *webhook_runner_name(const struct webhook_runner *r)
+{
+	return r->cfg.name;
+}
+
+const struct webhook_counters *webhook_runner_counters(const struct webhook_runner *r)
+{
+	return &r->counters;
+}
+
+void webhook_runner_close(struct webhook_runner *r)
+{
+	struct webhook_job *job;
+	size_t lost_active = 0, lost_queued = 0;
+	if (r == NULL)
+		return;
+	while ((job = r->active) != NULL) {
+		/* Answered with success but not yet settled: delivered, not lost. */
+		if (job->state == JOB_ANSWERED && job_answer_ok(job))
+			r->counters.ok++;
+		else
+			lost_active++;
+		job_finish(job);
+	}
+	while ((job = runner_queue_pop(r)) != NULL) {
+		lost_queued++;
+		job_free(job);
+	}
+	if (lost_active + lost_queued > 0)
+		log_warnx("hook %s: %zu alert%s lost at close (%zu in flight or waiting to retry, "
+		          "%zu queued)",
+		          r->cfg.name, lost_active + lost_queued, plural(lost_active + lost_queued),
+		          lost_active, lost_queued);
+	runner_log_skipped(r);
+	event_free(r->settle_ev);
+	runner_config_free(&r->cfg);
+	webhook_target_free(&r->target);
+	free(r);
+}
