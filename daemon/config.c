@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "esa.h"
 #include "units.h"
 #include "verdict.h"
 
@@ -36,6 +37,18 @@
 #define DEFAULT_QUEUE 10000
 #define MAX_QUEUE 10000000
 #define ALL_VERDICTS ((1u << VERDICT_KIND_COUNT) - 1)
+#define HOOK_NAME_MAX 64
+#define HOOK_ARGS_MAX 64 /* the program included */
+#define HOOK_ARG_BYTES 4096
+#define DEFAULT_HOOK_TIMEOUT_MS 10000
+#define MAX_HOOK_TIMEOUT_MS (60 * 60 * 1000)
+#define DEFAULT_HOOK_CONCURRENT 4
+#define MAX_HOOK_CONCURRENT 64
+#define DEFAULT_HOOK_QUEUE 1000
+#define MAX_HOOK_QUEUE 1000000
+#define DEFAULT_HOOK_RETRIES 3
+#define MAX_HOOK_RETRIES 10
+#define BOTH_DIRECTIONS ((1u << ESA_DIR_IN) | (1u << ESA_DIR_OUT))
 
 /* ---- the document tree ---- */
 
@@ -975,54 +988,96 @@ static void tracking_map(struct parse *p, const struct node *map)
 	}
 }
 
-/* ---- outputs ---- */
+/* ---- lists of names from a fixed set ---- */
+
+static int text_is(const struct node *n, const char *text)
+{
+	return n->kind == NODE_SCALAR && strlen(text) == n->len &&
+	       memcmp(text, n->text, n->len) == 0;
+}
 
 static unsigned verdict_bit(const struct node *n)
 {
-	for (int k = 0; k < VERDICT_KIND_COUNT; k++) {
-		const char *name = verdict_kind_name((enum verdict_kind)k);
-		if (strlen(name) == n->len && memcmp(name, n->text, n->len) == 0)
+	for (int k = 0; k < VERDICT_KIND_COUNT; k++)
+		if (text_is(n, verdict_kind_name((enum verdict_kind)k)))
 			return 1u << k;
-	}
 	return 0;
 }
 
-static int output_verdicts(struct parse *p, const struct node *list, unsigned *mask)
+static unsigned direction_bit(const struct node *n)
 {
-	static const char what[] = "'verdicts' in outputs entry";
-	static const char expected[] = "tls, tls_failed, no_tls or unknown";
-	const struct node *first[VERDICT_KIND_COUNT] = {NULL};
-	char shown[SHOWN_BUF];
+	if (text_is(n, "inbound"))
+		return 1u << ESA_DIR_IN;
+	if (text_is(n, "outbound"))
+		return 1u << ESA_DIR_OUT;
+	return 0;
+}
+
+/* A list whose entries each name one bit: "verdicts: [tls, no_tls]". */
+struct choices {
+	const char *what;                      /* "'verdicts' in outputs entry" */
+	const char *key;                       /* "verdicts" */
+	const char *noun;                      /* "verdict", for duplicates */
+	const char *expected;                  /* "tls, tls_failed, no_tls or unknown" */
+	const char *if_empty;                  /* why an empty list is refused */
+	unsigned (*bit)(const struct node *n); /* 0 for a name outside the set */
+};
+
+#define VERDICT_NAMES "tls, tls_failed, no_tls or unknown"
+static const struct choices output_verdict_choices = {.what = "'verdicts' in outputs entry",
+                                                      .key = "verdicts",
+                                                      .noun = "verdict",
+                                                      .expected = VERDICT_NAMES,
+                                                      .if_empty = "the output would write nothing",
+                                                      .bit = verdict_bit};
+static const struct choices hook_verdict_choices = {.what = "'verdict' in 'on'",
+                                                    .key = "verdict",
+                                                    .noun = "verdict",
+                                                    .expected = VERDICT_NAMES,
+                                                    .if_empty = "the hook would never run",
+                                                    .bit = verdict_bit};
+static const struct choices hook_direction_choices = {.what = "'direction' in 'on'",
+                                                      .key = "direction",
+                                                      .noun = "direction",
+                                                      .expected = "inbound or outbound",
+                                                      .if_empty = "the hook would never run",
+                                                      .bit = direction_bit};
+
+/* The bits of a non-empty list without repeats into *mask. */
+static int choice_list(struct parse *p, const struct node *list, const struct choices *c,
+                       unsigned *mask)
+{
+	const struct node *first[32] = {NULL};
+	char shown[SHOWN_BUF], entry[SUBJECT_BUF];
 	int ok = 1;
 
-	if (!expect(p, list, NODE_LIST, "a list", what))
+	if (!expect(p, list, NODE_LIST, "a list", c->what))
 		return -1;
 	if (list->n == 0) {
-		error_at(p, list->line, list->column, "%s is empty: the output would write nothing",
-		         what);
+		error_at(p, list->line, list->column, "%s is empty: %s", c->what, c->if_empty);
 		return -1;
 	}
+	snprintf(entry, sizeof(entry), "%s entry", c->key);
 	*mask = 0;
 	for (size_t i = 0; i < list->n; i++) {
 		const struct node *n = list->items[i];
 		unsigned bit;
 		int k;
-		if (!expect(p, n, NODE_SCALAR, expected, "verdicts entry")) {
+		if (!expect(p, n, NODE_SCALAR, c->expected, entry)) {
 			ok = 0;
 			continue;
 		}
-		if ((bit = verdict_bit(n)) == 0) {
-			error_at(p, n->line, n->column, "expected %s for verdicts entry, got %s",
-			         expected, show(n, shown));
+		if ((bit = c->bit(n)) == 0) {
+			error_at(p, n->line, n->column, "expected %s for %s, got %s", c->expected,
+			         entry, show(n, shown));
 			ok = 0;
 			continue;
 		}
 		for (k = 0; (1u << k) != bit; k++)
 			;
 		if (first[k] != NULL) {
-			error_at(p, n->line, n->column,
-			         "duplicate verdict %s in 'verdicts' (first at %u:%u)",
-			         show(n, shown), first[k]->line, first[k]->column);
+			error_at(p, n->line, n->column, "duplicate %s %s in '%s' (first at %u:%u)",
+			         c->noun, show(n, shown), c->key, first[k]->line, first[k]->column);
 			ok = 0;
 			continue;
 		}
@@ -1031,6 +1086,8 @@ static int output_verdicts(struct parse *p, const struct node *list, unsigned *m
 	}
 	return ok ? 0 : -1;
 }
+
+/* ---- outputs ---- */
 
 enum { O_FILE, O_VERDICTS, O_QUEUE, O_COUNT };
 static const char *const output_keys[O_COUNT] = {"file", "verdicts", "queue"};
@@ -1061,7 +1118,7 @@ static void output_entry(struct parse *p, const struct node *map, struct output_
 		oc->file =
 		    get_text(p, vals[O_FILE], "a file path or \"-\"", "'file' in outputs entry");
 	if (vals[O_VERDICTS] != NULL)
-		output_verdicts(p, vals[O_VERDICTS], &oc->verdicts);
+		choice_list(p, vals[O_VERDICTS], &output_verdict_choices, &oc->verdicts);
 	if (vals[O_QUEUE] != NULL &&
 	    get_number(p, vals[O_QUEUE], "'queue' in outputs entry", 1, MAX_QUEUE, &queue) == 0)
 		oc->queue = (uint32_t)queue;
@@ -1113,6 +1170,501 @@ static int output_defaults(struct config *cfg)
 		return -1;
 	cfg->n_outputs = 1;
 	return 0;
+}
+
+/* ---- hooks ---- */
+
+static int hook_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '-';
+}
+
+/* Names go into log lines, ESATLSD_HOOK and metric labels: a small alphabet needs no quoting. */
+static char *hook_name(struct parse *p, const struct node *n)
+{
+	static const char expected[] = "a hook name (1 to 64 of A-Z a-z 0-9 _ . -)";
+	char shown[SHOWN_BUF], *copy;
+	int ok;
+
+	if (!expect(p, n, NODE_SCALAR, expected, "'name' in hooks entry"))
+		return NULL;
+	ok = n->len >= 1 && n->len <= HOOK_NAME_MAX && !scalar_is_null(n);
+	for (size_t i = 0; ok && i < n->len; i++)
+		ok = hook_name_char(n->text[i]);
+	if (!ok) {
+		error_at(p, n->line, n->column, "expected %s for 'name' in hooks entry, got %s",
+		         expected, show(n, shown));
+		return NULL;
+	}
+	if ((copy = strdup(n->text)) == NULL)
+		error_at(p, n->line, n->column, "out of memory");
+	return copy;
+}
+
+/* One argv entry, taken verbatim: it is never given to a shell, so quotes, "$(...)" or
+ * newlines are plain data. Only a NUL cannot be passed to execve. */
+static int hook_argument(struct parse *p, const struct node *n, int program)
+{
+	char shown[SHOWN_BUF];
+
+	if (!expect(p, n, NODE_SCALAR, "a string", "exec entry"))
+		return -1;
+	if (scalar_is_null(n)) {
+		error_at(p, n->line, n->column, "expected a string for exec entry, got %s",
+		         show(n, shown));
+		return -1;
+	}
+	if (memchr(n->text, '\0', n->len) != NULL) {
+		error_at(p, n->line, n->column,
+		         "expected a string without NUL bytes for exec entry, got %s",
+		         show(n, shown));
+		return -1;
+	}
+	if (n->len > HOOK_ARG_BYTES) {
+		error_at(p, n->line, n->column,
+		         "exec entry must be at most %d bytes, got %zu bytes", HOOK_ARG_BYTES,
+		         n->len);
+		return -1;
+	}
+	/* No PATH search: what runs must not depend on the daemon's environment. */
+	if (program && n->text[0] != '/') {
+		error_at(p, n->line, n->column,
+		         "the program in 'exec' must be an absolute path (starting with /), got %s",
+		         show(n, shown));
+		return -1;
+	}
+	return 0;
+}
+
+static void hook_exec(struct parse *p, const struct node *list, struct hook_config *hc)
+{
+	static const char what[] = "'exec' in hooks entry";
+
+	if (!expect(p, list, NODE_LIST, "a list (the program and its arguments)", what))
+		return;
+	if (list->n == 0) {
+		error_at(p, list->line, list->column, "%s is empty: give the program to run", what);
+		return;
+	}
+	if (list->n > HOOK_ARGS_MAX) {
+		error_at(p, list->line, list->column,
+		         "%s has %zu entries, at most %d (the program and its arguments)", what,
+		         list->n, HOOK_ARGS_MAX);
+		return;
+	}
+	if ((hc->argv = calloc(list->n + 1, sizeof(*hc->argv))) == NULL) {
+		error_at(p, list->line, list->column, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < list->n; i++) {
+		const struct node *n = list->items[i];
+		if (hook_argument(p, n, i == 0) != 0)
+			continue;
+		if ((hc->argv[hc->argc] = strdup(n->text)) == NULL) {
+			error_at(p, n->line, n->column, "out of memory");
+			return;
+		}
+		hc->argc++;
+	}
+}
+
+enum url_problem {
+	URL_OK,
+	URL_FORM,
+	URL_HTTPS,
+	URL_USERINFO,
+	URL_FRAGMENT,
+	URL_HOST,
+	URL_PORT,
+	URL_PATH
+};
+
+static int hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* RFC 3986 section 3.3 pchar, plus "/" and "?" (section 3.4): what a request line can carry
+ * as it is. Anything else must arrive already %-escaped. */
+static int url_path_ok(const char *s, size_t len)
+{
+	static const char other[] = "-._~!$&'()*+,;=:@/?";
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    (c != '\0' && strchr(other, c) != NULL))
+			continue;
+		if (c == '%' && i + 2 < len && hex_digit(s[i + 1]) && hex_digit(s[i + 2])) {
+			i += 2;
+			continue;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/* The host of an authority (RFC 3986 section 3.2.2), numeric only: a name would need a DNS
+ * lookup from the event loop. */
+static int url_host_ok(const char *host, size_t len, int v6)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+	return v6 ? inet_pton(AF_INET6, buf, &a6) == 1 : inet_pton(AF_INET, buf, &a4) == 1;
+}
+
+/* "http://HOST[:PORT][/PATH][?QUERY]" with a numeric HOST ("[...]" for IPv6). */
+static enum url_problem url_check(const char *s, size_t len)
+{
+	const char *auth, *auth_end, *end = s + len, *host, *port = NULL;
+	size_t host_len;
+	unsigned long long v;
+	int v6;
+
+	if (span_starts_ci(span_make(s, len), "https://"))
+		return URL_HTTPS;
+	/* schemes are case-insensitive (RFC 3986 section 3.1) */
+	if (!span_starts_ci(span_make(s, len), "http://"))
+		return URL_FORM;
+	if (memchr(s, '#', len) != NULL)
+		return URL_FRAGMENT;
+	auth = s + 7;
+	for (auth_end = auth; auth_end < end && *auth_end != '/' && *auth_end != '?'; auth_end++)
+		;
+	if (memchr(auth, '@', (size_t)(auth_end - auth)) != NULL)
+		return URL_USERINFO;
+	v6 = auth < auth_end && *auth == '[';
+	if (v6) {
+		const char *close = memchr(auth, ']', (size_t)(auth_end - auth));
+		if (close == NULL || (close + 1 < auth_end && close[1] != ':'))
+			return URL_HOST;
+		host = auth + 1;
+		host_len = (size_t)(close - host);
+		if (close + 1 < auth_end)
+			port = close + 2;
+	} else {
+		const char *colon = memchr(auth, ':', (size_t)(auth_end - auth));
+		host = auth;
+		host_len = (size_t)((colon != NULL ? colon : auth_end) - auth);
+		if (colon != NULL)
+			port = colon + 1;
+	}
+	if (!url_host_ok(host, host_len, v6))
+		return URL_HOST;
+	if (port != NULL &&
+	    (span_to_u64(span_make(port, (size_t)(auth_end - port)), 65535, &v) != 0 || v == 0))
+		return URL_PORT;
+	return url_path_ok(auth_end, (size_t)(end - auth_end)) ? URL_OK : URL_PATH;
+}
+
+static char *hook_webhook(struct parse *p, const struct node *n)
+{
+	static const char expected[] = "an http://IP:PORT/PATH URL";
+	static const char what[] = "'webhook' in hooks entry";
+	char shown[SHOWN_BUF];
+	enum url_problem problem = URL_FORM;
+	char *url;
+
+	if (!expect(p, n, NODE_SCALAR, expected, what))
+		return NULL;
+	if (!scalar_is_null(n) && memchr(n->text, '\0', n->len) == NULL)
+		problem = url_check(n->text, n->len);
+	switch (problem) {
+	case URL_OK:
+		break;
+	case URL_FORM:
+		error_at(p, n->line, n->column, "expected %s for %s, got %s", expected, what,
+		         show(n, shown));
+		return NULL;
+	case URL_HTTPS:
+		error_at(p, n->line, n->column, "https webhooks are not supported by this version");
+		return NULL;
+	case URL_USERINFO:
+		/* not shown: what stands before "@" is likely a password */
+		error_at(p, n->line, n->column,
+		         "a webhook URL may not hold a user name or password (USER@HOST)");
+		return NULL;
+	case URL_FRAGMENT:
+		error_at(p, n->line, n->column, "a webhook URL may not have a #fragment, got %s",
+		         show(n, shown));
+		return NULL;
+	case URL_HOST:
+		error_at(p, n->line, n->column,
+		         "webhook host must be a numeric address (IPv4, or IPv6 in brackets; names "
+		         "are not looked up), got %s",
+		         show(n, shown));
+		return NULL;
+	case URL_PORT:
+		error_at(p, n->line, n->column,
+		         "webhook port must be a number between 1 and 65535, got %s",
+		         show(n, shown));
+		return NULL;
+	case URL_PATH:
+		error_at(
+		    p, n->line, n->column,
+		    "webhook path may hold only URL characters (others escaped as %%XX), got %s",
+		    show(n, shown));
+		return NULL;
+	}
+	if ((url = strdup(n->text)) == NULL)
+		error_at(p, n->line, n->column, "out of memory");
+	return url;
+}
+
+static void hook_hosts(struct parse *p, const struct node *list, struct hook_config *hc)
+{
+	static const char what[] = "'host' in 'on'";
+	char shown[SHOWN_BUF];
+
+	if (!expect(p, list, NODE_LIST, "a list", what))
+		return;
+	if (list->n == 0) {
+		error_at(p, list->line, list->column, "%s is empty: the hook would never run",
+		         what);
+		return;
+	}
+	if ((hc->hosts = calloc(list->n, sizeof(*hc->hosts))) == NULL) {
+		error_at(p, list->line, list->column, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < list->n; i++) {
+		const struct node *n = list->items[i];
+		char *host = get_text(p, n, "an appliance host name", "host entry");
+		size_t j;
+		if (host == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (text_is(list->items[j], host))
+				break;
+		if (j < i) {
+			error_at(p, n->line, n->column,
+			         "duplicate host %s in 'host' (first at %u:%u)", show(n, shown),
+			         list->items[j]->line, list->items[j]->column);
+			free(host);
+			continue;
+		}
+		hc->hosts[hc->n_hosts++] = host;
+	}
+}
+
+enum { ON_VERDICT, ON_DIRECTION, ON_HOST, ON_COUNT };
+static const char *const on_keys[ON_COUNT] = {"verdict", "direction", "host"};
+
+static void hook_on(struct parse *p, const struct node *map, struct hook_config *hc)
+{
+	const struct node *vals[ON_COUNT], *keys[ON_COUNT];
+
+	if (!expect(p, map, NODE_MAP, "a mapping", "'on' in hooks entry"))
+		return;
+	map_keys(p, map, " in 'on'", on_keys, ON_COUNT, vals, keys);
+	if (vals[ON_VERDICT] != NULL)
+		choice_list(p, vals[ON_VERDICT], &hook_verdict_choices, &hc->verdicts);
+	if (vals[ON_DIRECTION] != NULL)
+		choice_list(p, vals[ON_DIRECTION], &hook_direction_choices, &hc->directions);
+	if (vals[ON_HOST] != NULL)
+		hook_hosts(p, vals[ON_HOST], hc);
+}
+
+enum { TH_KEY, TH_INTERVAL, TH_COUNT };
+static const char *const throttle_keys[TH_COUNT] = {"key", "interval"};
+
+static void hook_throttle(struct parse *p, const struct node *map, struct hook_config *hc)
+{
+	static const char expected[] = "peer_ip, host or none";
+	const struct node *vals[TH_COUNT], *keys[TH_COUNT], *key;
+	char shown[SHOWN_BUF];
+
+	if (!expect(p, map, NODE_MAP, "a mapping", "'throttle' in hooks entry"))
+		return;
+	map_keys(p, map, " in 'throttle'", throttle_keys, TH_COUNT, vals, keys);
+	if ((key = vals[TH_KEY]) == NULL) {
+		error_at(p, map->line, map->column, "missing 'key' in 'throttle'");
+	} else if (expect(p, key, NODE_SCALAR, expected, "'key' in 'throttle'")) {
+		if (text_is(key, "peer_ip"))
+			hc->throttle_key = THROTTLE_PEER_IP;
+		else if (text_is(key, "host"))
+			hc->throttle_key = THROTTLE_HOST;
+		else if (text_is(key, "none"))
+			hc->throttle_key = THROTTLE_NONE;
+		else
+			error_at(p, key->line, key->column,
+			         "expected %s for 'key' in 'throttle', got %s", expected,
+			         show(key, shown));
+	}
+	if (vals[TH_INTERVAL] == NULL)
+		error_at(p, map->line, map->column, "missing 'interval' in 'throttle'");
+	else
+		get_duration(p, vals[TH_INTERVAL], "'interval' in 'throttle'", 1,
+		             &hc->throttle_interval_ms);
+}
+
+enum {
+	H_NAME,
+	H_EXEC,
+	H_WEBHOOK,
+	H_ON,
+	H_TIMEOUT,
+	H_MAX_CONCURRENT,
+	H_QUEUE,
+	H_RETRIES,
+	H_THROTTLE,
+	H_COUNT
+};
+static const char *const hook_keys[H_COUNT] = {
+    "name", "exec", "webhook", "on", "timeout", "max_concurrent", "queue", "retries", "throttle"};
+
+static void hook_set_defaults(struct hook_config *hc)
+{
+	hc->verdicts = 1u << VERDICT_TLS_FAILED;
+	hc->directions = BOTH_DIRECTIONS;
+	hc->timeout_ms = DEFAULT_HOOK_TIMEOUT_MS;
+	hc->max_concurrent = DEFAULT_HOOK_CONCURRENT;
+	hc->queue = DEFAULT_HOOK_QUEUE;
+	hc->retries = DEFAULT_HOOK_RETRIES;
+	hc->throttle_key = THROTTLE_NONE;
+	hc->throttle_interval_ms = 0;
+}
+
+/* exec or webhook, exactly one. */
+static void hook_action(struct parse *p, const struct node *map, const struct node **vals,
+                        const struct node **keys, struct hook_config *hc)
+{
+	if (vals[H_EXEC] == NULL && vals[H_WEBHOOK] == NULL) {
+		error_at(p, map->line, map->column, "missing 'exec' or 'webhook' in hooks entry");
+		return;
+	}
+	if (vals[H_EXEC] != NULL && vals[H_WEBHOOK] != NULL) {
+		const struct node *e = keys[H_EXEC], *w = keys[H_WEBHOOK];
+		int exec_first = e->line < w->line || (e->line == w->line && e->column < w->column);
+		const struct node *first = exec_first ? e : w, *second = exec_first ? w : e;
+		error_at(p, second->line, second->column,
+		         "'%s' with '%s' (at %u:%u) in one hooks entry: give only one",
+		         exec_first ? "webhook" : "exec", exec_first ? "exec" : "webhook",
+		         first->line, first->column);
+	}
+	if (vals[H_EXEC] != NULL) {
+		hc->kind = HOOK_EXEC;
+		hc->retries = 0;
+		hook_exec(p, vals[H_EXEC], hc);
+	}
+	if (vals[H_WEBHOOK] != NULL) {
+		hc->kind = HOOK_WEBHOOK;
+		hc->url = hook_webhook(p, vals[H_WEBHOOK]);
+	}
+}
+
+/* One hooks entry into hc; *name_node is where its name was given. hc->name is set when the
+ * name itself is valid, whatever the other keys hold. */
+static void hook_entry(struct parse *p, const struct node *map, struct hook_config *hc,
+                       const struct node **name_node)
+{
+	static const char where[] = " in hooks entry";
+	const struct node *vals[H_COUNT], *keys[H_COUNT];
+	unsigned long long count;
+	uint64_t ms;
+
+	hook_set_defaults(hc);
+	if (!expect(p, map, NODE_MAP, "a mapping", "hooks entry"))
+		return;
+	hc->line = map->line;
+	hc->column = map->column;
+	map_keys(p, map, where, hook_keys, H_COUNT, vals, keys);
+	*name_node = vals[H_NAME];
+	if (vals[H_NAME] == NULL)
+		error_at(p, map->line, map->column, "missing 'name' in hooks entry");
+	else
+		hc->name = hook_name(p, vals[H_NAME]);
+	hook_action(p, map, vals, keys, hc);
+	if (vals[H_ON] != NULL)
+		hook_on(p, vals[H_ON], hc);
+	if (vals[H_TIMEOUT] != NULL &&
+	    get_duration(p, vals[H_TIMEOUT], "'timeout' in hooks entry", 1, &ms) == 0) {
+		char shown[SHOWN_BUF];
+		if (ms > MAX_HOOK_TIMEOUT_MS)
+			error_at(p, vals[H_TIMEOUT]->line, vals[H_TIMEOUT]->column,
+			         "'timeout' in hooks entry must be at most 1h, got %s",
+			         show(vals[H_TIMEOUT], shown));
+		else
+			hc->timeout_ms = ms;
+	}
+	if (vals[H_MAX_CONCURRENT] != NULL &&
+	    get_number(p, vals[H_MAX_CONCURRENT], "'max_concurrent' in hooks entry", 1,
+	               MAX_HOOK_CONCURRENT, &count) == 0)
+		hc->max_concurrent = (uint32_t)count;
+	if (vals[H_QUEUE] != NULL &&
+	    get_number(p, vals[H_QUEUE], "'queue' in hooks entry", 1, MAX_HOOK_QUEUE, &count) == 0)
+		hc->queue = (uint32_t)count;
+	if (vals[H_RETRIES] != NULL) {
+		/* A program that failed may have done part of its work: it is not run twice. */
+		if (vals[H_EXEC] != NULL && vals[H_WEBHOOK] == NULL)
+			error_at(p, keys[H_RETRIES]->line, keys[H_RETRIES]->column,
+			         "'retries' applies to webhook hooks only");
+		if (get_number(p, vals[H_RETRIES], "'retries' in hooks entry", 0, MAX_HOOK_RETRIES,
+		               &count) == 0 &&
+		    hc->kind == HOOK_WEBHOOK)
+			hc->retries = (uint32_t)count;
+	}
+	if (vals[H_THROTTLE] != NULL)
+		hook_throttle(p, vals[H_THROTTLE], hc);
+}
+
+#define MAX_HOOKS 64 /* each hook holds runners, queues and throttle tables */
+
+/* As for outputs, invalid entries are kept so that duplicate names are all found. */
+static void hook_list(struct parse *p, const struct node *list)
+{
+	struct config *cfg = p->cfg;
+	const struct node **names;
+
+	if (!expect(p, list, NODE_LIST, "a list", "'hooks'") || list->n == 0)
+		return;
+	if (list->n > MAX_HOOKS) {
+		error_at(p, list->line, list->column, "at most %d hooks, got %zu", MAX_HOOKS,
+		         list->n);
+		return;
+	}
+	cfg->hooks = calloc(list->n, sizeof(*cfg->hooks));
+	names = calloc(list->n, sizeof(*names));
+	if (cfg->hooks == NULL || names == NULL) {
+		error_at(p, list->line, list->column, "out of memory");
+		free(names);
+		return;
+	}
+	for (size_t i = 0; i < list->n; i++) {
+		struct hook_config *hc = &cfg->hooks[i];
+		cfg->n_hooks++;
+		hook_entry(p, list->items[i], hc, &names[i]);
+		for (size_t j = 0; hc->name != NULL && j < i; j++) {
+			if (cfg->hooks[j].name != NULL &&
+			    strcmp(cfg->hooks[j].name, hc->name) == 0) {
+				char shown[SHOWN_BUF];
+				error_at(p, names[i]->line, names[i]->column,
+				         "duplicate hook name %s (first at %u:%u)",
+				         show(names[i], shown), names[j]->line, names[j]->column);
+				break;
+			}
+		}
+	}
+	free(names);
+}
+
+static void hook_free(struct hook_config *hc)
+{
+	free(hc->name);
+	for (size_t i = 0; i < hc->argc; i++)
+		free(hc->argv[i]);
+	free(hc->argv);
+	free(hc->url);
+	for (size_t i = 0; i < hc->n_hosts; i++)
+		free(hc->hosts[i]);
+	free(hc->hosts);
 }
 
 /* ---- the top level ---- */
@@ -1183,8 +1735,7 @@ static void walk_root(struct parse *p, const struct node *root)
 	if (vals[K_OUTPUTS] != NULL)
 		output_list(p, vals[K_OUTPUTS]);
 	if (vals[K_HOOKS] != NULL)
-		unsupported(p, vals[K_HOOKS], NODE_LIST, "'hooks'",
-		            "hooks are not supported by this version");
+		hook_list(p, vals[K_HOOKS]);
 	if (vals[K_METRICS] != NULL)
 		unsupported(p, vals[K_METRICS], NODE_MAP, "'metrics'",
 		            "metrics are not supported by this version");
@@ -1210,6 +1761,9 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_outputs; i++)
 		free(cfg->outputs[i].file);
 	free(cfg->outputs);
+	for (size_t i = 0; i < cfg->n_hooks; i++)
+		hook_free(&cfg->hooks[i]);
+	free(cfg->hooks);
 	free(cfg->user);
 	free(cfg->source);
 	free(cfg);

@@ -1,15 +1,19 @@
 /* The configuration file: the shipped conf/esatlsd.yaml, every key and its default, every kind of
  * error with its exact position and text, several errors in one pass, and hostile documents
- * (syntax errors, tabs, binary, huge numbers, deep nesting, aliases, long values). */
+ * (syntax errors, tabs, binary, huge numbers, deep nesting, aliases, long values, shell syntax
+ * in hook arguments). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "esa.h"
+#include "verdict.h"
 
 #ifndef TEST_DATA
 #define TEST_DATA "tests/data"
@@ -127,6 +131,54 @@ static void assert_ipv6(const struct listen_config *lc, const char *ip, uint16_t
 	ck_assert_uint_eq(port_of(lc), port);
 }
 
+#define BOTH_DIRS ((1u << ESA_DIR_IN) | (1u << ESA_DIR_OUT))
+
+static int valid_hook_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 64)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+static void check_hook(const struct hook_config *h)
+{
+	ck_assert_ptr_nonnull(h->name);
+	ck_assert_msg(valid_hook_name(h->name), "name %s", h->name);
+	if (h->kind == HOOK_EXEC) {
+		ck_assert_ptr_nonnull(h->argv);
+		ck_assert(h->argc >= 1 && h->argc <= 64);
+		ck_assert_ptr_null(h->argv[h->argc]);
+		ck_assert_int_eq(h->argv[0][0], '/');
+		for (size_t i = 0; i < h->argc; i++)
+			ck_assert_uint_le(strlen(h->argv[i]), 4096);
+		ck_assert_ptr_null(h->url);
+		ck_assert_uint_eq(h->retries, 0);
+	} else {
+		ck_assert_int_eq(h->kind, HOOK_WEBHOOK);
+		ck_assert_ptr_nonnull(h->url);
+		ck_assert(strncasecmp(h->url, "http://", 7) == 0 && !has_control(h->url));
+		ck_assert(h->argv == NULL && h->argc == 0);
+		ck_assert_uint_le(h->retries, 10);
+	}
+	ck_assert(h->verdicts != 0 && (h->verdicts & ~0xfu) == 0);
+	ck_assert(h->directions != 0 && (h->directions & ~BOTH_DIRS) == 0);
+	ck_assert((h->n_hosts == 0) == (h->hosts == NULL));
+	for (size_t i = 0; i < h->n_hosts; i++) {
+		ck_assert(h->hosts[i][0] != '\0' && !has_control(h->hosts[i]));
+		for (size_t j = 0; j < i; j++)
+			ck_assert_str_ne(h->hosts[j], h->hosts[i]);
+	}
+	ck_assert(h->timeout_ms >= 1 && h->timeout_ms <= 3600000);
+	ck_assert(h->max_concurrent >= 1 && h->max_concurrent <= 64);
+	ck_assert(h->queue >= 1 && h->queue <= 1000000);
+	ck_assert(h->throttle_key == THROTTLE_NONE || h->throttle_key == THROTTLE_PEER_IP ||
+	          h->throttle_key == THROTTLE_HOST);
+	if (h->throttle_interval_ms == 0)
+		ck_assert_int_eq(h->throttle_key, THROTTLE_NONE);
+	ck_assert(h->line >= 1 && h->column >= 1);
+}
+
 /* What every returned config promises (the fuzz target checks the same). */
 static void check_invariants(const struct config *c)
 {
@@ -175,6 +227,12 @@ static void check_invariants(const struct config *c)
 	if (c->user != NULL)
 		ck_assert(c->user[0] != '\0' && strchr(c->user, '/') == NULL &&
 		          !has_control(c->user));
+	ck_assert((c->n_hooks == 0) == (c->hooks == NULL));
+	for (size_t i = 0; i < c->n_hooks; i++) {
+		check_hook(&c->hooks[i]);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_str_ne(c->hooks[j].name, c->hooks[i].name);
+	}
 }
 
 /* The built-in defaults of DESIGN.md, whatever the source. */
@@ -210,6 +268,8 @@ static void assert_defaults(const struct config *c)
 	ck_assert_uint_eq(c->outputs[0].verdicts, 0xf);
 	ck_assert_uint_eq(c->outputs[0].queue, 10000);
 	ck_assert_ptr_null(c->user);
+	ck_assert_ptr_null(c->hooks);
+	ck_assert_uint_eq(c->n_hooks, 0);
 	check_invariants(c);
 }
 
@@ -247,6 +307,7 @@ START_TEST(test_shipped_config)
 	ck_assert_str_eq(c->outputs[0].file, "-");
 	ck_assert_uint_eq(c->outputs[0].verdicts, 0xf);
 	ck_assert_ptr_null(c->user);
+	ck_assert_uint_eq(c->n_hooks, 0);
 	check_invariants(c);
 	config_free(c);
 }
@@ -264,6 +325,17 @@ START_TEST(test_shipped_examples)
 	             "  - { file: /var/lib/esatlsd/verdicts.jsonl }\n"
 	             "  - { file: /var/lib/esatlsd/tls-failed.jsonl, verdicts: "
 	             "[tls_failed], queue: 100000 }\n"
+	             "hooks:\n"
+	             "  - name: page-oncall\n"
+	             "    exec: [\"/usr/local/bin/tls-alert\", \"--team\", \"mail\"]\n"
+	             "    on: { verdict: [tls_failed], direction: [inbound], host: "
+	             "[esa1.example.com] }\n"
+	             "    timeout: 30s\n"
+	             "    throttle: { key: peer_ip, interval: 15m }\n"
+	             "  - name: chat\n"
+	             "    webhook: \"http://127.0.0.1:8080/hooks/tls\"\n"
+	             "    on: { verdict: [tls_failed, no_tls] }\n"
+	             "    retries: 5\n"
 	             "user: esatlsd\n");
 	assert_ipv4(&c->listen[0], "0.0.0.0", 514);
 	ck_assert_uint_eq(c->listen[0].rcvbuf, 8u << 20);
@@ -273,6 +345,22 @@ START_TEST(test_shipped_examples)
 	ck_assert_uint_eq(c->outputs[0].verdicts, 0xf);
 	ck_assert_uint_eq(c->outputs[1].verdicts, 1u << VERDICT_TLS_FAILED);
 	ck_assert_uint_eq(c->outputs[1].queue, 100000);
+	ck_assert_uint_eq(c->n_hooks, 2);
+	ck_assert_str_eq(c->hooks[0].name, "page-oncall");
+	ck_assert_int_eq(c->hooks[0].kind, HOOK_EXEC);
+	ck_assert_uint_eq(c->hooks[0].argc, 3);
+	ck_assert_str_eq(c->hooks[0].argv[2], "mail");
+	ck_assert_uint_eq(c->hooks[0].directions, 1u << ESA_DIR_IN);
+	ck_assert_str_eq(c->hooks[0].hosts[0], "esa1.example.com");
+	ck_assert_uint_eq(c->hooks[0].timeout_ms, 30000);
+	ck_assert_int_eq(c->hooks[0].throttle_key, THROTTLE_PEER_IP);
+	ck_assert_uint_eq(c->hooks[0].throttle_interval_ms, 900000);
+	ck_assert_str_eq(c->hooks[1].name, "chat");
+	ck_assert_int_eq(c->hooks[1].kind, HOOK_WEBHOOK);
+	ck_assert_str_eq(c->hooks[1].url, "http://127.0.0.1:8080/hooks/tls");
+	ck_assert_uint_eq(c->hooks[1].verdicts,
+	                  (1u << VERDICT_TLS_FAILED) | (1u << VERDICT_NO_TLS));
+	ck_assert_uint_eq(c->hooks[1].retries, 5);
 	ck_assert_str_eq(c->user, "esatlsd");
 	check_invariants(c);
 	config_free(c);
@@ -309,7 +397,7 @@ START_TEST(test_empty_documents_mean_defaults)
 }
 END_TEST
 
-/* The design's sample, minus the keys this version does not support. */
+/* The design's sample, its hooks included, minus metrics (not in this version). */
 START_TEST(test_design_example)
 {
 	struct config *c = parse_ok(
@@ -323,7 +411,17 @@ START_TEST(test_design_example)
 	    "alert_delay: 2s }\n"
 	    "outputs:\n"
 	    "  - { file: verdicts.jsonl, verdicts: [tls, tls_failed, no_tls, unknown] }\n"
-	    "hooks: []\n"
+	    "hooks:\n"
+	    "  - name: page-oncall\n"
+	    "    exec: [\"/usr/local/bin/tls-alert\", \"--team\", \"mail\"]   # argv, never a "
+	    "shell\n"
+	    "    on: { verdict: [tls_failed], direction: [inbound, outbound] }\n"
+	    "    timeout: 10s\n"
+	    "    max_concurrent: 4\n"
+	    "    queue: 1000\n"
+	    "    throttle: { key: peer_ip, interval: 15m }\n"
+	    "  - { name: chat, webhook: \"http://127.0.0.1:8080/hook\", on: { verdict: "
+	    "[tls_failed] } }\n"
 	    "metrics: {}\n"
 	    "user: esatlsd                            # drop privileges\n");
 	ck_assert_uint_eq(c->n_listen, 2);
@@ -332,6 +430,14 @@ START_TEST(test_design_example)
 	ck_assert_uint_eq(c->listen[1].line, 3);
 	ck_assert_str_eq(c->outputs[0].file, "verdicts.jsonl");
 	ck_assert_uint_eq(c->outputs[0].verdicts, 0xf);
+	ck_assert_uint_eq(c->n_hooks, 2);
+	ck_assert_str_eq(c->hooks[0].argv[0], "/usr/local/bin/tls-alert");
+	ck_assert_uint_eq(c->hooks[0].directions, BOTH_DIRS);
+	ck_assert_uint_eq(c->hooks[0].line, 10);
+	ck_assert_uint_eq(c->hooks[0].column, 5);
+	ck_assert_str_eq(c->hooks[1].url, "http://127.0.0.1:8080/hook");
+	ck_assert_uint_eq(c->hooks[1].line, 17);
+	ck_assert_uint_eq(c->hooks[1].column, 5);
 	ck_assert_str_eq(c->user, "esatlsd");
 	check_invariants(c);
 	config_free(c);
@@ -498,6 +604,289 @@ START_TEST(test_outputs_values)
 	ck_assert(c->n_listen == 2 && c->listen[0].proto == LISTEN_UDP);
 	check_invariants(c);
 	config_free(c);
+}
+END_TEST
+
+/* ---- hooks ---- */
+
+START_TEST(test_hook_exec_full)
+{
+	struct config *c = parse_ok("hooks:\n"
+	                            "  - name: page-oncall\n"
+	                            "    exec: [\"/usr/local/bin/tls-alert\", \"--team\", mail]\n"
+	                            "    on:\n"
+	                            "      verdict: [tls_failed, no_tls]\n"
+	                            "      direction: [inbound]\n"
+	                            "      host: [esa1.example.com, \"esa2\"]\n"
+	                            "    timeout: 30s\n"
+	                            "    max_concurrent: 8\n"
+	                            "    queue: 500\n"
+	                            "    throttle: { key: peer_ip, interval: 15m }\n");
+	const struct hook_config *h = &c->hooks[0];
+
+	ck_assert_uint_eq(c->n_hooks, 1);
+	ck_assert_str_eq(h->name, "page-oncall");
+	ck_assert_int_eq(h->kind, HOOK_EXEC);
+	ck_assert_uint_eq(h->argc, 3);
+	ck_assert_str_eq(h->argv[0], "/usr/local/bin/tls-alert");
+	ck_assert_str_eq(h->argv[1], "--team");
+	ck_assert_str_eq(h->argv[2], "mail");
+	ck_assert_ptr_null(h->argv[3]);
+	ck_assert_ptr_null(h->url);
+	ck_assert_uint_eq(h->verdicts, (1u << VERDICT_TLS_FAILED) | (1u << VERDICT_NO_TLS));
+	ck_assert_uint_eq(h->directions, 1u << ESA_DIR_IN);
+	ck_assert_uint_eq(h->n_hosts, 2);
+	ck_assert_str_eq(h->hosts[0], "esa1.example.com");
+	ck_assert_str_eq(h->hosts[1], "esa2");
+	ck_assert_uint_eq(h->timeout_ms, 30000);
+	ck_assert_uint_eq(h->max_concurrent, 8);
+	ck_assert_uint_eq(h->queue, 500);
+	ck_assert_uint_eq(h->retries, 0);
+	ck_assert_int_eq(h->throttle_key, THROTTLE_PEER_IP);
+	ck_assert_uint_eq(h->throttle_interval_ms, 900000);
+	ck_assert_uint_eq(h->line, 2);
+	ck_assert_uint_eq(h->column, 5);
+	/* the rest of the file keeps its defaults */
+	ck_assert_uint_eq(c->n_listen, 2);
+	ck_assert_str_eq(c->outputs[0].file, "-");
+	check_invariants(c);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_hook_webhook_full)
+{
+	struct config *c =
+	    parse_ok("hooks:\n"
+	             "  - { name: a, exec: [/bin/true] }\n"
+	             "  - name: chat.ops_1\n"
+	             "    webhook: \"http://[2001:db8::5]:8080/hooks/tls?team=mail\"\n"
+	             "    on: { verdict: [tls, tls_failed, no_tls, unknown], direction: [outbound, "
+	             "inbound], host: [esa1] }\n"
+	             "    timeout: 1500ms\n"
+	             "    max_concurrent: 64\n"
+	             "    queue: 1000000\n"
+	             "    retries: 10\n"
+	             "    throttle: { key: host, interval: 1d }\n"
+	             "  - { name: B-2, webhook: \"http://192.0.2.1\", retries: 0,"
+	             " throttle: { interval: 500ms, key: none } }\n");
+	const struct hook_config *h = &c->hooks[1];
+
+	ck_assert_uint_eq(c->n_hooks, 3);
+	ck_assert_str_eq(h->name, "chat.ops_1");
+	ck_assert_int_eq(h->kind, HOOK_WEBHOOK);
+	ck_assert_str_eq(h->url, "http://[2001:db8::5]:8080/hooks/tls?team=mail");
+	ck_assert_ptr_null(h->argv);
+	ck_assert_uint_eq(h->argc, 0);
+	ck_assert_uint_eq(h->verdicts, 0xf);
+	ck_assert_uint_eq(h->directions, BOTH_DIRS);
+	ck_assert_uint_eq(h->n_hosts, 1);
+	ck_assert_str_eq(h->hosts[0], "esa1");
+	ck_assert_uint_eq(h->timeout_ms, 1500);
+	ck_assert_uint_eq(h->max_concurrent, 64);
+	ck_assert_uint_eq(h->queue, 1000000);
+	ck_assert_uint_eq(h->retries, 10);
+	ck_assert_int_eq(h->throttle_key, THROTTLE_HOST);
+	ck_assert_uint_eq(h->throttle_interval_ms, 86400000);
+	ck_assert_uint_eq(h->line, 3);
+	ck_assert_uint_eq(h->column, 5);
+
+	h = &c->hooks[2];
+	ck_assert_str_eq(h->name, "B-2");
+	ck_assert_str_eq(h->url, "http://192.0.2.1");
+	ck_assert_uint_eq(h->retries, 0);
+	ck_assert_int_eq(h->throttle_key, THROTTLE_NONE);
+	ck_assert_uint_eq(h->throttle_interval_ms, 500);
+	ck_assert_uint_eq(h->line, 11);
+	ck_assert_uint_eq(h->column, 5);
+	check_invariants(c);
+	config_free(c);
+}
+END_TEST
+
+static void assert_hook_defaults(const struct hook_config *h)
+{
+	ck_assert_uint_eq(h->verdicts, 1u << VERDICT_TLS_FAILED);
+	ck_assert_uint_eq(h->directions, BOTH_DIRS);
+	ck_assert_ptr_null(h->hosts);
+	ck_assert_uint_eq(h->n_hosts, 0);
+	ck_assert_uint_eq(h->timeout_ms, 10000);
+	ck_assert_uint_eq(h->max_concurrent, 4);
+	ck_assert_uint_eq(h->queue, 1000);
+	ck_assert_int_eq(h->throttle_key, THROTTLE_NONE);
+	ck_assert_uint_eq(h->throttle_interval_ms, 0);
+}
+
+START_TEST(test_hook_defaults)
+{
+	struct config *c = parse_ok("hooks:\n"
+	                            "  - { name: a, exec: [/bin/true] }\n"
+	                            "  - { name: b, webhook: \"http://127.0.0.1:8080/hook\" }\n"
+	                            "  - { name: c, exec: [/x], on: {} }\n");
+	ck_assert_uint_eq(c->n_hooks, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_hook_defaults(&c->hooks[i]);
+	ck_assert_int_eq(c->hooks[0].kind, HOOK_EXEC);
+	ck_assert_uint_eq(c->hooks[0].argc, 1);
+	ck_assert_str_eq(c->hooks[0].argv[0], "/bin/true");
+	ck_assert_ptr_null(c->hooks[0].argv[1]);
+	ck_assert_uint_eq(c->hooks[0].retries, 0); /* webhooks only */
+	ck_assert_int_eq(c->hooks[1].kind, HOOK_WEBHOOK);
+	ck_assert_uint_eq(c->hooks[1].retries, 3);
+	ck_assert_str_eq(c->hooks[2].argv[0], "/x");
+	check_invariants(c);
+	config_free(c);
+
+	/* an empty list: no hooks */
+	c = parse_ok("hooks: []\n");
+	assert_defaults(c);
+	config_free(c);
+}
+END_TEST
+
+static char *repeat(char ch, size_t n)
+{
+	char *s = malloc(n + 1);
+	ck_assert_ptr_nonnull(s);
+	memset(s, ch, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* Each bound, exactly at its limit. */
+START_TEST(test_hook_limits)
+{
+	char *name = repeat('n', 64), *arg = repeat('a', 4096), *prog = repeat('p', 4096);
+	size_t cap = 64 * 16 + 3 * 4096 + 512, len;
+	char *doc = malloc(cap);
+	ck_assert_ptr_nonnull(doc);
+	prog[0] = '/';
+	len = (size_t)snprintf(doc, cap,
+	                       "hooks:\n  - name: %s\n    timeout: 1h\n    max_concurrent: 1\n"
+	                       "    queue: 1\n    exec:\n      - %s\n      - %s\n",
+	                       name, prog, arg);
+	for (int i = 2; i < 64; i++)
+		len += (size_t)snprintf(doc + len, cap - len, "      - \"%d\"\n", i);
+	struct config *c = parse_ok(doc);
+	const struct hook_config *h = &c->hooks[0];
+	ck_assert_str_eq(h->name, name);
+	ck_assert_uint_eq(h->argc, 64);
+	ck_assert_str_eq(h->argv[0], prog);
+	ck_assert_str_eq(h->argv[1], arg);
+	ck_assert_str_eq(h->argv[63], "63");
+	ck_assert_ptr_null(h->argv[64]);
+	ck_assert_uint_eq(h->timeout_ms, 3600000);
+	ck_assert_uint_eq(h->max_concurrent, 1);
+	ck_assert_uint_eq(h->queue, 1);
+	check_invariants(c);
+	config_free(c);
+
+	c = parse_ok("hooks: [{ name: x, webhook: \"http://[::1]:65535/\", timeout: 3600000ms,"
+	             " retries: 10, throttle: { key: none, interval: 1ms } },"
+	             " { name: y, exec: [/], timeout: 1ms }]\n");
+	ck_assert_uint_eq(c->hooks[0].timeout_ms, 3600000);
+	ck_assert_uint_eq(c->hooks[0].retries, 10);
+	ck_assert_uint_eq(c->hooks[0].throttle_interval_ms, 1);
+	ck_assert_str_eq(c->hooks[1].argv[0], "/");
+	ck_assert_uint_eq(c->hooks[1].timeout_ms, 1);
+	check_invariants(c);
+	config_free(c);
+	free(name);
+	free(arg);
+	free(prog);
+	free(doc);
+}
+END_TEST
+
+/* Arguments are argv data for execve, never shell text: every byte but NUL arrives as written,
+ * whatever YAML quoting produced it. */
+START_TEST(test_hook_argv_verbatim)
+{
+	static const char *const want[] = {"/usr/local/bin/alert tool",
+	                                   "$(rm -rf /)",
+	                                   "`id`; echo pwned | sh &",
+	                                   "it's \"quoted\" \\ back",
+	                                   "line1\nline2\r\n",
+	                                   "single 'quoted'",
+	                                   "literal\nblock\n",
+	                                   "",
+	                                   "null",
+	                                   "true",
+	                                   "0x10",
+	                                   "*",
+	                                   "--opt=${HOME}",
+	                                   "tab\there",
+	                                   "\x1b[31mred",
+	                                   "caf\xc3\xa9 \xf0\x9f\x98\x80",
+	                                   "~",
+	                                   "#not a comment",
+	                                   "a",
+	                                   "-",
+	                                   "> /etc/passwd"};
+	struct config *c = parse_ok("hooks:\n"
+	                            "  - name: hostile\n"
+	                            "    exec:\n"
+	                            "      - \"/usr/local/bin/alert tool\"\n"
+	                            "      - \"$(rm -rf /)\"\n"
+	                            "      - \"`id`; echo pwned | sh &\"\n"
+	                            "      - \"it's \\\"quoted\\\" \\\\ back\"\n"
+	                            "      - \"line1\\nline2\\r\\n\"\n"
+	                            "      - 'single ''quoted'''\n"
+	                            "      - |\n"
+	                            "        literal\n"
+	                            "        block\n"
+	                            "      - \"\"\n"
+	                            "      - \"null\"\n"
+	                            "      - true\n"
+	                            "      - 0x10\n"
+	                            "      - \"*\"\n"
+	                            "      - --opt=${HOME}\n"
+	                            "      - \"tab\\there\"\n"
+	                            "      - \"\\e[31mred\"\n"
+	                            "      - \"caf\\u00e9 \\U0001F600\"\n"
+	                            "      - '~'\n"
+	                            "      - \"#not a comment\"\n"
+	                            "      - a # a comment\n"
+	                            "      - \"-\"\n"
+	                            "      - \"> /etc/passwd\"\n");
+	const struct hook_config *h = &c->hooks[0];
+	size_t n = sizeof(want) / sizeof(want[0]);
+
+	ck_assert_uint_eq(h->argc, n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(strcmp(h->argv[i], want[i]) == 0, "argv[%zu] = \"%s\"", i,
+		              h->argv[i]);
+	ck_assert_ptr_null(h->argv[n]);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_webhook_urls)
+{
+	static const char *const good[] = {
+	    "http://127.0.0.1",
+	    "http://127.0.0.1/",
+	    "http://127.0.0.1:1",
+	    "http://0.0.0.0:65535/",
+	    "http://[::1]",
+	    "http://[::1]:8080",
+	    "http://[::ffff:192.0.2.1]:80/x",
+	    "http://[2001:DB8::A]/Hook",
+	    "http://192.0.2.1?token=abc&x=1",
+	    "http://192.0.2.1/a/b/c?d=e/f?g",
+	    "http://192.0.2.1/%2Fescaped%aF",
+	    "http://192.0.2.1/~user/-._!$&'()*+,;=:@",
+	    "http://192.0.2.1:0080/leading-zeros",
+	    "HTTP://192.0.2.1/",
+	};
+	char doc[512];
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(doc, sizeof(doc), "hooks: [{name: w, webhook: \"%s\"}]\n", good[i]);
+		struct config *c = parse_ok(doc);
+		ck_assert_str_eq(c->hooks[0].url, good[i]);
+		check_invariants(c);
+		config_free(c);
+	}
 }
 END_TEST
 
@@ -885,9 +1274,6 @@ START_TEST(test_value_errors)
 	     "t.yaml:1:28: expected a number for 'queue' in outputs entry, got \"10k\""},
 	    {"outputs:\n  - { file: \"-\" }\n  - { file: out, verdicts: [tls] }\n  - file: \"-\"\n",
 	     "t.yaml:4:11: duplicate output file \"-\" (first at 2:13)"},
-	    {"hooks:\n  - name: page-oncall\n    exec: [\"/bin/true\"]\n",
-	     "t.yaml:2:3: hooks are not supported by this version"},
-	    {"hooks: [{}]\n", "t.yaml:1:8: hooks are not supported by this version"},
 	    {"metrics: { address: \"127.0.0.1:9514\" }\n",
 	     "t.yaml:1:10: metrics are not supported by this version"},
 	    {"user: \"\"\n", "t.yaml:1:7: expected a user name for 'user', got \"\""},
@@ -899,6 +1285,416 @@ START_TEST(test_value_errors)
 	    {"user: null\n", "t.yaml:1:7: expected a user name for 'user', got \"null\""},
 	};
 	RUN_CASES(cases);
+}
+END_TEST
+
+/* The messages about hooks that several tests expect. */
+#define NAME_ERR "expected a hook name (1 to 64 of A-Z a-z 0-9 _ . -) for 'name' in hooks entry"
+#define URL_FORM "expected an http://IP:PORT/PATH URL for 'webhook' in hooks entry"
+#define URL_HOST_TEXT                                                                              \
+	"webhook host must be a numeric address (IPv4, or IPv6 in brackets; names are not looked " \
+	"up)"
+#define URL_PORT_TEXT "webhook port must be a number between 1 and 65535"
+#define URL_PATH_TEXT "webhook path may hold only URL characters (others escaped as %XX)"
+
+START_TEST(test_hook_errors)
+{
+#define H(entry) "hooks:\n  - " entry "\n"
+	static const struct error_case cases[] = {
+	    /* the entry and its keys */
+	    {"hooks: [x]\n", "t.yaml:1:9: expected a mapping for hooks entry, got \"x\""},
+	    {"hooks: [[]]\n", "t.yaml:1:9: expected a mapping for hooks entry, got a list"},
+	    {"hooks:\n", "t.yaml:1:7: expected a list for 'hooks', got nothing"},
+	    {"hooks: ~\n", "t.yaml:1:8: expected a list for 'hooks', got \"~\""},
+	    {H("{ exec: [/bin/true] }"), "t.yaml:2:5: missing 'name' in hooks entry"},
+	    {H("{ name: a }"), "t.yaml:2:5: missing 'exec' or 'webhook' in hooks entry"},
+	    {H("{ name: a, exec: [/bin/true], command: x }"),
+	     "t.yaml:2:35: unknown key 'command' in hooks entry"},
+	    {H("{ name: a, exec: [/bin/true], name: b }"),
+	     "t.yaml:2:35: duplicate key 'name' in hooks entry (first at 2:7)"},
+	    {H("{ name: a, exec: [/bin/true], exec: [/bin/false] }"),
+	     "t.yaml:2:35: duplicate key 'exec' in hooks entry (first at 2:16)"},
+	    {H("{ name: a, exec: [/bin/true], webhook: \"http://127.0.0.1/\" }"),
+	     "t.yaml:2:35: 'webhook' with 'exec' (at 2:16) in one hooks entry: give only one"},
+	    {H("{ webhook: \"http://127.0.0.1/\", name: a, exec: [/bin/true] }"),
+	     "t.yaml:2:46: 'exec' with 'webhook' (at 2:7) in one hooks entry: give only one"},
+	    /* name */
+	    {H("{ name: \"\", exec: [/x] }"), "t.yaml:2:13: " NAME_ERR ", got \"\""},
+	    {H("{ name: , exec: [/x] }"), "t.yaml:2:13: " NAME_ERR ", got nothing"},
+	    {H("{ name: ~, exec: [/x] }"), "t.yaml:2:13: " NAME_ERR ", got \"~\""},
+	    {H("{ name: null, exec: [/x] }"), "t.yaml:2:13: " NAME_ERR ", got \"null\""},
+	    {H("{ name: page oncall, exec: [/x] }"),
+	     "t.yaml:2:13: " NAME_ERR ", got \"page oncall\""},
+	    {H("{ name: a/b, exec: [/x] }"), "t.yaml:2:13: " NAME_ERR ", got \"a/b\""},
+	    {H("{ name: \"a\\nb\", exec: [/x] }"), "t.yaml:2:13: " NAME_ERR ", got \"a\\nb\""},
+	    {H("{ name: \"a\\0\", exec: [/x] }"), "t.yaml:2:13: " NAME_ERR ", got \"a\\x00\""},
+	    {H("{ name: caf\xc3\xa9, exec: [/x] }"),
+	     "t.yaml:2:13: " NAME_ERR ", got \"caf\xc3\xa9\""},
+	    {H("{ name: [a], exec: [/x] }"), "t.yaml:2:13: " NAME_ERR ", got a list"},
+	    /* exec */
+	    {H("{ name: a, exec: /bin/true }"),
+	     "t.yaml:2:22: expected a list (the program and its arguments) for 'exec' in hooks "
+	     "entry, got \"/bin/true\""},
+	    {H("{ name: a, exec: \"/bin/alert --now\" }"),
+	     "t.yaml:2:22: expected a list (the program and its arguments) for 'exec' in hooks "
+	     "entry, got \"/bin/alert --now\""},
+	    {H("{ name: a, exec: }"),
+	     "t.yaml:2:22: expected a list (the program and its arguments) for 'exec' in hooks "
+	     "entry, got nothing"},
+	    {H("{ name: a, exec: [] }"),
+	     "t.yaml:2:22: 'exec' in hooks entry is empty: give the program to run"},
+	    {H("{ name: a, exec: [tls-alert] }"),
+	     "t.yaml:2:23: the program in 'exec' must be an absolute path (starting with /), got "
+	     "\"tls-alert\""},
+	    {H("{ name: a, exec: [./tls-alert, /x] }"),
+	     "t.yaml:2:23: the program in 'exec' must be an absolute path (starting with /), got "
+	     "\"./tls-alert\""},
+	    {H("{ name: a, exec: [\"~/bin/x\"] }"),
+	     "t.yaml:2:23: the program in 'exec' must be an absolute path (starting with /), got "
+	     "\"~/bin/x\""},
+	    {H("{ name: a, exec: [\"\"] }"),
+	     "t.yaml:2:23: the program in 'exec' must be an absolute path (starting with /), got "
+	     "\"\""},
+	    {H("{ name: a, exec: [\" /bin/x\"] }"),
+	     "t.yaml:2:23: the program in 'exec' must be an absolute path (starting with /), got "
+	     "\" /bin/x\""},
+	    {H("{ name: a, exec: [/x, [a]] }"),
+	     "t.yaml:2:27: expected a string for exec entry, got a list"},
+	    {H("{ name: a, exec: [/x, {a: 1}] }"),
+	     "t.yaml:2:27: expected a string for exec entry, got a mapping"},
+	    {H("{ name: a, exec: [/x, ~] }"),
+	     "t.yaml:2:27: expected a string for exec entry, got \"~\""},
+	    {H("{ name: a, exec: [/x, null] }"),
+	     "t.yaml:2:27: expected a string for exec entry, got \"null\""},
+	    {"hooks:\n  - name: a\n    exec:\n      - /x\n      -\n",
+	     "t.yaml:5:8: expected a string for exec entry, got nothing"},
+	    {H("{ name: a, exec: [/x, \"a\\0b\"] }"),
+	     "t.yaml:2:27: expected a string without NUL bytes for exec entry, got \"a\\x00b\""},
+	    {H("{ name: a, exec: [\"/bin/\\0x\"] }"),
+	     "t.yaml:2:23: expected a string without NUL bytes for exec entry, got "
+	     "\"/bin/\\x00x\""},
+	    /* webhook */
+	    {H("{ name: a, webhook: [http://127.0.0.1/] }"),
+	     "t.yaml:2:25: " URL_FORM ", got a list"},
+	    {H("{ name: a, webhook: }"), "t.yaml:2:25: " URL_FORM ", got nothing"},
+	    {H("{ name: a, webhook: \"\" }"), "t.yaml:2:25: " URL_FORM ", got \"\""},
+	    {H("{ name: a, webhook: \"https://192.0.2.1/hook\" }"),
+	     "t.yaml:2:25: https webhooks are not supported by this version"},
+	    {H("{ name: a, webhook: \"HTTPS://192.0.2.1/hook\" }"),
+	     "t.yaml:2:25: https webhooks are not supported by this version"},
+	    {H("{ name: a, webhook: \"https://hooks.example.com/x\" }"),
+	     "t.yaml:2:25: https webhooks are not supported by this version"},
+	    {H("{ name: a, webhook: \"http://hooks.example.com/x\" }"),
+	     "t.yaml:2:25: webhook host must be a numeric address (IPv4, or IPv6 in brackets; "
+	     "names are not looked up), got \"http://hooks.example.com/x\""},
+	    {H("{ name: a, webhook: \"http://user:secret@192.0.2.1/x\" }"),
+	     "t.yaml:2:25: a webhook URL may not hold a user name or password (USER@HOST)"},
+	    {H("{ name: a, webhook: \"http://192.0.2.1/x#part\" }"),
+	     "t.yaml:2:25: a webhook URL may not have a #fragment, got "
+	     "\"http://192.0.2.1/x#part\""},
+	    {H("{ name: a, webhook: \"http://192.0.2.1:0/\" }"),
+	     "t.yaml:2:25: webhook port must be a number between 1 and 65535, got "
+	     "\"http://192.0.2.1:0/\""},
+	    {H("{ name: a, webhook: \"http://192.0.2.1/a b\" }"),
+	     "t.yaml:2:25: webhook path may hold only URL characters (others escaped as %XX), "
+	     "got \"http://192.0.2.1/a b\""},
+	    /* on */
+	    {H("{ name: a, exec: [/x], on: [tls_failed] }"),
+	     "t.yaml:2:32: expected a mapping for 'on' in hooks entry, got a list"},
+	    {H("{ name: a, exec: [/x], on: tls_failed }"),
+	     "t.yaml:2:32: expected a mapping for 'on' in hooks entry, got \"tls_failed\""},
+	    {H("{ name: a, exec: [/x], on: }"),
+	     "t.yaml:2:32: expected a mapping for 'on' in hooks entry, got nothing"},
+	    {H("{ name: a, exec: [/x], on: { verdicts: [tls] } }"),
+	     "t.yaml:2:34: unknown key 'verdicts' in 'on'"},
+	    {H("{ name: a, exec: [/x], on: { verdict: [tls], verdict: [no_tls] } }"),
+	     "t.yaml:2:50: duplicate key 'verdict' in 'on' (first at 2:34)"},
+	    {H("{ name: a, exec: [/x], on: { verdict: [] } }"),
+	     "t.yaml:2:43: 'verdict' in 'on' is empty: the hook would never run"},
+	    {H("{ name: a, exec: [/x], on: { verdict: tls } }"),
+	     "t.yaml:2:43: expected a list for 'verdict' in 'on', got \"tls\""},
+	    {H("{ name: a, exec: [/x], on: { verdict: [TLS_FAILED] } }"),
+	     "t.yaml:2:44: expected tls, tls_failed, no_tls or unknown for verdict entry, got "
+	     "\"TLS_FAILED\""},
+	    {H("{ name: a, exec: [/x], on: { verdict: [[tls]] } }"),
+	     "t.yaml:2:44: expected tls, tls_failed, no_tls or unknown for verdict entry, got a "
+	     "list"},
+	    {H("{ name: a, exec: [/x], on: { verdict: [tls, no_tls, tls] } }"),
+	     "t.yaml:2:57: duplicate verdict \"tls\" in 'verdict' (first at 2:44)"},
+	    {H("{ name: a, exec: [/x], on: { direction: [] } }"),
+	     "t.yaml:2:45: 'direction' in 'on' is empty: the hook would never run"},
+	    {H("{ name: a, exec: [/x], on: { direction: inbound } }"),
+	     "t.yaml:2:45: expected a list for 'direction' in 'on', got \"inbound\""},
+	    {H("{ name: a, exec: [/x], on: { direction: [in] } }"),
+	     "t.yaml:2:46: expected inbound or outbound for direction entry, got \"in\""},
+	    {H("{ name: a, exec: [/x], on: { direction: [icid] } }"),
+	     "t.yaml:2:46: expected inbound or outbound for direction entry, got \"icid\""},
+	    {H("{ name: a, exec: [/x], on: { direction: [outbound, outbound] } }"),
+	     "t.yaml:2:56: duplicate direction \"outbound\" in 'direction' (first at 2:46)"},
+	    {H("{ name: a, exec: [/x], on: { host: [] } }"),
+	     "t.yaml:2:40: 'host' in 'on' is empty: the hook would never run"},
+	    {H("{ name: a, exec: [/x], on: { host: esa1 } }"),
+	     "t.yaml:2:40: expected a list for 'host' in 'on', got \"esa1\""},
+	    {H("{ name: a, exec: [/x], on: { host: [\"\"] } }"),
+	     "t.yaml:2:41: expected an appliance host name for host entry, got \"\""},
+	    {H("{ name: a, exec: [/x], on: { host: [\"esa\\t1\"] } }"),
+	     "t.yaml:2:41: expected an appliance host name for host entry, got \"esa\\t1\""},
+	    {H("{ name: a, exec: [/x], on: { host: [[esa1]] } }"),
+	     "t.yaml:2:41: expected an appliance host name for host entry, got a list"},
+	    {H("{ name: a, exec: [/x], on: { host: [esa1, esa2, esa1] } }"),
+	     "t.yaml:2:53: duplicate host \"esa1\" in 'host' (first at 2:41)"},
+	    /* timeout, max_concurrent, queue */
+	    {H("{ name: a, exec: [/x], timeout: 0 }"),
+	     "t.yaml:2:37: 'timeout' in hooks entry must be more than 0, got \"0\""},
+	    {H("{ name: a, exec: [/x], timeout: 0ms }"),
+	     "t.yaml:2:37: 'timeout' in hooks entry must be more than 0, got \"0ms\""},
+	    {H("{ name: a, exec: [/x], timeout: 61m }"),
+	     "t.yaml:2:37: 'timeout' in hooks entry must be at most 1h, got \"61m\""},
+	    {H("{ name: a, exec: [/x], timeout: 3600001ms }"),
+	     "t.yaml:2:37: 'timeout' in hooks entry must be at most 1h, got \"3600001ms\""},
+	    {H("{ name: a, exec: [/x], timeout: 2d }"),
+	     "t.yaml:2:37: 'timeout' in hooks entry must be at most 1h, got \"2d\""},
+	    {H("{ name: a, exec: [/x], timeout: 10 s }"),
+	     "t.yaml:2:37: expected a duration (such as 500ms, 90s, 10m, 24h, 2d) for 'timeout' "
+	     "in hooks entry, got \"10 s\""},
+	    {H("{ name: a, exec: [/x], timeout: [1s] }"),
+	     "t.yaml:2:37: expected a duration (such as 500ms, 90s, 10m, 24h, 2d) for 'timeout' "
+	     "in hooks entry, got a list"},
+	    {H("{ name: a, exec: [/x], max_concurrent: 0 }"),
+	     "t.yaml:2:44: 'max_concurrent' in hooks entry must be between 1 and 64, got \"0\""},
+	    {H("{ name: a, exec: [/x], max_concurrent: 65 }"),
+	     "t.yaml:2:44: 'max_concurrent' in hooks entry must be between 1 and 64, got \"65\""},
+	    {H("{ name: a, exec: [/x], max_concurrent: -1 }"),
+	     "t.yaml:2:44: 'max_concurrent' in hooks entry must be between 1 and 64, got \"-1\""},
+	    {H("{ name: a, exec: [/x], max_concurrent: 4x }"),
+	     "t.yaml:2:44: expected a number for 'max_concurrent' in hooks entry, got \"4x\""},
+	    {H("{ name: a, exec: [/x], queue: 0 }"),
+	     "t.yaml:2:35: 'queue' in hooks entry must be between 1 and 1000000, got \"0\""},
+	    {H("{ name: a, exec: [/x], queue: 1000001 }"),
+	     "t.yaml:2:35: 'queue' in hooks entry must be between 1 and 1000000, got "
+	     "\"1000001\""},
+	    {H("{ name: a, exec: [/x], queue: 99999999999999999999999 }"),
+	     "t.yaml:2:35: 'queue' in hooks entry must be between 1 and 1000000, got "
+	     "\"99999999999999999999999\""},
+	    /* retries */
+	    {H("{ name: a, exec: [/x], retries: 1 }"),
+	     "t.yaml:2:28: 'retries' applies to webhook hooks only"},
+	    {H("{ name: a, exec: [/x], retries: 0 }"),
+	     "t.yaml:2:28: 'retries' applies to webhook hooks only"},
+	    {H("{ name: a, webhook: \"http://127.0.0.1/\", retries: 11 }"),
+	     "t.yaml:2:55: 'retries' in hooks entry must be between 0 and 10, got \"11\""},
+	    {H("{ name: a, webhook: \"http://127.0.0.1/\", retries: -1 }"),
+	     "t.yaml:2:55: 'retries' in hooks entry must be between 0 and 10, got \"-1\""},
+	    {H("{ name: a, webhook: \"http://127.0.0.1/\", retries: many }"),
+	     "t.yaml:2:55: expected a number for 'retries' in hooks entry, got \"many\""},
+	    /* throttle */
+	    {H("{ name: a, exec: [/x], throttle: 15m }"),
+	     "t.yaml:2:38: expected a mapping for 'throttle' in hooks entry, got \"15m\""},
+	    {H("{ name: a, exec: [/x], throttle: { key: peer_ip } }"),
+	     "t.yaml:2:38: missing 'interval' in 'throttle'"},
+	    {H("{ name: a, exec: [/x], throttle: { interval: 1m } }"),
+	     "t.yaml:2:38: missing 'key' in 'throttle'"},
+	    {H("{ name: a, exec: [/x], throttle: { key: ip, interval: 1m } }"),
+	     "t.yaml:2:45: expected peer_ip, host or none for 'key' in 'throttle', got \"ip\""},
+	    {H("{ name: a, exec: [/x], throttle: { key: PEER_IP, interval: 1m } }"),
+	     "t.yaml:2:45: expected peer_ip, host or none for 'key' in 'throttle', got "
+	     "\"PEER_IP\""},
+	    {H("{ name: a, exec: [/x], throttle: { key: [host], interval: 1m } }"),
+	     "t.yaml:2:45: expected peer_ip, host or none for 'key' in 'throttle', got a list"},
+	    {H("{ name: a, exec: [/x], throttle: { key: host, interval: 0s } }"),
+	     "t.yaml:2:61: 'interval' in 'throttle' must be more than 0, got \"0s\""},
+	    {H("{ name: a, exec: [/x], throttle: { key: host, interval: soon } }"),
+	     "t.yaml:2:61: expected a duration (such as 500ms, 90s, 10m, 24h, 2d) for "
+	     "'interval' in 'throttle', got \"soon\""},
+	    {H("{ name: a, exec: [/x], throttle: { key: host, interval: 1m, burst: 3 } }"),
+	     "t.yaml:2:65: unknown key 'burst' in 'throttle'"},
+	};
+#undef H
+	RUN_CASES(cases);
+}
+END_TEST
+
+/* Edge lengths: a name of 65 characters, an argument of 4097 bytes, 65 argv entries. */
+START_TEST(test_hook_length_errors)
+{
+	char *name = repeat('n', 65), *arg = repeat('a', 4097);
+	size_t cap = 65 * 8 + 4097 + 512, len;
+	char *doc = malloc(cap);
+	char want[512];
+	ck_assert_ptr_nonnull(doc);
+
+	snprintf(doc, cap, "hooks: [{ name: %s, exec: [/x] }]\n", name);
+	snprintf(want, sizeof(want), "t.yaml:1:17: %s, got \"%.60s...\"", NAME_ERR, name);
+	{
+		const char *const expected[] = {want, NULL};
+		expect_errors(doc, expected);
+	}
+
+	snprintf(doc, cap, "hooks: [{ name: a, exec: [/x, %s] }]\n", arg);
+	EXPECT_ERRORS(doc, "t.yaml:1:31: exec entry must be at most 4096 bytes, got 4097 bytes");
+	arg[0] = '/';
+	snprintf(doc, cap, "hooks: [{ name: a, exec: [%s] }]\n", arg);
+	EXPECT_ERRORS(doc, "t.yaml:1:27: exec entry must be at most 4096 bytes, got 4097 bytes");
+
+	len = (size_t)snprintf(doc, cap, "hooks: [{ name: a, exec: [/x");
+	for (int i = 1; i < 65; i++)
+		len += (size_t)snprintf(doc + len, cap - len, ", %d", i);
+	snprintf(doc + len, cap - len, "] }]\n");
+	EXPECT_ERRORS(doc, "t.yaml:1:26: 'exec' in hooks entry has 65 entries, at most 64 (the "
+	                   "program and its arguments)");
+	free(name);
+	free(arg);
+	free(doc);
+}
+END_TEST
+
+START_TEST(test_webhook_url_errors)
+{
+	static const struct {
+		const char *url;
+		const char *problem; /* the message before ", got URL"; NULL: the https one */
+	} cases[] = {
+	    {"ftp://192.0.2.1/x", URL_FORM},
+	    {"192.0.2.1:80/hook", URL_FORM},
+	    {"http:/192.0.2.1/", URL_FORM},
+	    {"http//192.0.2.1/", URL_FORM},
+	    {"~", URL_FORM},
+	    {"https://[::1]:8443/", NULL},
+	    {"HtTpS://x", NULL},
+	    {"http://", URL_HOST_TEXT},
+	    {"http:///path", URL_HOST_TEXT},
+	    {"http://localhost:8080/", URL_HOST_TEXT},
+	    {"http://1.2.3/", URL_HOST_TEXT},
+	    {"http://1.2.3.4.5/", URL_HOST_TEXT},
+	    {"http://127.1/", URL_HOST_TEXT},
+	    {"http://0x7f.0.0.1/", URL_HOST_TEXT},
+	    {"http://256.0.0.1/", URL_HOST_TEXT},
+	    {"http://::1/", URL_HOST_TEXT},
+	    {"http://2001:db8::1/", URL_HOST_TEXT},
+	    {"http://[::1/", URL_HOST_TEXT},
+	    {"http://[::1]x/", URL_HOST_TEXT},
+	    {"http://[::1]]:80/", URL_HOST_TEXT},
+	    {"http://[]:80/", URL_HOST_TEXT},
+	    {"http://[192.0.2.1]/", URL_HOST_TEXT},
+	    {"http://[fe80::1%25eth0]:80/", URL_HOST_TEXT},
+	    {"http://[::g]/", URL_HOST_TEXT},
+	    {"http:// 192.0.2.1/", URL_HOST_TEXT},
+	    {"http://192.0.2.1 /", URL_HOST_TEXT},
+	    {"http://192.0.2.1:/", URL_PORT_TEXT},
+	    {"http://192.0.2.1:65536/", URL_PORT_TEXT},
+	    {"http://192.0.2.1:http/", URL_PORT_TEXT},
+	    {"http://192.0.2.1:+80/", URL_PORT_TEXT},
+	    {"http://192.0.2.1:-1", URL_PORT_TEXT},
+	    {"http://192.0.2.1:80:81/", URL_PORT_TEXT},
+	    {"http://[::1]:/", URL_PORT_TEXT},
+	    {"http://[::1]:99999999999999999999999/", URL_PORT_TEXT},
+	    {"http://192.0.2.1/a\\\"b", URL_PATH_TEXT},
+	    {"http://192.0.2.1/<script>", URL_PATH_TEXT},
+	    {"http://192.0.2.1/a%zz", URL_PATH_TEXT},
+	    {"http://192.0.2.1/a%2", URL_PATH_TEXT},
+	    {"http://192.0.2.1/%", URL_PATH_TEXT},
+	    {"http://192.0.2.1/caf\xc3\xa9", URL_PATH_TEXT},
+	    {"http://192.0.2.1/a\\\\b", URL_PATH_TEXT},
+	    {"http://192.0.2.1/{x}", URL_PATH_TEXT},
+	    {"http://192.0.2.1/a|b", URL_PATH_TEXT},
+	    {"http://192.0.2.1/a^b", URL_PATH_TEXT},
+	    {"http://192.0.2.1/a`b", URL_PATH_TEXT},
+	    {"http://192.0.2.1/a\\tb", URL_PATH_TEXT},
+	    {"http://192.0.2.1/a\\r\\nHost: evil", URL_PATH_TEXT},
+	    {"http://192.0.2.1/a[1]", URL_PATH_TEXT},
+	    {"http://192.0.2.1/\\0", URL_FORM},
+	};
+	char doc[512], want[1024], shown[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* the URL as the message shows it: YAML escapes become the config's escapes */
+		size_t o = 0;
+		for (const char *s = cases[i].url; *s != '\0' && o + 8 < sizeof(shown); s++) {
+			if (s[0] == '\\' && s[1] == '0') {
+				memcpy(shown + o, "\\x00", 4);
+				o += 4;
+				s++;
+			} else if (s[0] == '\\' && s[1] != '\0') {
+				shown[o++] = *s++;
+				shown[o++] = *s;
+			} else {
+				shown[o++] = *s;
+			}
+		}
+		shown[o] = '\0';
+		snprintf(doc, sizeof(doc), "hooks: [{ name: a, webhook: \"%s\" }]\n", cases[i].url);
+		if (cases[i].problem == NULL)
+			snprintf(want, sizeof(want),
+			         "t.yaml:1:29: https webhooks are not supported by this version");
+		else
+			snprintf(want, sizeof(want), "t.yaml:1:29: %s, got \"%s\"",
+			         cases[i].problem, shown);
+		const char *const expected[] = {want, NULL};
+		expect_errors(doc, expected);
+	}
+}
+END_TEST
+
+START_TEST(test_hook_duplicate_names)
+{
+	EXPECT_ERRORS("hooks:\n"
+	              "  - { name: a, exec: [/bin/true] }\n"
+	              "  - { name: b, webhook: \"http://127.0.0.1/\" }\n"
+	              "  - { name: a, webhook: \"http://127.0.0.1/\" }\n"
+	              "  - { timeout: 0, name: b, exec: [/bin/true] }\n"
+	              "  - { name: A, exec: [/bin/true] }\n"
+	              "  - { name: a, exec: [/bin/true] }\n",
+	              "t.yaml:4:13: duplicate hook name \"a\" (first at 2:13)",
+	              "t.yaml:5:16: 'timeout' in hooks entry must be more than 0, got \"0\"",
+	              "t.yaml:5:25: duplicate hook name \"b\" (first at 3:13)",
+	              "t.yaml:7:13: duplicate hook name \"a\" (first at 2:13)");
+	/* found even when the first entry has a problem elsewhere */
+	EXPECT_ERRORS("hooks:\n"
+	              "  - { name: x, exec: [relative] }\n"
+	              "  - { name: x, exec: [/bin/true] }\n",
+	              "t.yaml:2:23: the program in 'exec' must be an absolute path (starting with "
+	              "/), got \"relative\"",
+	              "t.yaml:3:13: duplicate hook name \"x\" (first at 2:13)");
+}
+END_TEST
+
+/* Every problem of a hook in one pass, in file order. */
+START_TEST(test_hook_several_errors)
+{
+	EXPECT_ERRORS("hooks:\n"
+	              "  - name: bad name\n"
+	              "    exec: [relative, \"x\\0\", [a]]\n"
+	              "    on: { verdict: [tls, nope], direction: [], host: [a, a], when: now }\n"
+	              "    timeout: 2h\n"
+	              "    max_concurrent: 0\n"
+	              "    queue: 1000001\n"
+	              "    retries: 1\n"
+	              "    throttle: { key: everyone }\n"
+	              "    shell: yes\n"
+	              "  - {}\n",
+	              "t.yaml:2:11: " NAME_ERR ", got \"bad name\"",
+	              "t.yaml:3:12: the program in 'exec' must be an absolute path (starting "
+	              "with /), got \"relative\"",
+	              "t.yaml:3:22: expected a string without NUL bytes for exec entry, got "
+	              "\"x\\x00\"",
+	              "t.yaml:3:29: expected a string for exec entry, got a list",
+	              "t.yaml:4:26: expected tls, tls_failed, no_tls or unknown for verdict "
+	              "entry, got \"nope\"",
+	              "t.yaml:4:44: 'direction' in 'on' is empty: the hook would never run",
+	              "t.yaml:4:58: duplicate host \"a\" in 'host' (first at 4:55)",
+	              "t.yaml:4:62: unknown key 'when' in 'on'",
+	              "t.yaml:5:14: 'timeout' in hooks entry must be at most 1h, got \"2h\"",
+	              "t.yaml:6:21: 'max_concurrent' in hooks entry must be between 1 and 64, got "
+	              "\"0\"",
+	              "t.yaml:7:12: 'queue' in hooks entry must be between 1 and 1000000, got "
+	              "\"1000001\"",
+	              "t.yaml:8:5: 'retries' applies to webhook hooks only",
+	              "t.yaml:9:15: missing 'interval' in 'throttle'",
+	              "t.yaml:9:22: expected peer_ip, host or none for 'key' in 'throttle', got "
+	              "\"everyone\"",
+	              "t.yaml:10:5: unknown key 'shell' in hooks entry",
+	              "t.yaml:11:5: missing 'name' in hooks entry",
+	              "t.yaml:11:5: missing 'exec' or 'webhook' in hooks entry");
 }
 END_TEST
 
@@ -980,7 +1776,7 @@ START_TEST(test_several_errors_in_file_order)
 	    "\"0\"",
 	    "t.yaml:12:32: duplicate verdict \"tls\" in 'verdicts' (first at 12:27)",
 	    "t.yaml:13:13: duplicate output file \"a\" (first at 12:13)",
-	    "t.yaml:14:8: hooks are not supported by this version",
+	    "t.yaml:14:9: expected a mapping for hooks entry, got \"x\"",
 	    "t.yaml:15:7: expected a user name for 'user', got \"a/b\"",
 	    "t.yaml:16:1: duplicate key 'user' (first at 15:1)", "t.yaml:17:1: unknown key 'zzz'");
 }
@@ -1226,7 +2022,12 @@ START_TEST(test_random_damage)
 	    "outputs:\n"
 	    "  - { file: a.jsonl, verdicts: [tls_failed, unknown], queue: 10 }\n"
 	    "  - file: \"-\"\n"
-	    "hooks: []\n"
+	    "hooks:\n"
+	    "  - { name: x, exec: [/bin/a, \"$(b)\"], on: { verdict: [tls_failed, no_tls],"
+	    " direction: [inbound], host: [esa1] }, timeout: 5s, throttle: { key: host,"
+	    " interval: 1m } }\n"
+	    "  - { name: y, webhook: \"http://[::1]:8080/h?q=1\", retries: 2, queue: 9,"
+	    " max_concurrent: 2 }\n"
 	    "user: esatlsd\n";
 	char doc[sizeof(base) + 64];
 	size_t accepted = 0;
@@ -1280,6 +2081,24 @@ START_TEST(test_no_report_callback)
 }
 END_TEST
 
+START_TEST(test_hook_count_bounded)
+{
+	/* 64 hooks are fine, 65 are refused at the list: every hook holds runners and tables. */
+	char text[16384];
+	size_t w = (size_t)snprintf(text, sizeof(text), "hooks:\n");
+	for (int i = 0; i < 65; i++) {
+		w += (size_t)snprintf(text + w, sizeof(text) - w,
+		                      "  - { name: h%d, exec: [/bin/true] }\n", i);
+		if (i == 63) {
+			struct config *c = parse_ok(text);
+			ck_assert_uint_eq(c->n_hooks, 64);
+			config_free(c);
+		}
+	}
+	EXPECT_ERRORS(text, "t.yaml:2:3: at most 64 hooks, got 65");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -1294,6 +2113,11 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_max_message_size_values);
 	tcase_add_test(tc, test_tracking_values);
 	tcase_add_test(tc, test_outputs_values);
+	tcase_add_test(tc, test_hook_exec_full);
+	tcase_add_test(tc, test_hook_webhook_full);
+	tcase_add_test(tc, test_hook_defaults);
+	tcase_add_test(tc, test_hook_limits);
+	tcase_add_test(tc, test_webhook_urls);
 	tcase_add_test(tc, test_unsupported_keys_accepted_empty);
 	tcase_add_test(tc, test_user_values);
 	tcase_add_test(tc, test_yaml_forms);
@@ -1307,6 +2131,11 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_listen_errors);
 	tcase_add_test(tc, test_duplicate_listeners);
 	tcase_add_test(tc, test_value_errors);
+	tcase_add_test(tc, test_hook_errors);
+	tcase_add_test(tc, test_hook_length_errors);
+	tcase_add_test(tc, test_webhook_url_errors);
+	tcase_add_test(tc, test_hook_duplicate_names);
+	tcase_add_test(tc, test_hook_several_errors);
 	tcase_add_test(tc, test_value_display);
 	tcase_add_test(tc, test_several_errors_in_file_order);
 	tcase_add_test(tc, test_error_flood_is_bounded);
@@ -1319,6 +2148,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_nesting_bounded);
 	tcase_add_test(tc, test_huge_numbers);
 	tcase_add_test(tc, test_long_strings);
+	tcase_add_test(tc, test_hook_argv_verbatim);
+	tcase_add_test(tc, test_hook_count_bounded);
 	tcase_add_test(tc, test_random_damage);
 	tcase_add_test(tc, test_no_report_callback);
 	suite_add_tcase(s, tc);

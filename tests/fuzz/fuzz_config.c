@@ -1,12 +1,15 @@
 /* Fuzzes the configuration parser: any bytes as a config file. A rejected document must have
  * been reported (each message naming the file, on one line); an accepted one must hold only
- * values inside the documented limits, with no two listeners or outputs the same. */
+ * values inside the documented limits, with no two listeners, outputs or hook names the same. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
 #include "config.h"
+#include "esa.h"
+#include "verdict.h"
 
 static size_t reports;
 
@@ -73,6 +76,67 @@ static void check_outputs(const struct config *c)
 	}
 }
 
+static int bad_hook_name(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return n < 1 || n > 64 ||
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n;
+}
+
+static void check_hook_action(const struct hook_config *h)
+{
+	if (h->kind == HOOK_EXEC) {
+		if (h->argv == NULL || h->argc < 1 || h->argc > 64 || h->argv[h->argc] != NULL ||
+		    h->argv[0][0] != '/' || h->url != NULL || h->retries != 0)
+			abort();
+		for (size_t i = 0; i < h->argc; i++)
+			if (strlen(h->argv[i]) > 4096)
+				abort();
+	} else if (h->kind == HOOK_WEBHOOK) {
+		if (h->url == NULL || strncasecmp(h->url, "http://", 7) != 0 ||
+		    bad_name(h->url, 1) || strchr(h->url, '#') != NULL ||
+		    strchr(h->url, ' ') != NULL || h->argv != NULL || h->argc != 0 ||
+		    h->retries > 10)
+			abort();
+	} else {
+		abort();
+	}
+}
+
+static void check_hooks(const struct config *c)
+{
+	const unsigned dirs = (1u << ESA_DIR_IN) | (1u << ESA_DIR_OUT);
+
+	if ((c->n_hooks == 0) != (c->hooks == NULL))
+		abort();
+	for (size_t i = 0; i < c->n_hooks; i++) {
+		const struct hook_config *h = &c->hooks[i];
+		if (bad_hook_name(h->name))
+			abort();
+		check_hook_action(h);
+		if (h->verdicts == 0 || (h->verdicts & ~((1u << VERDICT_KIND_COUNT) - 1)) != 0 ||
+		    h->directions == 0 || (h->directions & ~dirs) != 0)
+			abort();
+		if ((h->n_hosts == 0) != (h->hosts == NULL))
+			abort();
+		for (size_t j = 0; j < h->n_hosts; j++)
+			if (bad_name(h->hosts[j], 1))
+				abort();
+		if (h->timeout_ms < 1 || h->timeout_ms > 3600000 || h->max_concurrent < 1 ||
+		    h->max_concurrent > 64 || h->queue < 1 || h->queue > 1000000)
+			abort();
+		if (h->throttle_key != THROTTLE_NONE && h->throttle_key != THROTTLE_PEER_IP &&
+		    h->throttle_key != THROTTLE_HOST)
+			abort();
+		if (h->throttle_interval_ms == 0 && h->throttle_key != THROTTLE_NONE)
+			abort();
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->hooks[j].name, h->name) == 0)
+				abort();
+	}
+}
+
 static void check_config(const struct config *c)
 {
 	const struct track_config *t = &c->engine.track;
@@ -95,6 +159,7 @@ static void check_config(const struct config *c)
 	check_outputs(c);
 	if (c->user != NULL && bad_name(c->user, 0))
 		abort();
+	check_hooks(c);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
