@@ -30,6 +30,37 @@ struct output_config {
 	uint32_t queue;    /* records held while the file cannot be written (default 10000) */
 };
 
+enum hook_kind {
+	HOOK_EXEC,   /* exec: [argv...] */
+	HOOK_WEBHOOK /* webhook: "http://HOST:PORT/PATH" */
+};
+
+enum throttle_key {
+	THROTTLE_NONE, /* one alert per interval for the whole hook */
+	THROTTLE_PEER_IP,
+	THROTTLE_HOST
+};
+
+struct hook_config {
+	char *name; /* required, unique: [A-Za-z0-9_.-]{1,64} */
+	enum hook_kind kind;
+	char **argv; /* exec: NULL-terminated; argv[0] an absolute path; never a shell */
+	size_t argc;
+	char *url;           /* webhook: http:// only (https is refused for now) */
+	unsigned verdicts;   /* on.verdict: bit (1u << enum verdict_kind); default tls_failed */
+	unsigned directions; /* on.direction: bit (1u << enum esa_dir); default both */
+	char **hosts;        /* on.host: appliance names; n_hosts 0 = any */
+	size_t n_hosts;
+	uint64_t timeout_ms;     /* default 10 s */
+	uint32_t max_concurrent; /* runs or requests at once, default 4 */
+	uint32_t queue;          /* alerts waiting, default 1000; past it dropped and counted */
+	uint32_t retries;        /* webhook: attempts after the first on 5xx or connection errors,
+	                          * default 3, with back-off 1 s, 2 s, 4 s... */
+	enum throttle_key throttle_key;
+	uint64_t throttle_interval_ms; /* 0 = no throttle */
+	unsigned line, column;
+};
+
 struct config {
 	char *source; /* the file read, or "built-in defaults" */
 	struct listen_config *listen;
@@ -43,6 +74,8 @@ struct config {
 	struct output_config *outputs;
 	size_t n_outputs;
 	char *user; /* drop to this user after binding when started as root; NULL = stay */
+	struct hook_config *hooks;
+	size_t n_hooks;
 };
 
 /* Receives one formatted error line ("FILE:LINE:COLUMN: message", no newline). */

@@ -8,20 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "hook.h"
 #include "listen.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
 #include "verdict.h"
 
-#define TICK_MS 1000         /* expiry, status and drop reports run on this tick */
-#define STATUS_EVERY_TICKS 5 /* STATUS= to systemd */
-#define DROPS_EVERY_TICKS 60 /* one summary line of counted drops, when there were any */
-#define DRAIN_ATTEMPTS 10    /* at shutdown, tries to write what outputs still hold ... */
-#define DRAIN_PAUSE_MS 500   /* ... this far apart */
+#define TICK_MS 250             /* expiry, due alerts, status and drop reports run on this tick */
+#define STATUS_EVERY_TICKS 20   /* STATUS= to systemd every 5 s */
+#define DROPS_EVERY_TICKS 240   /* one summary line of counted drops a minute, if any */
+#define DRAIN_ATTEMPTS 10       /* at shutdown, tries to write what outputs still hold ... */
+#define DRAIN_PAUSE_MS 500      /* ... this far apart */
+#define HOOK_STOP_GRACE_MS 3000 /* at shutdown, hooks get their timeout plus this to finish */
+#define HOOK_STOP_POLL_MS 100
 
 struct daemon {
 	struct event_base *base;
@@ -33,7 +37,10 @@ struct daemon {
 	struct output **outputs;
 	size_t n_outputs;
 	struct notifier *notify;
+	struct hooks *hooks;
 	struct event *signals[4];
+	struct event *stop_wait; /* after TERM: polls until the hooks are done or the deadline */
+	uint64_t stop_deadline_ms;
 	struct event *tick, *watchdog;
 	unsigned ticks;
 	uint64_t reloads, reload_failures, encode_failures;
@@ -50,18 +57,31 @@ static int64_t daemon_now(struct daemon *d)
 
 /* ---- engine <-> outputs ---- */
 
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Each record is encoded once: the files take final records, the hooks the one alert of each
+ * connection (an early one for a failure still open, else the final record). */
 static void daemon_record_cb(const struct verdict *v, void *arg)
 {
 	struct daemon *d = arg;
-	if (!(v->purpose & VERDICT_FOR_FILES))
-		return; /* an early alert: for hooks, which this version does not have */
+	int to_hooks = (v->purpose & VERDICT_FOR_HOOKS) && d->hooks != NULL;
+	if (!(v->purpose & VERDICT_FOR_FILES) && !to_hooks)
+		return;
 	size_t len = verdict_encode(v, d->line, sizeof(d->line));
 	if (len == 0) {
 		d->encode_failures++;
 		return;
 	}
-	for (size_t i = 0; i < d->n_outputs; i++)
-		output_record(d->outputs[i], v->kind, d->line, len);
+	if (v->purpose & VERDICT_FOR_FILES)
+		for (size_t i = 0; i < d->n_outputs; i++)
+			output_record(d->outputs[i], v->kind, d->line, len);
+	if (to_hooks)
+		hooks_offer(d->hooks, v, d->line, len, monotonic_ms());
 }
 
 static void daemon_flush_outputs(struct daemon *d)
@@ -141,6 +161,8 @@ static void daemon_log_counters(const struct daemon *d)
 	         tc->ends[VERDICT_END_EVICTED], tc->ends[VERDICT_END_IDLE], tc->late_lines,
 	         ec->source_overflow, d->reloads, d->reload_failures);
 	daemon_log_listener_counters(d);
+	if (d->hooks)
+		hooks_log_counters(d->hooks);
 	for (size_t i = 0; i < d->n_outputs; i++) {
 		const struct output_counters *oc = output_counters(d->outputs[i]);
 		log_info("output %s: records %" PRIu64 ", written %" PRIu64
@@ -185,6 +207,8 @@ static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	engine_expire(d->engine, daemon_now(d));
 	daemon_flush_outputs(d);
+	if (d->hooks)
+		hooks_tick(d->hooks);
 	d->ticks++;
 	if (d->ticks % STATUS_EVERY_TICKS == 0)
 		daemon_send_status(d);
@@ -284,6 +308,28 @@ fail:
 	return NULL;
 }
 
+/* Closes what a failed reload had opened (listeners and outputs the running set does not own). */
+static void daemon_undo_reload(struct daemon *d, const struct config *ncfg, struct listener **ls,
+                               struct output **os)
+{
+	for (size_t i = 0; ls != NULL && i < ncfg->n_listen; i++) {
+		int reused = 0;
+		for (size_t j = 0; j < d->n_listeners; j++)
+			reused |= ls[i] == d->listeners[j];
+		if (!reused)
+			listener_close(ls[i]);
+	}
+	for (size_t i = 0; os != NULL && i < ncfg->n_outputs; i++) {
+		int reused = 0;
+		for (size_t j = 0; j < d->n_outputs; j++)
+			reused |= os[i] == d->outputs[j];
+		if (!reused)
+			output_close(os[i]);
+	}
+	free(ls);
+	free(os);
+}
+
 static void daemon_reload(struct daemon *d)
 {
 	log_info("reloading %s", d->config_path ? d->config_path : "built-in defaults");
@@ -298,15 +344,9 @@ static void daemon_reload(struct daemon *d)
 	if ((ls = daemon_new_listeners(d, ncfg, kept_l)) == NULL)
 		goto fail;
 	daemon_flush_outputs(d);
-	if ((os = daemon_new_outputs(d, ncfg, kept_o)) == NULL) {
-		for (size_t i = 0; i < ncfg->n_listen; i++) {
-			int reused = 0;
-			for (size_t j = 0; j < d->n_listeners; j++)
-				reused |= ls[i] == d->listeners[j];
-			if (!reused)
-				listener_close(ls[i]);
-		}
-		free(ls);
+	if ((os = daemon_new_outputs(d, ncfg, kept_o)) == NULL ||
+	    hooks_reload(d->hooks, ncfg->hooks, ncfg->n_hooks) != 0) {
+		daemon_undo_reload(d, ncfg, ls, os);
 		goto fail;
 	}
 
@@ -355,6 +395,19 @@ fail:
 
 /* ---- signals and shutdown ---- */
 
+static void daemon_stop_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	(void)fd;
+	(void)what;
+	if (!hooks_idle(d->hooks) && monotonic_ms() < d->stop_deadline_ms)
+		return;
+	daemon_log_counters(d);
+	hooks_free(d->hooks); /* kills what still runs and logs what is lost */
+	d->hooks = NULL;
+	event_base_loopbreak(d->base);
+}
+
 /* Stops reading, ends every open connection as "shutdown" and writes out what the outputs
  * hold, retrying a few times when a write fails. */
 static void daemon_stop(struct daemon *d)
@@ -378,8 +431,19 @@ static void daemon_stop(struct daemon *d)
 		if (output_pending(d->outputs[i]) > 0)
 			log_warnx("output %s: %zu records could not be written before exit",
 			          output_name(d->outputs[i]), output_pending(d->outputs[i]));
-	daemon_log_counters(d);
-	event_base_loopbreak(d->base);
+	if (d->hooks == NULL || hooks_idle(d->hooks)) {
+		daemon_log_counters(d);
+		event_base_loopbreak(d->base);
+		return;
+	}
+	/* Alerts of the last records are still running: give them their timeout, from the loop. */
+	struct timeval poll = {0, HOOK_STOP_POLL_MS * 1000};
+	d->stop_deadline_ms = monotonic_ms() + hooks_max_timeout_ms(d->hooks) + HOOK_STOP_GRACE_MS;
+	d->stop_wait = event_new(d->base, -1, EV_PERSIST, daemon_stop_wait_cb, d);
+	if (d->stop_wait == NULL || event_add(d->stop_wait, &poll) != 0) {
+		daemon_log_counters(d);
+		event_base_loopbreak(d->base);
+	}
 }
 
 static void daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -394,7 +458,8 @@ static void daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 		daemon_log_counters(d);
 		break;
 	default:
-		daemon_stop(d);
+		if (d->stop_wait == NULL)
+			daemon_stop(d);
 		break;
 	}
 }
@@ -458,8 +523,16 @@ static int daemon_add_events(struct daemon *d)
 	return 0;
 }
 
+/* libevent's own warnings (a failed connect of a webhook, say) go through our log. */
+static void daemon_libevent_log_cb(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_WARN)
+		log_debug("libevent: %s", msg);
+}
+
 static int daemon_start(struct daemon *d)
 {
+	event_set_log_callback(daemon_libevent_log_cb);
 	d->base = event_base_new();
 	if (d->base == NULL) {
 		log_warnx("cannot create the event base");
@@ -481,6 +554,9 @@ static int daemon_start(struct daemon *d)
 		d->n_listeners++;
 	}
 	if (daemon_drop_privileges(d->cfg) != 0)
+		return -1;
+	d->hooks = hooks_new(d->base, d->cfg->hooks, d->cfg->n_hooks);
+	if (d->hooks == NULL)
 		return -1;
 	for (size_t i = 0; i < d->n_listeners; i++) {
 		if (listener_start(d->listeners[i]) != 0)
@@ -507,6 +583,9 @@ static void daemon_free(struct daemon *d)
 		event_free(d->tick);
 	if (d->watchdog)
 		event_free(d->watchdog);
+	if (d->stop_wait)
+		event_free(d->stop_wait);
+	hooks_free(d->hooks);
 	engine_free(d->engine);
 	notify_close(d->notify);
 	if (d->base)

@@ -1,0 +1,471 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alert.h"
+#include "hook.h"
+#include "hook_exec.h"
+#include "hook_http.h"
+#include "log.h"
+
+#define THROTTLE_KEYS 1024   /* keys remembered per hook; the least recently used is forgotten */
+#define THROTTLE_KEY_MAX 256 /* a host name or an address */
+#define ENV_VALUE_MAX 255
+#define ENV_ENTRY_MAX (32 + ENV_VALUE_MAX + 1)
+
+struct throttle_entry {
+	char key[THROTTLE_KEY_MAX];
+	uint64_t last_ms;
+	uint64_t suppressed;
+	int used;
+};
+
+/* What the dispatcher needs of a hook's configuration: its own copies. */
+struct hook_filter {
+	unsigned verdicts, directions;
+	char **hosts;
+	size_t n_hosts;
+	enum throttle_key throttle_key;
+	uint64_t throttle_ms;
+	uint64_t timeout_ms;
+};
+
+struct hook {
+	char *name;
+	enum hook_kind kind;
+	struct hook_filter filter;
+	struct exec_runner *exec;
+	struct webhook_runner *web;
+	struct throttle_entry *throttle; /* THROTTLE_KEYS entries, allocated on first use */
+	int retiring;                    /* removed by a reload: finishing what it has */
+	struct hook_counters count;
+};
+
+struct alert_buf {
+	char env[ALERT_ENV_COUNT][ENV_ENTRY_MAX];
+	char json[VERDICT_LINE_MAX + 64];
+};
+
+struct hooks {
+	struct event_base *base;
+	struct hook **hook;
+	size_t n;
+	struct alert_buf buf; /* the alert being built: one record at a time */
+};
+
+/* ---- configuration copies ---- */
+
+static void filter_free(struct hook_filter *f)
+{
+	for (size_t i = 0; i < f->n_hosts; i++)
+		free(f->hosts[i]);
+	free(f->hosts);
+	f->hosts = NULL;
+	f->n_hosts = 0;
+}
+
+static int filter_copy(struct hook_filter *f, const struct hook_config *cfg)
+{
+	memset(f, 0, sizeof(*f));
+	f->verdicts = cfg->verdicts;
+	f->directions = cfg->directions;
+	f->throttle_key = cfg->throttle_key;
+	f->throttle_ms = cfg->throttle_interval_ms;
+	f->timeout_ms = cfg->timeout_ms;
+	if (cfg->n_hosts == 0)
+		return 0;
+	f->hosts = calloc(cfg->n_hosts, sizeof(*f->hosts));
+	if (f->hosts == NULL)
+		return -1;
+	for (size_t i = 0; i < cfg->n_hosts; i++) {
+		if ((f->hosts[i] = strdup(cfg->hosts[i])) == NULL) {
+			filter_free(f);
+			return -1;
+		}
+		f->n_hosts = i + 1;
+	}
+	return 0;
+}
+
+/* ---- one hook ---- */
+
+static void hook_close(struct hook *k)
+{
+	if (k == NULL)
+		return;
+	if (k->exec)
+		exec_runner_close(k->exec);
+	if (k->web)
+		webhook_runner_close(k->web);
+	filter_free(&k->filter);
+	free(k->throttle);
+	free(k->name);
+	free(k);
+}
+
+static struct hook *hook_open(struct event_base *base, const struct hook_config *cfg)
+{
+	struct hook *k = calloc(1, sizeof(*k));
+	if (k == NULL || (k->name = strdup(cfg->name)) == NULL ||
+	    filter_copy(&k->filter, cfg) != 0) {
+		log_warnx("hook %s: out of memory", cfg->name);
+		hook_close(k);
+		return NULL;
+	}
+	k->kind = cfg->kind;
+	if (cfg->kind == HOOK_EXEC)
+		k->exec = exec_runner_new(base, cfg);
+	else
+		k->web = webhook_runner_new(base, cfg);
+	if (k->exec == NULL && k->web == NULL) {
+		log_warnx("hook %s: cannot be set up", cfg->name);
+		hook_close(k);
+		return NULL;
+	}
+	return k;
+}
+
+static int hook_update(struct hook *k, const struct hook_config *cfg)
+{
+	struct hook_filter f;
+	if (filter_copy(&f, cfg) != 0)
+		return -1;
+	filter_free(&k->filter);
+	if (f.throttle_key != k->filter.throttle_key || f.throttle_ms != k->filter.throttle_ms) {
+		free(k->throttle); /* another key or interval: start counting afresh */
+		k->throttle = NULL;
+	}
+	k->filter = f;
+	k->retiring = 0;
+	if (k->exec)
+		exec_runner_update(k->exec, cfg);
+	else
+		webhook_runner_update(k->web, cfg);
+	return 0;
+}
+
+static int hook_busy(const struct hook *k)
+{
+	if (k->exec)
+		return exec_runner_running(k->exec) + exec_runner_queued(k->exec) > 0;
+	return webhook_runner_in_flight(k->web) + webhook_runner_queued(k->web) > 0;
+}
+
+/* ---- filters and throttle ---- */
+
+static int span_eq_nocase(struct span s, const char *w)
+{
+	return strlen(w) == s.len && (s.len == 0 || strncasecmp(s.p, w, s.len) == 0);
+}
+
+static int hook_matches(const struct hook *k, const struct verdict *v)
+{
+	if (!(k->filter.verdicts & (1u << v->kind)) || !(k->filter.directions & (1u << v->dir)))
+		return 0;
+	if (k->filter.n_hosts == 0)
+		return 1;
+	for (size_t i = 0; i < k->filter.n_hosts; i++)
+		if (span_eq_nocase(v->host, k->filter.hosts[i]))
+			return 1;
+	return 0;
+}
+
+/* The throttle slot of the record's key: an existing one, a free one, or the least recently
+ * used one (forgotten, so that key may alert again early). NULL if memory ran out. */
+static struct throttle_entry *throttle_slot(struct hook *k, struct span key)
+{
+	if (k->throttle == NULL &&
+	    (k->throttle = calloc(THROTTLE_KEYS, sizeof(*k->throttle))) == NULL)
+		return NULL;
+	if (key.len >= THROTTLE_KEY_MAX)
+		key.len = THROTTLE_KEY_MAX - 1;
+	struct throttle_entry *free_slot = NULL, *oldest = &k->throttle[0];
+	for (size_t i = 0; i < THROTTLE_KEYS; i++) {
+		struct throttle_entry *e = &k->throttle[i];
+		if (!e->used) {
+			if (free_slot == NULL)
+				free_slot = e;
+			continue;
+		}
+		if (strlen(e->key) == key.len &&
+		    (key.len == 0 || memcmp(e->key, key.p, key.len) == 0))
+			return e;
+		if (e->last_ms < oldest->last_ms)
+			oldest = e;
+	}
+	struct throttle_entry *e = free_slot ? free_slot : oldest;
+	memset(e, 0, sizeof(*e));
+	if (key.len > 0)
+		memcpy(e->key, key.p, key.len);
+	e->key[key.len] = '\0';
+	return e;
+}
+
+/* Whether the throttle lets this record through; *suppressed gets how many of its key were held
+ * back since the last one that went out. */
+static int hook_throttle_pass(struct hook *k, const struct verdict *v, uint64_t now_ms,
+                              uint64_t *suppressed)
+{
+	*suppressed = 0;
+	if (k->filter.throttle_ms == 0)
+		return 1;
+	struct span key = span_make("", 0);
+	if (k->filter.throttle_key == THROTTLE_PEER_IP && span_present(v->str[VERDICT_S_PEER_IP]))
+		key = v->str[VERDICT_S_PEER_IP];
+	else if (k->filter.throttle_key == THROTTLE_HOST && span_present(v->host))
+		key = v->host;
+	struct throttle_entry *e = throttle_slot(k, key);
+	if (e == NULL)
+		return 1;
+	if (e->used && now_ms - e->last_ms < k->filter.throttle_ms) {
+		e->suppressed++;
+		return 0;
+	}
+	*suppressed = e->suppressed;
+	e->used = 1;
+	e->last_ms = now_ms;
+	e->suppressed = 0;
+	return 1;
+}
+
+/* ---- building the alert ---- */
+
+/* "NAME=value" with control bytes removed and the value cut at ENV_VALUE_MAX. */
+static void env_set(char *buf, const char *name, struct span value)
+{
+	size_t w = (size_t)snprintf(buf, ENV_ENTRY_MAX, "%s=", name);
+	for (size_t i = 0; i < value.len && w < ENV_ENTRY_MAX - 1; i++) {
+		unsigned char c = (unsigned char)value.p[i];
+		if (c < 0x20 || c == 0x7f)
+			continue;
+		if (w - strlen(name) - 1 >= ENV_VALUE_MAX)
+			break;
+		buf[w++] = (char)c;
+	}
+	buf[w] = '\0';
+}
+
+static struct span span_of(const char *s)
+{
+	return span_make(s, strlen(s));
+}
+
+static void alert_build(struct alert *a, struct alert_buf *b, const struct verdict *v,
+                        const char *json, size_t len, uint64_t suppressed, const char *hook_name)
+{
+	char num[32], when[40] = "";
+	static const char *const env_names[ALERT_ENV_COUNT] = {
+#define ALERT_ENV_NAME(name, str) str,
+	    ALERT_ENV(ALERT_ENV_NAME)
+#undef ALERT_ENV_NAME
+	};
+	struct span values[ALERT_ENV_COUNT];
+	for (int i = 0; i < ALERT_ENV_COUNT; i++)
+		values[i] = span_make("", 0);
+	values[ALERT_ENV_VERDICT] = span_of(verdict_kind_name(v->kind));
+	values[ALERT_ENV_DIRECTION] = span_of(v->dir == ESA_DIR_OUT ? "outbound" : "inbound");
+	if (span_present(v->host))
+		values[ALERT_ENV_HOST] = v->host;
+	snprintf(num, sizeof(num), "%" PRIu64, v->conn_id);
+	values[ALERT_ENV_CONN_ID] = span_of(num);
+	values[ALERT_ENV_END] = span_of(verdict_end_name(v->end));
+	if (span_present(v->str[VERDICT_S_PEER_IP]))
+		values[ALERT_ENV_PEER_IP] = v->str[VERDICT_S_PEER_IP];
+	if (span_present(v->str[VERDICT_S_PEER_RDNS]))
+		values[ALERT_ENV_PEER_RDNS] = v->str[VERDICT_S_PEER_RDNS];
+	if (span_present(v->str[VERDICT_S_TLS_ERROR]))
+		values[ALERT_ENV_TLS_ERROR] = v->str[VERDICT_S_TLS_ERROR];
+	if (v->first_seen.valid) {
+		logtime_format_iso(&v->first_seen, when);
+		values[ALERT_ENV_FIRST_SEEN] = span_of(when);
+	}
+	char sup[32];
+	snprintf(sup, sizeof(sup), "%" PRIu64, suppressed);
+	values[ALERT_ENV_SUPPRESSED] = span_of(sup);
+	values[ALERT_ENV_HOOK] = span_of(hook_name);
+	for (int i = 0; i < ALERT_ENV_COUNT; i++) {
+		env_set(b->env[i], env_names[i], values[i]);
+		a->env[i] = b->env[i];
+	}
+	/* The record as the files have it, plus "suppressed":N before its closing brace when the
+	 * throttle held some back. */
+	a->json = json;
+	a->len = len;
+	if (suppressed > 0 && len >= 2 && len + 40 < sizeof(b->json) && json[len - 2] == '}') {
+		int n = snprintf(b->json, sizeof(b->json), "%.*s,\"suppressed\":%" PRIu64 "}\n",
+		                 (int)(len - 2), json, suppressed);
+		if (n > 0 && (size_t)n < sizeof(b->json)) {
+			a->json = b->json;
+			a->len = (size_t)n;
+		}
+	}
+}
+
+/* ---- the set ---- */
+
+struct hooks *hooks_new(struct event_base *base, const struct hook_config *cfgs, size_t n)
+{
+	struct hooks *h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->base = base;
+	h->hook = calloc(n ? n : 1, sizeof(*h->hook));
+	if (h->hook == NULL) {
+		free(h);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((h->hook[i] = hook_open(base, &cfgs[i])) == NULL) {
+			hooks_free(h);
+			return NULL;
+		}
+		h->n = i + 1;
+	}
+	return h;
+}
+
+void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, size_t len,
+                 uint64_t now_ms)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		struct hook *k = h->hook[i];
+		uint64_t suppressed;
+		if (k->retiring || !hook_matches(k, v))
+			continue;
+		k->count.offered++;
+		if (!hook_throttle_pass(k, v, now_ms, &suppressed)) {
+			k->count.throttled++;
+			continue;
+		}
+		struct alert a;
+		alert_build(&a, &h->buf, v, json, len, suppressed, k->name);
+		int r =
+		    k->exec ? exec_runner_submit(k->exec, &a) : webhook_runner_submit(k->web, &a);
+		if (r == 0)
+			k->count.submitted++;
+		else
+			k->count.rejected++;
+	}
+}
+
+static struct hook *hooks_find(const struct hooks *h, const struct hook_config *cfg)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->hook[i]->kind == cfg->kind && strcmp(h->hook[i]->name, cfg->name) == 0)
+			return h->hook[i];
+	return NULL;
+}
+
+int hooks_reload(struct hooks *h, const struct hook_config *cfgs, size_t n)
+{
+	/* Open the new hooks first: if one fails, nothing has changed. */
+	struct hook **fresh = calloc(n ? n : 1, sizeof(*fresh));
+	if (fresh == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (hooks_find(h, &cfgs[i]) != NULL)
+			continue;
+		if ((fresh[i] = hook_open(h->base, &cfgs[i])) == NULL) {
+			while (i-- > 0)
+				hook_close(fresh[i]);
+			free(fresh);
+			return -1;
+		}
+	}
+	struct hook **all = calloc(h->n + n ? h->n + n : 1, sizeof(*all));
+	if (all == NULL) {
+		for (size_t i = 0; i < n; i++)
+			hook_close(fresh[i]);
+		free(fresh);
+		return -1;
+	}
+	for (size_t i = 0; i < h->n; i++)
+		h->hook[i]->retiring = 1;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct hook *k = fresh[i] ? fresh[i] : hooks_find(h, &cfgs[i]);
+		if (fresh[i] == NULL && hook_update(k, &cfgs[i]) != 0)
+			log_warnx("hook %s: out of memory; keeping its old filters", k->name);
+		k->retiring = 0;
+		all[m++] = k;
+	}
+	for (size_t i = 0; i < h->n; i++)
+		if (h->hook[i]->retiring)
+			all[m++] = h->hook[i];
+	free(h->hook);
+	free(fresh);
+	h->hook = all;
+	h->n = m;
+	hooks_tick(h);
+	return 0;
+}
+
+void hooks_tick(struct hooks *h)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		struct hook *k = h->hook[i];
+		if (k->retiring && !hook_busy(k)) {
+			log_info("hook %s: removed", k->name);
+			hook_close(k);
+			continue;
+		}
+		h->hook[m++] = k;
+	}
+	h->n = m;
+}
+
+int hooks_idle(const struct hooks *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (hook_busy(h->hook[i]))
+			return 0;
+	return 1;
+}
+
+uint64_t hooks_max_timeout_ms(const struct hooks *h)
+{
+	uint64_t max = 0;
+	for (size_t i = 0; i < h->n; i++)
+		if (h->hook[i]->filter.timeout_ms > max)
+			max = h->hook[i]->filter.timeout_ms;
+	return max;
+}
+
+void hooks_log_counters(const struct hooks *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		const struct hook *k = h->hook[i];
+		if (k->exec) {
+			const struct exec_counters *c = exec_runner_counters(k->exec);
+			log_info("hook %s: offered %" PRIu64 ", throttled %" PRIu64
+			         ", runs %" PRIu64 ", ok %" PRIu64 ", failed %" PRIu64
+			         ", timeouts %" PRIu64 ", spawn errors %" PRIu64
+			         ", queue drops %" PRIu64 ", running %zu, queued %zu",
+			         k->name, k->count.offered, k->count.throttled, c->runs, c->ok,
+			         c->failed, c->timeouts, c->spawn_errors, c->queue_drops,
+			         exec_runner_running(k->exec), exec_runner_queued(k->exec));
+		} else {
+			const struct webhook_counters *c = webhook_runner_counters(k->web);
+			log_info("hook %s: offered %" PRIu64 ", throttled %" PRIu64
+			         ", posts %" PRIu64 ", ok %" PRIu64 ", failed %" PRIu64
+			         ", retries %" PRIu64 ", timeouts %" PRIu64 ", queue drops %" PRIu64
+			         ", in flight %zu, queued %zu",
+			         k->name, k->count.offered, k->count.throttled, c->posts, c->ok,
+			         c->failed, c->retries, c->timeouts, c->queue_drops,
+			         webhook_runner_in_flight(k->web), webhook_runner_queued(k->web));
+		}
+	}
+}
+
+void hooks_free(struct hooks *h)
+{
+	if (h == NULL)
+		return;
+	for (size_t i = 0; i < h->n; i++)
+		hook_close(h->hook[i]);
+	free(h->hook);
+	free(h);
+}

@@ -1,0 +1,55 @@
+/* Alert hooks: the dispatcher between the tracker's alert records and the exec and webhook
+ * runners. Each record meant for hooks is offered to every hook; a hook takes it when its
+ * filters match (on.verdict, on.direction, on.host) and its throttle lets it through (at most one
+ * alert per key per interval; the suppressed ones are counted and the next alert carries the
+ * count as "suppressed" in its JSON and ESATLSD_SUPPRESSED). */
+#ifndef ESATLSD_HOOK_H
+#define ESATLSD_HOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "verdict.h"
+
+struct event_base;
+
+struct hook_counters {
+	uint64_t offered;   /* records that matched the filters */
+	uint64_t throttled; /* suppressed by the throttle */
+	uint64_t submitted; /* handed to the runner */
+	uint64_t rejected;  /* the runner's queue was full */
+};
+
+struct hooks;
+
+/* Runners for the n hooks of cfgs. NULL (logged) if one cannot be set up. */
+struct hooks *hooks_new(struct event_base *base, const struct hook_config *cfgs, size_t n);
+
+/* Offers one record (v->purpose has VERDICT_FOR_HOOKS; json is its encoded line) to every hook.
+ * now_ms is a monotonic clock for the throttle. */
+void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, size_t len,
+                 uint64_t now_ms);
+
+/* Applies a reloaded hook list: a hook with the same name and kind keeps its runner (new limits
+ * apply to later alerts; its throttle state stays); a new one gets a runner; a removed one stops
+ * taking alerts, and finishes its running and queued ones before it is closed. Returns 0, or -1
+ * (logged, nothing changed) if a new runner cannot be set up. */
+int hooks_reload(struct hooks *h, const struct hook_config *cfgs, size_t n);
+
+/* Closes the removed hooks that have finished (the daemon's tick). */
+void hooks_tick(struct hooks *h);
+
+/* True when no hook has anything running, in flight or queued. */
+int hooks_idle(const struct hooks *h);
+
+/* The longest timeout of any hook, for the shutdown deadline. */
+uint64_t hooks_max_timeout_ms(const struct hooks *h);
+
+/* Logs every hook's counters (USR1 and exit). */
+void hooks_log_counters(const struct hooks *h);
+
+/* Closes every runner now (children killed, queued alerts logged as lost) and frees h. */
+void hooks_free(struct hooks *h);
+
+#endif
