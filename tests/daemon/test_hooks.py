@@ -7,6 +7,7 @@ import glob
 import http.server
 import json
 import os
+import signal
 import threading
 import time
 
@@ -184,6 +185,57 @@ class ExecHooks(DaemonTest):
         self.assertEqual([(r["icid"], r["end"]) for r in read_records(d.path("v.jsonl"))],
                          [(11, "close")])
         self.assertEqual(len(runs(d.path("runs"))), 1)  # alerted once
+
+    def test_direction_and_host_filters(self):
+        # on: {direction: [outbound], host: [esa2]}: of failures inbound and outbound on esa1
+        # and esa2, only esa2's outbound one alerts.
+        d = self.start_with('  - { name: rec, exec: ["%s/record", "@DIR@/runs"], '
+                            'on: { direction: [outbound], host: [ESA2] } }\n' % HOOKS)
+        lines = conn(1, "fail", close=True)
+        lines += [line("ICID 2 TLS failed", host="esa2"), line("ICID 2 close", host="esa2")]
+        for host in ("esa1", "esa2"):
+            lines += [line("New SMTP DCID 7 interface 10.0.0.1 address 192.0.2.9 port 25", host=host),
+                      line("DCID 7 TLS failed: STARTTLS unexpected response", host=host),
+                      line("DCID 7 close", host=host)]
+        send_udp(self.port, lines)
+        self.assertTrue(wait_until(lambda: len(read_records(d.path("v.jsonl"))) == 4), d.stderr())
+        self.assertTrue(wait_until(lambda: len(runs(d.path("runs"))) == 1), d.stderr())
+        time.sleep(0.5)
+        got = runs(d.path("runs"))
+        self.assertEqual([(r["host"], r["direction"], r["dcid"]) for r, _, _ in got],
+                         [("esa2", "outbound", 7)])
+        d.stop()
+
+    def test_reload_adds_and_retires_hooks_without_losing_alerts(self):
+        # A slow hook with one run going and two queued is removed by a reload: it finishes all
+        # three (nothing queued is lost); the hook added by the same reload gets later alerts.
+        d = self.start_with('  - { name: old, exec: ["%s/slow", "@DIR@/runs"], max_concurrent: 1 }\n'
+                            % HOOKS)
+        send_udp(self.port, conn(1, "fail") + conn(2, "fail") + conn(3, "fail"))
+        self.assertTrue(wait_until(lambda: "running 1, queued 2" in d.counters(), timeout=3),
+                        d.stderr())
+        os.makedirs(d.path("new"), exist_ok=True)
+        d.write_config(hook_config(self.port, "@DIR@/v.jsonl",
+                                   '  - { name: new, exec: ["%s/record", "@DIR@/new"] }\n' % HOOKS))
+        d.send_signal(signal.SIGHUP)
+        self.assertTrue(wait_until(lambda: "reloaded" in d.stderr()), d.stderr())
+        send_udp(self.port, conn(4, "fail"))
+        self.assertTrue(wait_until(lambda: len(runs(d.path("new"))) == 1), d.stderr())
+        self.assertEqual(runs(d.path("new"))[0][0]["icid"], 4)
+        self.assertTrue(wait_until(lambda: len(runs(d.path("runs"))) == 3, timeout=8), d.stderr())
+        self.assertEqual(sorted(r["icid"] for r, _, _ in runs(d.path("runs"))), [1, 2, 3])
+        self.assertTrue(wait_until(lambda: "hook old: removed" in d.stderr()), d.stderr())
+        self.assertEqual(d.stop(), 0)
+
+    def test_term_waits_for_running_hook(self):
+        # TERM while a hook runs: the daemon keeps its loop going until the run ends, so the
+        # alert of the last failure is not lost, then exits 0.
+        d = self.start_with('  - { name: slow, exec: ["%s/slow", "@DIR@/runs"], timeout: 5s }\n'
+                            % HOOKS)
+        send_udp(self.port, conn(1, "fail"))
+        self.assertTrue(wait_until(lambda: "running 1" in d.counters(), timeout=3), d.stderr())
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual(len(runs(d.path("runs"))), 1)
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
