@@ -625,21 +625,29 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 	}
 }
 
-/* Records the MID -> ICID links that later per-message answers need. */
+/* Stores mid -> connection under key k unless it is already there (several lines of each
+ * message name the same connection). */
+static void track_link_mid(struct tracker *t, struct id_key k, uint64_t conn_id, int64_t now)
+{
+	const struct ringmap_entry *known = ringmap_get(&t->mid_links, k);
+	if (conn_id != 0 && k.id != 0 && (known == NULL || known->value != conn_id) &&
+	    ringmap_put(&t->mid_links, k, conn_id, now) == 1)
+		t->count.mid_links_dropped++;
+}
+
+/* Records the MID -> ICID and MID -> last DCID links that later per-message answers need. */
 static void track_mid_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
                             int64_t now)
 {
 	struct id_key k = make_key(source, ESA_DIR_NONE, ev->mid);
 	switch (ev->kind) {
-	case ESA_MSG_LINK: {
-		/* Several lines of each message name its ICID: store the link once. */
-		const struct ringmap_entry *known = ringmap_get(&t->mid_links, k);
-		if (ev->conn_id != 0 && ev->mid != 0 &&
-		    (known == NULL || known->value != ev->conn_id) &&
-		    ringmap_put(&t->mid_links, k, ev->conn_id, now) == 1)
-			t->count.mid_links_dropped++;
+	case ESA_DELIVERY_START:
+	case ESA_DELIVERY_DONE:
+		track_link_mid(t, make_key(source, ESA_DIR_OUT, ev->mid), ev->conn_id, now);
 		break;
-	}
+	case ESA_MSG_LINK:
+		track_link_mid(t, k, ev->conn_id, now);
+		break;
 	case ESA_MSG_RELATE: {
 		/* A split or rewritten copy travels on under the parent's connection. */
 		const struct ringmap_entry *parent = ringmap_get(&t->mid_links, k);
@@ -653,6 +661,7 @@ static void track_mid_event(struct tracker *t, uint32_t source, const struct esa
 	}
 	case ESA_MSG_FINISHED:
 		ringmap_del(&t->mid_links, k);
+		ringmap_del(&t->mid_links, make_key(source, ESA_DIR_OUT, ev->mid));
 		break;
 	default:
 		break;
@@ -787,6 +796,16 @@ void track_flush(struct tracker *t, enum verdict_end end)
 	int64_t now = t->last_now;
 	while (t->age.tail != NIL)
 		conn_end(t, t->age.tail, end, now);
+}
+
+int track_mid_dcid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *dcid)
+{
+	const struct ringmap_entry *e =
+	    ringmap_get(&t->mid_links, make_key(source, ESA_DIR_OUT, mid));
+	if (e == NULL)
+		return -1;
+	*dcid = e->value;
+	return 0;
 }
 
 int track_mid_icid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *icid)

@@ -79,6 +79,10 @@ void track_flush(struct tracker *t, enum verdict_end end);
 /* The ICID that carried message `mid` of `source`, if still remembered; 0 on success, -1 if not. */
 int track_mid_icid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *icid);
 
+/* The DCID that last carried (a delivery of) message `mid` of `source`, if still remembered;
+ * 0 on success, -1 if not. Links go when the message's "Message finished" line comes. */
+int track_mid_dcid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *dcid);
+
 /* Names source numbers for records: the callback gets host = name(arg, source). */
 typedef struct span (*track_source_name_fn)(const void *arg, uint32_t source);
 void track_set_source_names(struct tracker *t, track_source_name_fn name, const void *arg);

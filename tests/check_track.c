@@ -608,6 +608,27 @@ START_TEST(mid_links)
 }
 END_TEST
 
+START_TEST(mid_dcid_links)
+{
+	/* A message delivered over DCID 30 then retried over DCID 31: the last one is kept, on
+	 * its own appliance only, until "Message finished". */
+	uint64_t dcid = 0;
+	mid_on(0, ESA_DELIVERY_START, 30, 14, 10);
+	mid_on(0, ESA_DELIVERY_DONE, 30, 14, 10);
+	ck_assert_int_eq(track_mid_dcid(tr, 0, 14, &dcid), 0);
+	ck_assert_uint_eq(dcid, 30);
+	mid_on(0, ESA_DELIVERY_START, 31, 14, 11);
+	ck_assert_int_eq(track_mid_dcid(tr, 0, 14, &dcid), 0);
+	ck_assert_uint_eq(dcid, 31);
+	ck_assert_int_eq(track_mid_dcid(tr, 1, 14, &dcid), -1);
+	ck_assert_int_eq(track_mid_icid(tr, 0, 14, &dcid), -1); /* no inbound link was logged */
+	struct esa_event ev = ev_base(ESA_MSG_FINISHED, ESA_DIR_NONE, 0);
+	ev.mid = 14;
+	feed(0, ev, 12);
+	ck_assert_int_eq(track_mid_dcid(tr, 0, 14, &dcid), -1);
+}
+END_TEST
+
 START_TEST(many_connections_exactly_one_record_each)
 {
 	/* 200 000 interleaved connections closed in a scrambled order: one record each, no state
@@ -762,6 +783,7 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, long_strings_are_cut_and_counted);
 	tcase_add_test(tc, policy_fields_update);
 	tcase_add_test(tc, mid_links);
+	tcase_add_test(tc, mid_dcid_links);
 	tcase_add_test(tc, many_connections_exactly_one_record_each);
 	tcase_add_test(tc, mids_after_failure_counted_past_the_list);
 	tcase_add_test(tc, reconfigure_shrinks_max_connections);
