@@ -26,6 +26,8 @@
 #define DRAIN_PAUSE_MS 500      /* ... this far apart */
 #define HOOK_STOP_GRACE_MS 3000 /* at shutdown, hooks get their timeout plus this to finish */
 #define HOOK_STOP_POLL_MS 100
+/* ... but never longer than this, which stays under the unit's TimeoutStopSec=30s. */
+#define HOOK_STOP_MAX_MS 25000
 
 struct daemon {
 	struct event_base *base;
@@ -40,6 +42,7 @@ struct daemon {
 	struct hooks *hooks;
 	struct event *signals[4];
 	struct event *stop_wait; /* after TERM: polls until the hooks are done or the deadline */
+	int stopping;            /* TERM/INT came: no reload, no second stop */
 	uint64_t stop_deadline_ms;
 	struct event *tick, *watchdog;
 	unsigned ticks;
@@ -412,6 +415,7 @@ static void daemon_stop_wait_cb(evutil_socket_t fd, short what, void *arg)
  * hold, retrying a few times when a write fails. */
 static void daemon_stop(struct daemon *d)
 {
+	d->stopping = 1;
 	notify_send(d->notify, "STOPPING=1");
 	log_info("stopping");
 	daemon_log_listener_counters(d);
@@ -438,7 +442,10 @@ static void daemon_stop(struct daemon *d)
 	}
 	/* Alerts of the last records are still running: give them their timeout, from the loop. */
 	struct timeval poll = {0, HOOK_STOP_POLL_MS * 1000};
-	d->stop_deadline_ms = monotonic_ms() + hooks_max_timeout_ms(d->hooks) + HOOK_STOP_GRACE_MS;
+	uint64_t wait = hooks_max_timeout_ms(d->hooks) + HOOK_STOP_GRACE_MS;
+	if (wait > HOOK_STOP_MAX_MS)
+		wait = HOOK_STOP_MAX_MS;
+	d->stop_deadline_ms = monotonic_ms() + wait;
 	d->stop_wait = event_new(d->base, -1, EV_PERSIST, daemon_stop_wait_cb, d);
 	if (d->stop_wait == NULL || event_add(d->stop_wait, &poll) != 0) {
 		daemon_log_counters(d);
@@ -452,13 +459,16 @@ static void daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	switch (sig) {
 	case SIGHUP:
-		daemon_reload(d);
+		if (d->stopping)
+			log_info("stopping: reload ignored");
+		else
+			daemon_reload(d);
 		break;
 	case SIGUSR1:
 		daemon_log_counters(d);
 		break;
 	default:
-		if (d->stop_wait == NULL)
+		if (!d->stopping)
 			daemon_stop(d);
 		break;
 	}
@@ -540,12 +550,9 @@ static int daemon_start(struct daemon *d)
 	}
 	d->notify = notify_open();
 	d->engine = engine_new(&d->cfg->engine, daemon_record_cb, d, (int64_t)time(NULL));
-	unsigned char none = 0;
-	d->outputs = daemon_new_outputs(d, d->cfg, &none);
 	d->listeners = calloc(d->cfg->n_listen ? d->cfg->n_listen : 1, sizeof(*d->listeners));
-	if (d->engine == NULL || d->outputs == NULL || d->listeners == NULL)
+	if (d->engine == NULL || d->listeners == NULL)
 		return -1;
-	d->n_outputs = d->cfg->n_outputs;
 	for (size_t i = 0; i < d->cfg->n_listen; i++) {
 		d->listeners[i] =
 		    daemon_open_listener(d, &d->cfg->listen[i], d->cfg->max_message_size);
@@ -555,6 +562,13 @@ static int daemon_start(struct daemon *d)
 	}
 	if (daemon_drop_privileges(d->cfg) != 0)
 		return -1;
+	/* Outputs are opened as the user the daemon runs as, so that a file it creates stays
+	 * its own and reopening after log rotation works. */
+	unsigned char none = 0;
+	d->outputs = daemon_new_outputs(d, d->cfg, &none);
+	if (d->outputs == NULL)
+		return -1;
+	d->n_outputs = d->cfg->n_outputs;
 	d->hooks = hooks_new(d->base, d->cfg->hooks, d->cfg->n_hooks);
 	if (d->hooks == NULL)
 		return -1;

@@ -206,7 +206,8 @@ static struct throttle_entry *throttle_slot(struct hook *k, struct span key)
 /* Whether the throttle lets this record through; *suppressed gets how many of its key were held
  * back since the last one that went out. */
 static int hook_throttle_pass(struct hook *k, const struct verdict *v, uint64_t now_ms,
-                              uint64_t *suppressed)
+                              uint64_t *suppressed, struct throttle_entry **slot,
+                              struct throttle_entry *before)
 {
 	*suppressed = 0;
 	if (k->filter.throttle_ms == 0)
@@ -223,6 +224,8 @@ static int hook_throttle_pass(struct hook *k, const struct verdict *v, uint64_t 
 		e->suppressed++;
 		return 0;
 	}
+	*slot = e;
+	*before = *e;
 	*suppressed = e->suppressed;
 	e->used = 1;
 	e->last_ms = now_ms;
@@ -335,7 +338,9 @@ void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, siz
 		if (k->retiring || !hook_matches(k, v))
 			continue;
 		k->count.offered++;
-		if (!hook_throttle_pass(k, v, now_ms, &suppressed)) {
+		struct throttle_entry before;
+		struct throttle_entry *slot = NULL;
+		if (!hook_throttle_pass(k, v, now_ms, &suppressed, &slot, &before)) {
 			k->count.throttled++;
 			continue;
 		}
@@ -343,10 +348,14 @@ void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, siz
 		alert_build(&a, &h->buf, v, json, len, suppressed, k->name);
 		int r =
 		    k->exec ? exec_runner_submit(k->exec, &a) : webhook_runner_submit(k->web, &a);
-		if (r == 0)
+		if (r == 0) {
 			k->count.submitted++;
-		else
+		} else {
+			/* Nothing went out: the key keeps its window and its suppressed count. */
 			k->count.rejected++;
+			if (slot != NULL)
+				*slot = before;
+		}
 	}
 }
 

@@ -3,6 +3,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,7 +38,9 @@ struct output {
 	const char *label;        /* for log lines */
 	struct event_base *base;
 	int fd;
-	int is_stdout; /* fd 1, never closed nor reopened */
+	int is_stdout;  /* "-": never reopened */
+	int own_stdout; /* fd is our own non-blocking reopening of a stdout pipe: close it */
+	int is_socket;  /* fd is a socket (journald's stream): written with MSG_DONTWAIT */
 	struct event *flush_ev;
 	struct event *retry_ev; /* timer after an error */
 	struct event *write_ev; /* EV_WRITE on fd after EAGAIN; made on first need */
@@ -241,6 +245,34 @@ static void output_drop(struct output *o)
 /* ---- writing ---- */
 
 /* Writes pending records until none is left or a write fails. Returns 0, or the errno. */
+/* One write that never blocks the event loop on a stdout socket or pipe. */
+static ssize_t output_sys_write(const struct output *o, const char *p, size_t len)
+{
+	if (o->is_socket)
+		return send(o->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return write(o->fd, p, len);
+}
+
+/* Standard output must never stall the loop: a pipe or FIFO is reopened through /proc with
+ * O_NONBLOCK (a file description of our own, so whoever shares the pipe is not affected); a
+ * socket (journald's stream under systemd) is written with MSG_DONTWAIT. A terminal or a
+ * regular file is written as it is. */
+static int output_stdout_fd(struct output *o)
+{
+	struct stat sb;
+	if (fstat(STDOUT_FILENO, &sb) != 0)
+		return STDOUT_FILENO;
+	if (S_ISFIFO(sb.st_mode)) {
+		int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0) {
+			o->own_stdout = 1;
+			return fd;
+		}
+	}
+	o->is_socket = S_ISSOCK(sb.st_mode);
+	return STDOUT_FILENO;
+}
+
 static int output_write_pending(struct output *o)
 {
 	if (o->failing && o->n_records > 0) {
@@ -249,7 +281,7 @@ static int output_write_pending(struct output *o)
 	}
 	while (o->n_records > 0) {
 		size_t len = output_batch_len(o);
-		ssize_t n = write(o->fd, o->buf + o->start + o->head_done, len);
+		ssize_t n = output_sys_write(o, o->buf + o->start + o->head_done, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -373,7 +405,7 @@ struct output *output_open(const struct output_config *cfg, struct event_base *b
 	/* A queue of 0 still holds the record being written. */
 	o->max_records = cfg->queue > 0 ? cfg->queue : 1;
 	o->max_bytes = output_max_bytes(cfg->queue);
-	o->fd = o->is_stdout ? STDOUT_FILENO : output_open_path(cfg->file);
+	o->fd = o->is_stdout ? output_stdout_fd(o) : output_open_path(cfg->file);
 	if (o->fd < 0) {
 		log_warn("cannot open %s", cfg->file);
 		goto fail;
@@ -436,7 +468,7 @@ static void output_settle_torn(struct output *o)
 		return;
 	size_t rest = output_len_at(o, 0) - o->head_done;
 	while (rest > 0) {
-		ssize_t n = write(o->fd, o->buf + o->start + o->head_done, rest);
+		ssize_t n = output_sys_write(o, o->buf + o->start + o->head_done, rest);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -499,7 +531,7 @@ void output_close(struct output *o)
 		event_free(o->retry_ev);
 	if (o->write_ev != NULL)
 		event_free(o->write_ev);
-	if (o->fd >= 0 && !o->is_stdout)
+	if (o->fd >= 0 && (!o->is_stdout || o->own_stdout))
 		close(o->fd);
 	free(o->buf);
 	free(o->lens);
