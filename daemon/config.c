@@ -1667,17 +1667,37 @@ static void hook_free(struct hook_config *hc)
 	free(hc->hosts);
 }
 
-/* ---- the top level ---- */
+/* ---- metrics ---- */
 
-/* Keys reserved for features this version does not have: accepted only when empty. */
-static void unsupported(struct parse *p, const struct node *n, enum node_kind kind,
-                        const char *what, const char *message)
+/* metrics: {address: "IP:PORT"}; {} (or no key) serves no endpoint. */
+static void metrics_map(struct parse *p, const struct node *map)
 {
-	if (!expect(p, n, kind, kind == NODE_LIST ? "a list" : "a mapping", what))
+	static const char *const keys[] = {"address"};
+	static const char what[] = "'address' in 'metrics'";
+	static const char expected[] = "a numeric IP:PORT or [IPv6]:PORT";
+	const struct node *vals[1], *key_nodes[1];
+	char shown[SHOWN_BUF];
+
+	if (!expect(p, map, NODE_MAP, "a mapping", "'metrics'") || map->n == 0)
 		return;
-	if (n->n > 0)
-		error_at(p, n->line, n->column, "%s", message);
+	map_keys(p, map, " in 'metrics'", keys, 1, vals, key_nodes);
+	if (vals[0] == NULL) {
+		error_at(p, map->line, map->column, "missing 'address' in 'metrics'");
+		return;
+	}
+	if (!expect(p, vals[0], NODE_SCALAR, expected, what))
+		return;
+	if (parse_host_port(vals[0]->text, vals[0]->len, &p->cfg->metrics_addr,
+	                    &p->cfg->metrics_addrlen) != 0) {
+		error_at(p, vals[0]->line, vals[0]->column, "expected %s for %s, got %s", expected,
+		         what, show(vals[0], shown));
+		return;
+	}
+	if ((p->cfg->metrics_address = strdup(vals[0]->text)) == NULL)
+		error_at(p, vals[0]->line, vals[0]->column, "out of memory");
 }
+
+/* ---- the top level ---- */
 
 static void user_name(struct parse *p, const struct node *n)
 {
@@ -1737,8 +1757,7 @@ static void walk_root(struct parse *p, const struct node *root)
 	if (vals[K_HOOKS] != NULL)
 		hook_list(p, vals[K_HOOKS]);
 	if (vals[K_METRICS] != NULL)
-		unsupported(p, vals[K_METRICS], NODE_MAP, "'metrics'",
-		            "metrics are not supported by this version");
+		metrics_map(p, vals[K_METRICS]);
 	if (vals[K_USER] != NULL)
 		user_name(p, vals[K_USER]);
 	if (p->n_errors > 0)
@@ -1765,6 +1784,7 @@ void config_free(struct config *cfg)
 		hook_free(&cfg->hooks[i]);
 	free(cfg->hooks);
 	free(cfg->user);
+	free(cfg->metrics_address);
 	free(cfg->source);
 	free(cfg);
 }

@@ -76,6 +76,9 @@ struct config {
 	char *user; /* drop to this user after binding when started as root; NULL = stay */
 	struct hook_config *hooks;
 	size_t n_hooks;
+	char *metrics_address; /* metrics.address as written; NULL = no metrics endpoint */
+	struct sockaddr_storage metrics_addr; /* numeric only, like the listeners' */
+	socklen_t metrics_addrlen;
 };
 
 /* Receives one formatted error line ("FILE:LINE:COLUMN: message", no newline). */

@@ -1,9 +1,11 @@
 #include <errno.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "hook.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "output.h"
 #include "verdict.h"
@@ -40,6 +43,8 @@ struct daemon {
 	size_t n_outputs;
 	struct notifier *notify;
 	struct hooks *hooks;
+	struct metrics *metrics;
+	int64_t start_time;
 	struct event *signals[4];
 	struct event *stop_wait; /* after TERM: polls until the hooks are done or the deadline */
 	int stopping;            /* TERM/INT came: no reload, no second stop */
@@ -174,6 +179,302 @@ static void daemon_log_counters(const struct daemon *d)
 		         output_name(d->outputs[i]), oc->records, oc->written, oc->write_errors,
 		         oc->retries, oc->dropped, output_pending(d->outputs[i]));
 	}
+}
+
+/* ---- /metrics ---- */
+
+struct counter_field {
+	const char *name, *help;
+	size_t offset; /* of a uint64_t in the counters struct */
+};
+
+#define AT(type, field) offsetof(struct type, field)
+
+static const struct counter_field listener_fields[] = {
+    {"esatlsd_listener_messages_total", "Datagrams or frames delivered.",
+     AT(listen_counters, messages)},
+    {"esatlsd_listener_bytes_total", "Bytes received.", AT(listen_counters, bytes)},
+    {"esatlsd_listener_truncated_total",
+     "Datagrams cut by MSG_TRUNC, LF lines cut at max_message_size.",
+     AT(listen_counters, truncated)},
+    {"esatlsd_listener_oversized_total",
+     "Octet-counted frames over max_message_size, skipped whole.", AT(listen_counters, oversized)},
+    {"esatlsd_listener_rejected_total", "Datagrams or connections from senders outside allow_from.",
+     AT(listen_counters, rejected)},
+    {"esatlsd_listener_accepted_connections_total", "TCP connections accepted.",
+     AT(listen_counters, accepted)},
+    {"esatlsd_listener_refused_connections_total",
+     "TCP connections closed at once: max_connections reached.", AT(listen_counters, refused)},
+    {"esatlsd_listener_idle_closed_total", "TCP connections closed for idle_timeout.",
+     AT(listen_counters, idle_closed)},
+    {"esatlsd_listener_accept_errors_total", "Failed accept calls.",
+     AT(listen_counters, accept_errors)},
+    {"esatlsd_listener_read_errors_total", "Failed read calls.", AT(listen_counters, read_errors)},
+};
+
+static const struct counter_field output_fields[] = {
+    {"esatlsd_output_records_total", "Records handed to the output (after its verdict filter).",
+     AT(output_counters, records)},
+    {"esatlsd_output_written_total", "Records fully written.", AT(output_counters, written)},
+    {"esatlsd_output_write_errors_total", "Failed write calls.", AT(output_counters, write_errors)},
+    {"esatlsd_output_retries_total", "Write attempts after an error.",
+     AT(output_counters, retries)},
+    {"esatlsd_output_dropped_total", "Records lost because the queue was full.",
+     AT(output_counters, dropped)},
+    {"esatlsd_output_reopens_total", "Reopens of the file.", AT(output_counters, reopens)},
+};
+
+static const struct counter_field engine_fields[] = {
+    {"esatlsd_messages_total", "Log messages processed.", AT(engine_counters, messages)},
+    {"esatlsd_messages_without_timestamp_total", "Messages whose time was taken from the clock.",
+     AT(engine_counters, no_timestamp)},
+    {"esatlsd_source_overflow_total", "Messages dropped: too many distinct appliances.",
+     AT(engine_counters, source_overflow)},
+};
+
+static const struct counter_field track_fields[] = {
+    {"esatlsd_connections_total", "SMTP connections tracked.", AT(track_counters, connections)},
+    {"esatlsd_late_lines_total", "Lines for an ID that ended within linger, attached to nothing.",
+     AT(track_counters, late_lines)},
+    {"esatlsd_unattached_lines_total",
+     "Lines with ID 0, or outcome lines for connections not tracked.",
+     AT(track_counters, unattached_lines)},
+    {"esatlsd_alloc_failures_total", "Lines dropped because their state could not be allocated.",
+     AT(track_counters, alloc_failures)},
+    {"esatlsd_linger_dropped_total", "Ended IDs forgotten early because the linger table was full.",
+     AT(track_counters, linger_dropped)},
+    {"esatlsd_mid_links_dropped_total", "Message links forgotten early because the table was full.",
+     AT(track_counters, mid_links_dropped)},
+    {"esatlsd_strings_truncated_total", "Record field values cut to their maximum length.",
+     AT(track_counters, strings_truncated)},
+    {"esatlsd_mids_capped_total", "Message IDs counted but not listed in a record.",
+     AT(track_counters, mids_capped)},
+    {"esatlsd_early_alerts_total", "Alerts sent while the connection was still open.",
+     AT(track_counters, early_alerts)},
+    {"esatlsd_alerts_unscheduled_total",
+     "Early alerts dropped for a full table: sent at the end instead.",
+     AT(track_counters, alerts_unscheduled)},
+};
+
+#undef AT
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static uint64_t field_value(const void *counters, const struct counter_field *f)
+{
+	uint64_t v;
+	memcpy(&v, (const char *)counters + f->offset, sizeof(v));
+	return v;
+}
+
+/* Counters of a struct without labels. */
+static void metrics_put_fields(struct evbuffer *out, const void *counters,
+                               const struct counter_field *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct metrics_family f =
+		    metrics_family(out, METRICS_COUNTER, fields[i].name, fields[i].help);
+		metrics_value(&f, field_value(counters, &fields[i]));
+	}
+}
+
+static const char *syslog_format_name(enum syslog_format fmt)
+{
+	static const char *const names[] = {"none", "native", "rfc3164", "rfc5424", "partial"};
+	return (size_t)fmt < COUNT_OF(names) ? names[fmt] : "invalid";
+}
+
+static void metrics_put_engine(struct evbuffer *out, const struct daemon *d)
+{
+	const struct engine_counters *ec = engine_counters(d->engine);
+	metrics_put_fields(out, ec, engine_fields, COUNT_OF(engine_fields));
+	struct metrics_family f =
+	    metrics_family(out, METRICS_COUNTER, "esatlsd_messages_by_format_total",
+	                   "Messages by the syslog header recognised (none: no header).");
+	for (int i = 0; i <= SYSLOG_FMT_PARTIAL; i++)
+		metrics_value1(&f, "format", syslog_format_name(i), ec->by_format[i]);
+	f = metrics_family(out, METRICS_COUNTER, "esatlsd_lines_total",
+	                   "ESA log lines by the kind classified (unclassified: no known shape).");
+	for (int i = 0; i < ESA_KIND_COUNT; i++)
+		metrics_value1(&f, "kind", esa_kind_name(i), ec->by_kind[i]);
+}
+
+static void metrics_put_tracker(struct evbuffer *out, const struct daemon *d)
+{
+	static const enum esa_dir dirs[2] = {ESA_DIR_IN, ESA_DIR_OUT};
+	static const char *const dir_names[2] = {"inbound", "outbound"};
+	const struct track_counters *tc = engine_track_counters(d->engine);
+	metrics_put_fields(out, tc, track_fields, COUNT_OF(track_fields));
+	struct metrics_family f = metrics_family(out, METRICS_GAUGE, "esatlsd_connections_open",
+	                                         "SMTP connections open now.");
+	metrics_value(&f, engine_open_connections(d->engine));
+	f = metrics_family(out, METRICS_COUNTER, "esatlsd_connection_ends_total",
+	                   "Connections ended, by how they ended.");
+	for (int i = 0; i < VERDICT_END_COUNT; i++)
+		metrics_value1(&f, "end", verdict_end_name(i), tc->ends[i]);
+	f = metrics_family(out, METRICS_COUNTER, "esatlsd_verdicts_total",
+	                   "Connection records, by verdict and direction.");
+	for (int i = 0; i < VERDICT_KIND_COUNT; i++) {
+		for (int j = 0; j < 2; j++) {
+			struct metrics_label l[2] = {{"verdict", verdict_kind_name(i)},
+			                             {"direction", dir_names[j]}};
+			metrics_sample(&f, l, 2, tc->verdicts_by_dir[dirs[j]][i]);
+		}
+	}
+}
+
+static void metrics_put_listeners(struct evbuffer *out, const struct daemon *d)
+{
+	for (size_t k = 0; k < COUNT_OF(listener_fields); k++) {
+		struct metrics_family f = metrics_family(
+		    out, METRICS_COUNTER, listener_fields[k].name, listener_fields[k].help);
+		for (size_t i = 0; i < d->n_listeners; i++)
+			metrics_value1(
+			    &f, "listener", listener_name(d->listeners[i]),
+			    field_value(listener_counters(d->listeners[i]), &listener_fields[k]));
+	}
+	struct metrics_family f =
+	    metrics_family(out, METRICS_GAUGE, "esatlsd_listener_open_connections",
+	                   "TCP connections open now (0 for UDP).");
+	for (size_t i = 0; i < d->n_listeners; i++)
+		metrics_value1(&f, "listener", listener_name(d->listeners[i]),
+		               listener_open_connections(d->listeners[i]));
+}
+
+static void metrics_put_outputs(struct evbuffer *out, const struct daemon *d)
+{
+	for (size_t k = 0; k < COUNT_OF(output_fields); k++) {
+		struct metrics_family f = metrics_family(
+		    out, METRICS_COUNTER, output_fields[k].name, output_fields[k].help);
+		for (size_t i = 0; i < d->n_outputs; i++)
+			metrics_value1(
+			    &f, "output", output_name(d->outputs[i]),
+			    field_value(output_counters(d->outputs[i]), &output_fields[k]));
+	}
+	struct metrics_family f = metrics_family(out, METRICS_GAUGE, "esatlsd_output_pending",
+	                                         "Records buffered or queued, not yet written.");
+	for (size_t i = 0; i < d->n_outputs; i++)
+		metrics_value1(&f, "output", output_name(d->outputs[i]),
+		               output_pending(d->outputs[i]));
+}
+
+enum hook_stat {
+	HS_OFFERED,
+	HS_THROTTLED,
+	HS_RUNS,
+	HS_OK,
+	HS_FAILED,
+	HS_TIMEOUTS,
+	HS_RETRIES,
+	HS_ERRORS,
+	HS_QUEUE_DROPS,
+	HS_RUNNING,
+	HS_QUEUED,
+	HS_COUNT
+};
+
+static uint64_t hook_stat_value(const struct hook_stats *s, enum hook_stat k)
+{
+	switch (k) {
+	case HS_OFFERED:
+		return s->offered;
+	case HS_THROTTLED:
+		return s->throttled;
+	case HS_RUNS:
+		return s->runs;
+	case HS_OK:
+		return s->ok;
+	case HS_FAILED:
+		return s->failed;
+	case HS_TIMEOUTS:
+		return s->timeouts;
+	case HS_RETRIES:
+		return s->retries;
+	case HS_ERRORS:
+		return s->errors;
+	case HS_QUEUE_DROPS:
+		return s->queue_drops;
+	case HS_RUNNING:
+		return s->running;
+	case HS_QUEUED:
+		return s->queued;
+	case HS_COUNT:
+		break;
+	}
+	return 0;
+}
+
+static void metrics_put_hooks(struct evbuffer *out, const struct daemon *d)
+{
+	static const char *const names[HS_COUNT][2] = {
+	    {"esatlsd_hook_offered_total", "Records that matched the hook's filters."},
+	    {"esatlsd_hook_throttled_total", "Alerts suppressed by the throttle."},
+	    {"esatlsd_hook_runs_total", "Programs started (exec) or requests sent (webhook, "
+	                                "retries included)."},
+	    {"esatlsd_hook_ok_total", "Runs that exited 0, requests answered 2xx."},
+	    {"esatlsd_hook_failed_total", "Alerts that failed for good."},
+	    {"esatlsd_hook_timeouts_total", "Runs or requests stopped at the timeout."},
+	    {"esatlsd_hook_retries_total", "Webhook requests sent again after an error."},
+	    {"esatlsd_hook_spawn_errors_total", "Programs that could not be started."},
+	    {"esatlsd_hook_queue_drops_total", "Alerts dropped because the queue was full."},
+	    {"esatlsd_hook_running", "Programs running or requests in flight now."},
+	    {"esatlsd_hook_queued", "Alerts waiting now."},
+	};
+	size_t n = d->hooks ? hooks_count(d->hooks) : 0;
+	for (int k = 0; k < HS_COUNT; k++) {
+		struct metrics_family f =
+		    metrics_family(out, k >= HS_RUNNING ? METRICS_GAUGE : METRICS_COUNTER,
+		                   names[k][0], names[k][1]);
+		for (size_t i = 0; i < n; i++) {
+			struct hook_stats hs;
+			hooks_stats(d->hooks, i, &hs);
+			struct metrics_label l[2] = {{"hook", hs.name}, {"kind", hs.kind}};
+			metrics_sample(&f, l, 2, hook_stat_value(&hs, (enum hook_stat)k));
+		}
+	}
+}
+
+static void daemon_metrics_cb(struct evbuffer *out, void *arg)
+{
+	const struct daemon *d = arg;
+	struct metrics_family f =
+	    metrics_family(out, METRICS_GAUGE, "esatlsd_up", "1 while the daemon runs.");
+	metrics_value(&f, 1);
+	f = metrics_family(out, METRICS_GAUGE, "esatlsd_start_time_seconds",
+	                   "When the daemon started, in seconds since the epoch.");
+	metrics_value(&f, (uint64_t)d->start_time);
+	f = metrics_family(out, METRICS_COUNTER, "esatlsd_reloads_total",
+	                   "Configuration reloads applied.");
+	metrics_value(&f, d->reloads);
+	f = metrics_family(out, METRICS_COUNTER, "esatlsd_reload_failures_total",
+	                   "Reloads refused; the running configuration stayed.");
+	metrics_value(&f, d->reload_failures);
+	f = metrics_family(out, METRICS_COUNTER, "esatlsd_encode_failures_total",
+	                   "Records that could not be encoded.");
+	metrics_value(&f, d->encode_failures);
+	metrics_put_engine(out, d);
+	metrics_put_tracker(out, d);
+	metrics_put_listeners(out, d);
+	metrics_put_outputs(out, d);
+	metrics_put_hooks(out, d);
+}
+
+static struct metrics *daemon_open_metrics(struct daemon *d, const struct config *cfg)
+{
+	struct metrics *m = metrics_open(d->base, (const struct sockaddr *)&cfg->metrics_addr,
+	                                 cfg->metrics_addrlen, daemon_metrics_cb, d);
+	if (m != NULL)
+		log_info("metrics on http://%s/metrics", metrics_name(m));
+	return m;
+}
+
+static int metrics_addr_same(const struct config *a, const struct config *b)
+{
+	if ((a->metrics_address == NULL) != (b->metrics_address == NULL))
+		return 0;
+	return a->metrics_address == NULL ||
+	       (a->metrics_addrlen == b->metrics_addrlen &&
+	        memcmp(&a->metrics_addr, &b->metrics_addr, a->metrics_addrlen) == 0);
 }
 
 static void daemon_send_status(struct daemon *d)
@@ -342,15 +643,28 @@ static void daemon_reload(struct daemon *d)
 	unsigned char *kept_o = calloc(d->n_outputs ? d->n_outputs : 1, 1);
 	struct listener **ls = NULL;
 	struct output **os = NULL;
+	struct metrics *nm = NULL;
 	if (ncfg == NULL || kept_l == NULL || kept_o == NULL)
 		goto fail;
+	int metrics_moved = !metrics_addr_same(d->cfg, ncfg);
 	if ((ls = daemon_new_listeners(d, ncfg, kept_l)) == NULL)
 		goto fail;
 	daemon_flush_outputs(d);
+	/* The endpoint is rebound only when its address changed: a scrape in progress on the old
+	 * socket is cut, and a new address that cannot be bound fails the reload. */
 	if ((os = daemon_new_outputs(d, ncfg, kept_o)) == NULL ||
+	    (metrics_moved && ncfg->metrics_address != NULL &&
+	     (nm = daemon_open_metrics(d, ncfg)) == NULL) ||
 	    hooks_reload(d->hooks, ncfg->hooks, ncfg->n_hooks) != 0) {
+		metrics_close(nm);
 		daemon_undo_reload(d, ncfg, ls, os);
 		goto fail;
+	}
+	if (metrics_moved) {
+		metrics_close(d->metrics);
+		d->metrics = nm;
+		if (nm == NULL)
+			log_info("metrics endpoint closed");
 	}
 
 	for (size_t j = 0; j < d->n_listeners; j++)
@@ -418,6 +732,8 @@ static void daemon_stop(struct daemon *d)
 	d->stopping = 1;
 	notify_send(d->notify, "STOPPING=1");
 	log_info("stopping");
+	metrics_close(d->metrics);
+	d->metrics = NULL;
 	daemon_log_listener_counters(d);
 	for (size_t i = 0; i < d->n_listeners; i++)
 		listener_close(d->listeners[i]); /* delivers unterminated last TCP lines */
@@ -560,6 +876,10 @@ static int daemon_start(struct daemon *d)
 			return -1;
 		d->n_listeners++;
 	}
+	/* Bound with the listeners, before privileges are dropped, so that any port works. */
+	if (d->cfg->metrics_address != NULL &&
+	    (d->metrics = daemon_open_metrics(d, d->cfg)) == NULL)
+		return -1;
 	if (daemon_drop_privileges(d->cfg) != 0)
 		return -1;
 	/* Outputs are opened as the user the daemon runs as, so that a file it creates stays
@@ -586,6 +906,7 @@ static int daemon_start(struct daemon *d)
 
 static void daemon_free(struct daemon *d)
 {
+	metrics_close(d->metrics);
 	for (size_t i = 0; i < d->n_listeners; i++)
 		listener_close(d->listeners[i]);
 	for (size_t i = 0; d->outputs != NULL && i < d->n_outputs; i++)
@@ -615,6 +936,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	memset(&d, 0, sizeof(d));
 	d.cfg = cfg;
 	d.config_path = config_path;
+	d.start_time = (int64_t)time(NULL);
 	signal(SIGPIPE, SIG_IGN);
 	int status = 0;
 	if (daemon_start(&d) != 0) {

@@ -443,6 +443,43 @@ uint64_t hooks_max_timeout_ms(const struct hooks *h)
 	return max;
 }
 
+size_t hooks_count(const struct hooks *h)
+{
+	return h->n;
+}
+
+void hooks_stats(const struct hooks *h, size_t i, struct hook_stats *s)
+{
+	const struct hook *k = h->hook[i];
+	memset(s, 0, sizeof(*s));
+	s->name = k->name;
+	s->offered = k->count.offered;
+	s->throttled = k->count.throttled;
+	if (k->exec) {
+		const struct exec_counters *c = exec_runner_counters(k->exec);
+		s->kind = "exec";
+		s->runs = c->runs;
+		s->ok = c->ok;
+		s->failed = c->failed;
+		s->timeouts = c->timeouts;
+		s->errors = c->spawn_errors;
+		s->queue_drops = c->queue_drops;
+		s->running = exec_runner_running(k->exec);
+		s->queued = exec_runner_queued(k->exec);
+	} else {
+		const struct webhook_counters *c = webhook_runner_counters(k->web);
+		s->kind = "webhook";
+		s->runs = c->posts;
+		s->ok = c->ok;
+		s->failed = c->failed;
+		s->timeouts = c->timeouts;
+		s->retries = c->retries;
+		s->queue_drops = c->queue_drops;
+		s->running = webhook_runner_in_flight(k->web);
+		s->queued = webhook_runner_queued(k->web);
+	}
+}
+
 void hooks_log_counters(const struct hooks *h)
 {
 	for (size_t i = 0; i < h->n; i++) {

@@ -454,6 +454,7 @@ static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_
 	v.purpose = VERDICT_FOR_FILES | ((c->flags & F_ALERTED) ? 0 : VERDICT_FOR_HOOKS);
 	t->count.ends[end]++;
 	t->count.verdicts[v.kind]++;
+	t->count.verdicts_by_dir[v.dir][v.kind]++;
 	if (t->emit)
 		t->emit(&v, t->emit_arg);
 

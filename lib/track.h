@@ -39,6 +39,7 @@ struct track_counters {
 	uint64_t connections; /* connections created */
 	uint64_t ends[VERDICT_END_COUNT];
 	uint64_t verdicts[VERDICT_KIND_COUNT];
+	uint64_t verdicts_by_dir[ESA_DIR_OUT + 1][VERDICT_KIND_COUNT]; /* [enum esa_dir][kind] */
 	uint64_t late_lines; /* lines for an ID that ended within linger, attached to nothing */
 	uint64_t unattached_lines; /* ID 0, or outcome lines for connections not tracked */
 	uint64_t alloc_failures;   /* state that could not be allocated: the line was dropped */

@@ -26,8 +26,9 @@ enum verdict_kind {
 	X(CLOSE, "close")                                                                          \
 	X(LOST, "lost")                                                                            \
 	X(DISCONNECTED, "disconnected")                                                            \
-	X(ERROR, "error") X(SUPERSEDED, "superseded") X(IDLE, "idle") X(LIFETIME, "lifetime")      \
-	    X(EVICTED, "evicted") X(SHUTDOWN, "shutdown") X(EOF, "eof")
+	X(ERROR, "error")                                                                          \
+	X(SUPERSEDED, "superseded") X(IDLE, "idle") X(LIFETIME, "lifetime") X(EVICTED, "evicted")  \
+	    X(SHUTDOWN, "shutdown") X(EOF, "eof")
 
 enum verdict_end {
 #define VERDICT_END_ENUM(name, str) VERDICT_END_##name,
@@ -50,7 +51,8 @@ enum verdict_end {
 	X(PEER_RDNS, "peer_rdns")                                                                  \
 	X(INTERFACE, "interface")                                                                  \
 	X(LOCAL_IP, "local_ip")                                                                    \
-	X(POLICY, "policy") X(SENDER_GROUP, "sender_group") X(SBRS, "sbrs") X(COUNTRY, "country")  \
+	X(POLICY, "policy")                                                                        \
+	X(SENDER_GROUP, "sender_group") X(SBRS, "sbrs") X(COUNTRY, "country")                      \
 	    X(TLS_PROTOCOL, "tls_protocol") X(TLS_CIPHER, "tls_cipher") X(TLS_CN, "tls_cn")        \
 	        X(TLS_DOMAIN, "tls_domain") X(TLS_ERROR, "tls_error") X(ERROR, "error")
 

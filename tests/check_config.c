@@ -202,6 +202,12 @@ static void check_invariants(const struct config *c)
 			ck_assert(!(c->listen[j].proto == lc->proto &&
 			            config_listen_same(&c->listen[j], lc)));
 	}
+	if (c->metrics_address != NULL)
+		ck_assert_uint_eq(c->metrics_addrlen, c->metrics_addr.ss_family == AF_INET
+		                                          ? sizeof(struct sockaddr_in)
+		                                          : sizeof(struct sockaddr_in6));
+	else
+		ck_assert_uint_eq(c->metrics_addrlen, 0);
 	if (!c->allow_from_set)
 		ck_assert(c->n_allow == 0 && c->allow_from == NULL);
 	if (c->n_allow > 0)
@@ -270,6 +276,7 @@ static void assert_defaults(const struct config *c)
 	ck_assert_ptr_null(c->user);
 	ck_assert_ptr_null(c->hooks);
 	ck_assert_uint_eq(c->n_hooks, 0);
+	ck_assert_ptr_null(c->metrics_address);
 	check_invariants(c);
 }
 
@@ -397,7 +404,7 @@ START_TEST(test_empty_documents_mean_defaults)
 }
 END_TEST
 
-/* The design's sample, its hooks included, minus metrics (not in this version). */
+/* The design's sample, hooks and metrics included. */
 START_TEST(test_design_example)
 {
 	struct config *c = parse_ok(
@@ -422,7 +429,7 @@ START_TEST(test_design_example)
 	    "    throttle: { key: peer_ip, interval: 15m }\n"
 	    "  - { name: chat, webhook: \"http://127.0.0.1:8080/hook\", on: { verdict: "
 	    "[tls_failed] } }\n"
-	    "metrics: {}\n"
+	    "metrics: { address: \"127.0.0.1:9514\" }   # Prometheus text at /metrics\n"
 	    "user: esatlsd                            # drop privileges\n");
 	ck_assert_uint_eq(c->n_listen, 2);
 	ck_assert_uint_eq(c->listen[0].line, 2);
@@ -439,6 +446,7 @@ START_TEST(test_design_example)
 	ck_assert_uint_eq(c->hooks[1].line, 17);
 	ck_assert_uint_eq(c->hooks[1].column, 5);
 	ck_assert_str_eq(c->user, "esatlsd");
+	ck_assert_str_eq(c->metrics_address, "127.0.0.1:9514");
 	check_invariants(c);
 	config_free(c);
 }
@@ -895,6 +903,33 @@ START_TEST(test_unsupported_keys_accepted_empty)
 	struct config *c = parse_ok("hooks: []\nmetrics: {}\n");
 	assert_defaults(c);
 	config_free(c);
+	EXPECT_ERRORS("metrics:\n", "t.yaml:1:9: expected a mapping for 'metrics', got nothing");
+}
+END_TEST
+
+START_TEST(test_metrics_values)
+{
+	struct config *c = parse_ok("metrics: { address: \"127.0.0.1:9514\" }\n");
+	ck_assert_str_eq(c->metrics_address, "127.0.0.1:9514");
+	struct listen_config probe = {.addr = c->metrics_addr, .addrlen = c->metrics_addrlen};
+	assert_ipv4(&probe, "127.0.0.1", 9514);
+	check_invariants(c);
+	config_free(c);
+
+	c = parse_ok("metrics:\n  address: \"[::1]:0\"\n");
+	ck_assert_str_eq(c->metrics_address, "[::1]:0");
+	probe = (struct listen_config){.addr = c->metrics_addr, .addrlen = c->metrics_addrlen};
+	assert_ipv6(&probe, "::1", 0);
+	check_invariants(c);
+	config_free(c);
+
+	c = parse_ok("metrics: { address: 0.0.0.0:65535 }\n");
+	probe = (struct listen_config){.addr = c->metrics_addr, .addrlen = c->metrics_addrlen};
+	assert_ipv4(&probe, "0.0.0.0", 65535);
+	config_free(c);
+
+	EXPECT_ERRORS("metrics: { port: 9514 }\n", "t.yaml:1:10: missing 'address' in 'metrics'",
+	              "t.yaml:1:12: unknown key 'port' in 'metrics'");
 }
 END_TEST
 
@@ -1274,8 +1309,25 @@ START_TEST(test_value_errors)
 	     "t.yaml:1:28: expected a number for 'queue' in outputs entry, got \"10k\""},
 	    {"outputs:\n  - { file: \"-\" }\n  - { file: out, verdicts: [tls] }\n  - file: \"-\"\n",
 	     "t.yaml:4:11: duplicate output file \"-\" (first at 2:13)"},
-	    {"metrics: { address: \"127.0.0.1:9514\" }\n",
-	     "t.yaml:1:10: metrics are not supported by this version"},
+	    {"metrics: { address: localhost:9514 }\n",
+	     "t.yaml:1:21: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in 'metrics', "
+	     "got \"localhost:9514\""},
+	    {"metrics: { address: \"127.0.0.1:65536\" }\n",
+	     "t.yaml:1:21: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in 'metrics', "
+	     "got \"127.0.0.1:65536\""},
+	    {"metrics: { address: \"::1:9514\" }\n",
+	     "t.yaml:1:21: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in 'metrics', "
+	     "got \"::1:9514\""},
+	    {"metrics: { address: 127.0.0.1 }\n",
+	     "t.yaml:1:21: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in 'metrics', "
+	     "got \"127.0.0.1\""},
+	    {"metrics: { address: [127.0.0.1:9514] }\n",
+	     "t.yaml:1:21: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in 'metrics', "
+	     "got a list"},
+	    {"metrics: { address: \"127.0.0.1:1\", address: \"127.0.0.1:2\" }\n",
+	     "t.yaml:1:36: duplicate key 'address' in 'metrics' (first at 1:12)"},
+	    {"metrics: \"127.0.0.1:9514\"\n",
+	     "t.yaml:1:10: expected a mapping for 'metrics', got \"127.0.0.1:9514\""},
 	    {"user: \"\"\n", "t.yaml:1:7: expected a user name for 'user', got \"\""},
 	    {"user: ../root\n", "t.yaml:1:7: expected a user name for 'user', got \"../root\""},
 	    {"user: \"bob\\tx\"\n", "t.yaml:1:7: expected a user name for 'user', got \"bob\\tx\""},
@@ -2119,6 +2171,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_hook_limits);
 	tcase_add_test(tc, test_webhook_urls);
 	tcase_add_test(tc, test_unsupported_keys_accepted_empty);
+	tcase_add_test(tc, test_metrics_values);
 	tcase_add_test(tc, test_user_values);
 	tcase_add_test(tc, test_yaml_forms);
 	tcase_add_test(tc, test_listen_same);

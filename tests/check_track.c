@@ -394,6 +394,32 @@ START_TEST(icid_and_dcid_same_number_stay_apart)
 }
 END_TEST
 
+START_TEST(verdicts_counted_by_direction)
+{
+	open_in(0, 31, 10);
+	tls_ok(0, ESA_DIR_IN, 31, 10);
+	end_conn(0, ESA_DIR_IN, 31, ESA_END_CLOSE, 11);
+	open_in(0, 32, 10);
+	end_conn(0, ESA_DIR_IN, 32, ESA_END_CLOSE, 11);
+	tls_fail(0, ESA_DIR_OUT, 31, "reset", 10);
+	end_conn(0, ESA_DIR_OUT, 31, ESA_END_CLOSE, 11);
+	tls_ok(0, ESA_DIR_OUT, 33, 10);
+	track_flush(tr, VERDICT_END_SHUTDOWN);
+	const struct track_counters *tc = track_counters(tr);
+	ck_assert_uint_eq(tc->verdicts_by_dir[ESA_DIR_IN][VERDICT_TLS], 1);
+	ck_assert_uint_eq(tc->verdicts_by_dir[ESA_DIR_IN][VERDICT_NO_TLS], 1);
+	ck_assert_uint_eq(tc->verdicts_by_dir[ESA_DIR_IN][VERDICT_TLS_FAILED], 0);
+	ck_assert_uint_eq(tc->verdicts_by_dir[ESA_DIR_OUT][VERDICT_TLS_FAILED], 1);
+	ck_assert_uint_eq(tc->verdicts_by_dir[ESA_DIR_OUT][VERDICT_TLS], 1);
+	ck_assert_uint_eq(tc->verdicts_by_dir[ESA_DIR_OUT][VERDICT_NO_TLS], 0);
+	for (int k = 0; k < VERDICT_KIND_COUNT; k++) {
+		ck_assert_uint_eq(tc->verdicts_by_dir[ESA_DIR_NONE][k], 0);
+		ck_assert_uint_eq(tc->verdicts[k], tc->verdicts_by_dir[ESA_DIR_IN][k] +
+		                                       tc->verdicts_by_dir[ESA_DIR_OUT][k]);
+	}
+}
+END_TEST
+
 START_TEST(late_lines_within_linger_attach_to_nothing)
 {
 	open_in(0, 60, 100);
@@ -768,6 +794,7 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, superseded_by_new_open_line);
 	tcase_add_test(tc, open_line_after_other_lines_joins_them);
 	tcase_add_test(tc, two_appliances_same_icid_stay_apart);
+	tcase_add_test(tc, verdicts_counted_by_direction);
 	tcase_add_test(tc, icid_and_dcid_same_number_stay_apart);
 	tcase_add_test(tc, late_lines_within_linger_attach_to_nothing);
 	tcase_add_test(tc, open_line_within_linger_starts_a_connection);
