@@ -133,8 +133,8 @@ static uint64_t daemon_drops(const struct daemon *d)
 	               engine_counters(d->engine)->source_overflow + d->encode_failures;
 	for (size_t i = 0; i < d->n_listeners; i++) {
 		const struct listen_counters *lc = listener_counters(d->listeners[i]);
-		sum +=
-		    lc->truncated + lc->oversized + lc->rejected + lc->refused + lc->accept_errors;
+		sum += lc->truncated + lc->oversized + lc->rejected + lc->refused +
+		       lc->accept_errors + lc->kernel_drops;
 	}
 	for (size_t i = 0; i < d->n_outputs; i++)
 		sum += output_counters(d->outputs[i])->dropped;
@@ -148,10 +148,11 @@ static void daemon_log_listener_counters(const struct daemon *d)
 		log_info("%s: messages %" PRIu64 ", bytes %" PRIu64 ", truncated %" PRIu64
 		         ", oversized %" PRIu64 ", rejected %" PRIu64 ", accepted %" PRIu64
 		         ", refused %" PRIu64 ", idle closed %" PRIu64 ", accept errors %" PRIu64
-		         ", open %zu",
+		         ", kernel drops %" PRIu64 ", open %zu",
 		         listener_name(d->listeners[i]), lc->messages, lc->bytes, lc->truncated,
 		         lc->oversized, lc->rejected, lc->accepted, lc->refused, lc->idle_closed,
-		         lc->accept_errors, listener_open_connections(d->listeners[i]));
+		         lc->accept_errors, lc->kernel_drops,
+		         listener_open_connections(d->listeners[i]));
 	}
 }
 
@@ -210,6 +211,9 @@ static const struct counter_field listener_fields[] = {
     {"esatlsd_listener_accept_errors_total", "Failed accept calls.",
      AT(listen_counters, accept_errors)},
     {"esatlsd_listener_read_errors_total", "Failed read calls.", AT(listen_counters, read_errors)},
+    {"esatlsd_listener_kernel_drops_total",
+     "UDP datagrams the kernel dropped for a full receive buffer (SO_RXQ_OVFL).",
+     AT(listen_counters, kernel_drops)},
 };
 
 static const struct counter_field output_fields[] = {

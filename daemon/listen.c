@@ -13,6 +13,7 @@
 #include "listen.h"
 #include "log.h"
 
+#define UDP_CONTROL_SIZE 64      /* room for one SO_RXQ_OVFL control message */
 #define UDP_BATCH 32             /* datagrams per recvmmsg call */
 #define UDP_BATCHES_PER_EVENT 16 /* then yield to other sockets */
 #define TCP_READS_PER_EVENT 16
@@ -36,6 +37,7 @@ struct listener {
 	struct mmsghdr *msgs;
 	struct iovec *iovs;
 	struct sockaddr_storage *peers;
+	char (*controls)[UDP_CONTROL_SIZE]; /* SO_RXQ_OVFL counts arrive as control messages */
 	uint8_t last_peer[16]; /* the last sender and its text: a push comes from few hosts */
 	char last_peer_text[INET6_ADDRSTRLEN];
 	int have_last_peer;
@@ -126,7 +128,9 @@ static int udp_alloc(struct listener *l)
 		l->iovs = calloc(UDP_BATCH, sizeof(*l->iovs));
 	if (l->peers == NULL)
 		l->peers = calloc(UDP_BATCH, sizeof(*l->peers));
-	return l->udp_bufs && l->msgs && l->iovs && l->peers ? 0 : -1;
+	if (l->controls == NULL)
+		l->controls = calloc(UDP_BATCH, sizeof(*l->controls));
+	return l->udp_bufs && l->msgs && l->iovs && l->peers && l->controls ? 0 : -1;
 }
 
 static void udp_prepare(struct listener *l)
@@ -139,6 +143,22 @@ static void udp_prepare(struct listener *l)
 		l->msgs[i].msg_hdr.msg_iovlen = 1;
 		l->msgs[i].msg_hdr.msg_name = &l->peers[i];
 		l->msgs[i].msg_hdr.msg_namelen = sizeof(l->peers[i]);
+		l->msgs[i].msg_hdr.msg_control = l->controls[i];
+		l->msgs[i].msg_hdr.msg_controllen = UDP_CONTROL_SIZE;
+	}
+}
+
+/* The kernel's count of datagrams dropped on this socket so far, when the datagram carries it. */
+static void udp_note_kernel_drops(struct listener *l, struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+			uint32_t dropped;
+			memcpy(&dropped, CMSG_DATA(c), sizeof(dropped));
+			if (dropped > l->count.kernel_drops)
+				l->count.kernel_drops = dropped;
+		}
 	}
 }
 
@@ -179,8 +199,10 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 				l->count.read_errors++;
 			break;
 		}
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			udp_note_kernel_drops(l, &l->msgs[i].msg_hdr);
 			udp_deliver(l, &l->msgs[i], &l->peers[i]);
+		}
 		if (n < UDP_BATCH)
 			break;
 	}
@@ -374,6 +396,9 @@ static int listener_bind(struct listener *l)
 	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (l->cfg.addr.ss_family == AF_INET6)
 		setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (l->cfg.proto == LISTEN_UDP &&
+	    setsockopt(l->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) != 0)
+		log_warn("%s: SO_RXQ_OVFL (kernel drops will not be counted)", l->cfg.address);
 	if (l->cfg.proto == LISTEN_UDP && l->cfg.rcvbuf > 0) {
 		int size = l->cfg.rcvbuf > INT32_MAX / 2 ? INT32_MAX / 2 : (int)l->cfg.rcvbuf;
 		if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) != 0)
@@ -494,6 +519,7 @@ void listener_close(struct listener *l)
 	free(l->msgs);
 	free(l->iovs);
 	free(l->peers);
+	free(l->controls);
 	free(l->cfg.address);
 	free(l);
 }

@@ -35,6 +35,8 @@ struct listen_counters {
 	uint64_t idle_closed;   /* TCP connections closed for idle_timeout */
 	uint64_t accept_errors; /* accept failures (EMFILE etc.), each followed by a short pause */
 	uint64_t read_errors;
+	uint64_t kernel_drops; /* UDP datagrams the kernel dropped for a full receive buffer
+	                        * (SO_RXQ_OVFL), as last reported with a received datagram */
 };
 
 struct listener;

@@ -3,6 +3,7 @@ descriptors pauses accepting instead of spinning and recovers; a UDP datagram ov
 max_message_size is cut, counted, and its first part still read."""
 
 import re
+import signal
 import socket
 import time
 
@@ -54,6 +55,30 @@ class Backoff(DaemonTest):
         self.assertEqual([(r["icid"], r["verdict"], r["tls_protocol"]) for r in records],
                          [(77, "tls", "TLSv1.3")])
 
+
+    def test_udp_kernel_drops_counted(self):
+        # A stopped daemon with a tiny receive buffer: the kernel drops most of a burst, and the
+        # count it reports (SO_RXQ_OVFL) is what the listener's counter says, so that received
+        # plus dropped adds up to what was sent.
+        port = free_port()
+        listen = '  - { proto: udp, address: "127.0.0.1:%d", rcvbuf: 4KiB }\n' % port
+        d = self.start(config(port, "@DIR@/v.jsonl", listen=listen))
+        name = "udp 127.0.0.1:%d" % port
+        d.send_signal(signal.SIGSTOP)
+        try:
+            send_udp(port, ["<22>Nov 28 12:00:00 esa1 mail_logs: Info: MID %d queued" % i
+                            for i in range(300)])
+        finally:
+            d.send_signal(signal.SIGCONT)
+        time.sleep(0.3)
+        send_udp(port, ["<22>Nov 28 12:00:00 esa1 mail_logs: Info: MID 300 queued"])
+        text = wait_until(lambda: (counter(d.counters(), name, "messages") or 0) > 0 and
+                          (counter(d.counters(), name, "kernel drops") or 0) > 0 and d.counters())
+        self.assertTrue(text, d.stderr())
+        received = counter(text, name, "messages")
+        dropped = counter(text, name, "kernel drops")
+        self.assertEqual(received + dropped, 301, text)
+        self.assertEqual(d.stop(), 0)
 
 if __name__ == "__main__":
     main()
