@@ -303,6 +303,24 @@ static void metrics_put_engine(struct evbuffer *out, const struct daemon *d)
 		metrics_value1(&f, "kind", esa_kind_name(i), ec->by_kind[i]);
 }
 
+/* Per appliance (bounded by the engine's table of appliances): messages and the latest. */
+static void metrics_put_appliances(struct evbuffer *out, const struct daemon *d)
+{
+	struct span name;
+	uint64_t messages;
+	int64_t last;
+	struct metrics_family f =
+	    metrics_family(out, METRICS_COUNTER, "esatlsd_appliance_messages_total",
+	                   "Messages by appliance (syslog host name, else sender address).");
+	for (size_t i = 0; engine_appliance(d->engine, i, &name, &messages, &last) == 0; i++)
+		metrics_value1(&f, "host", name.p, messages);
+	f = metrics_family(
+	    out, METRICS_GAUGE, "esatlsd_appliance_last_seen_seconds",
+	    "When each appliance's latest message arrived, in seconds since the epoch.");
+	for (size_t i = 0; engine_appliance(d->engine, i, &name, &messages, &last) == 0; i++)
+		metrics_value1(&f, "host", name.p, last > 0 ? (uint64_t)last : 0);
+}
+
 static void metrics_put_tracker(struct evbuffer *out, const struct daemon *d)
 {
 	static const enum esa_dir dirs[2] = {ESA_DIR_IN, ESA_DIR_OUT};
@@ -457,6 +475,7 @@ static void daemon_metrics_cb(struct evbuffer *out, void *arg)
 	                   "Records that could not be encoded.");
 	metrics_value(&f, d->encode_failures);
 	metrics_put_engine(out, d);
+	metrics_put_appliances(out, d);
 	metrics_put_tracker(out, d);
 	metrics_put_listeners(out, d);
 	metrics_put_outputs(out, d);

@@ -170,6 +170,7 @@ void engine_feed(struct engine *e, const char *msg, size_t len, struct span send
 	if (arrival != ENGINE_LOG_CLOCK)
 		e->clock = arrival;
 	int64_t now = e->clock;
+	source_note_message(e->sources, source, now);
 	if (now != e->last_expire) {
 		e->last_expire = now;
 		track_expire(e->track, now);
@@ -209,4 +210,20 @@ int engine_mid_icid(const struct engine *e, struct span host, uint64_t mid, uint
 	if (source == SOURCE_NONE)
 		return -1;
 	return track_mid_icid(e->track, source, mid, icid);
+}
+
+size_t engine_appliances(const struct engine *e)
+{
+	return source_count(e->sources);
+}
+
+int engine_appliance(const struct engine *e, size_t i, struct span *name, uint64_t *messages,
+                     int64_t *last_seen)
+{
+	if (i >= source_count(e->sources))
+		return -1;
+	*name = source_name(e->sources, (uint32_t)i);
+	*messages = source_messages(e->sources, (uint32_t)i);
+	*last_seen = source_last_seen(e->sources, (uint32_t)i);
+	return 0;
 }

@@ -61,6 +61,13 @@ const struct engine_counters *engine_counters(const struct engine *e);
 const struct track_counters *engine_track_counters(const struct engine *e);
 size_t engine_open_connections(const struct engine *e);
 
+/* Appliances seen (at most max_sources), and for appliance i (0-based): its name (a host name,
+ * a sender address, or empty for log files without one; NUL-terminated), its messages and the
+ * clock time of its latest. Returns 0, or -1 past the end. */
+size_t engine_appliances(const struct engine *e);
+int engine_appliance(const struct engine *e, size_t i, struct span *name, uint64_t *messages,
+                     int64_t *last_seen);
+
 /* The ICID that carried message `mid` of appliance `host`, if known; 0 on success. */
 int engine_mid_icid(const struct engine *e, struct span host, uint64_t mid, uint64_t *icid);
 

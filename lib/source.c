@@ -9,6 +9,8 @@ struct source {
 	uint32_t len;
 	uint32_t hash;
 	int16_t offset;
+	uint64_t lines;    /* messages from this appliance */
+	int64_t last_seen; /* clock of its latest message */
 };
 
 struct source_table {
@@ -113,7 +115,7 @@ uint32_t source_intern(struct source_table *st, struct span name)
 		memcpy(copy, name.p, name.len);
 	copy[name.len] = '\0';
 	id = st->count++;
-	st->src[id] = (struct source){copy, (uint32_t)name.len, h, LOGTIME_NO_OFFSET};
+	st->src[id] = (struct source){copy, (uint32_t)name.len, h, LOGTIME_NO_OFFSET, 0, 0};
 	uint32_t i = h & st->mask;
 	while (st->slot[i] != 0)
 		i = (i + 1) & st->mask;
@@ -149,4 +151,22 @@ void source_set_offset(struct source_table *st, uint32_t id, int16_t minutes)
 uint32_t source_count(const struct source_table *st)
 {
 	return st->count;
+}
+
+void source_note_message(struct source_table *st, uint32_t id, int64_t now)
+{
+	if (id >= st->count)
+		return;
+	st->src[id].lines++;
+	st->src[id].last_seen = now;
+}
+
+uint64_t source_messages(const struct source_table *st, uint32_t id)
+{
+	return id < st->count ? st->src[id].lines : 0;
+}
+
+int64_t source_last_seen(const struct source_table *st, uint32_t id)
+{
+	return id < st->count ? st->src[id].last_seen : 0;
 }

@@ -35,4 +35,11 @@ void source_set_offset(struct source_table *st, uint32_t id, int16_t minutes);
 
 uint32_t source_count(const struct source_table *st);
 
+/* Counts one message of source id, seen at clock time now. */
+void source_note_message(struct source_table *st, uint32_t id, int64_t now);
+
+/* Messages counted for id, and the clock time of its latest (0 before any). */
+uint64_t source_messages(const struct source_table *st, uint32_t id);
+int64_t source_last_seen(const struct source_table *st, uint32_t id);
+
 #endif

@@ -404,6 +404,29 @@ START_TEST(untimed_line_first_does_not_swallow_later_lines)
 }
 END_TEST
 
+START_TEST(appliances_counted_with_last_seen)
+{
+	/* Each appliance's messages and latest arrival: by host name, else by sender address. */
+	const int64_t t = 1795867200;
+	feed_line("<22>Nov 28 12:00:00 esa1 mail_logs: Info: ICID 5 close", "127.0.0.1", t);
+	feed_line("<22>Nov 28 12:00:01 esa1 mail_logs: Info: ICID 6 close", "127.0.0.1", t + 1);
+	feed_line("<166>Nov 28 12:00:02 mail_logs: Info: ICID 7 close", "192.0.2.9", t + 5);
+	ck_assert_uint_eq(engine_appliances(eng), 2);
+	struct span name;
+	uint64_t messages;
+	int64_t last;
+	ck_assert_int_eq(engine_appliance(eng, 0, &name, &messages, &last), 0);
+	ck_assert_str_eq(name.p, "esa1");
+	ck_assert_uint_eq(messages, 2);
+	ck_assert_int_eq(last, t + 1);
+	ck_assert_int_eq(engine_appliance(eng, 1, &name, &messages, &last), 0);
+	ck_assert_str_eq(name.p, "192.0.2.9");
+	ck_assert_uint_eq(messages, 1);
+	ck_assert_int_eq(last, t + 5);
+	ck_assert_int_eq(engine_appliance(eng, 2, &name, &messages, &last), -1);
+}
+END_TEST
+
 static uint32_t rng_state = 12345;
 static uint32_t rng(void)
 {
@@ -491,6 +514,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, untimed_line_first_does_not_swallow_later_lines);
 	tcase_add_test(tc, garbage_between_lines_changes_nothing);
 	tcase_add_test(tc, hostile_rdns_is_escaped_in_json);
+	tcase_add_test(tc, appliances_counted_with_last_seen);
 	suite_add_tcase(s, tc);
 	return s;
 }
