@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "hook.h"
 #include "listen.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -65,13 +66,6 @@ static int64_t daemon_now(struct daemon *d)
 
 /* ---- engine <-> outputs ---- */
 
-static uint64_t monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Each record is encoded once: the files take final records, the hooks the one alert of each
  * connection (an early one for a failure still open, else the final record). */
 static void daemon_record_cb(const struct verdict *v, void *arg)
@@ -89,7 +83,7 @@ static void daemon_record_cb(const struct verdict *v, void *arg)
 		for (size_t i = 0; i < d->n_outputs; i++)
 			output_record(d->outputs[i], v->kind, d->line, len);
 	if (to_hooks)
-		hooks_offer(d->hooks, v, d->line, len, monotonic_ms());
+		hooks_offer(d->hooks, v, d->line, len, clock_now_ms());
 }
 
 static void daemon_flush_outputs(struct daemon *d)
@@ -740,7 +734,7 @@ static void daemon_stop_wait_cb(evutil_socket_t fd, short what, void *arg)
 	struct daemon *d = arg;
 	(void)fd;
 	(void)what;
-	if (!hooks_idle(d->hooks) && monotonic_ms() < d->stop_deadline_ms)
+	if (!hooks_idle(d->hooks) && clock_now_ms() < d->stop_deadline_ms)
 		return;
 	daemon_log_counters(d);
 	hooks_free(d->hooks); /* kills what still runs and logs what is lost */
@@ -784,7 +778,7 @@ static void daemon_stop(struct daemon *d)
 	uint64_t wait = hooks_max_timeout_ms(d->hooks) + HOOK_STOP_GRACE_MS;
 	if (wait > HOOK_STOP_MAX_MS)
 		wait = HOOK_STOP_MAX_MS;
-	d->stop_deadline_ms = monotonic_ms() + wait;
+	d->stop_deadline_ms = clock_now_ms() + wait;
 	d->stop_wait = event_new(d->base, -1, EV_PERSIST, daemon_stop_wait_cb, d);
 	if (d->stop_wait == NULL || event_add(d->stop_wait, &poll) != 0) {
 		daemon_log_counters(d);

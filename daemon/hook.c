@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "alert.h"
 #include "hook.h"
@@ -155,11 +154,6 @@ static int hook_busy(const struct hook *k)
 
 /* ---- filters and throttle ---- */
 
-static int span_eq_nocase(struct span s, const char *w)
-{
-	return strlen(w) == s.len && (s.len == 0 || strncasecmp(s.p, w, s.len) == 0);
-}
-
 static int hook_matches(const struct hook *k, const struct verdict *v)
 {
 	if (!(k->filter.verdicts & (1u << v->kind)) || !(k->filter.directions & (1u << v->dir)))
@@ -167,7 +161,7 @@ static int hook_matches(const struct hook *k, const struct verdict *v)
 	if (k->filter.n_hosts == 0)
 		return 1;
 	for (size_t i = 0; i < k->filter.n_hosts; i++)
-		if (span_eq_nocase(v->host, k->filter.hosts[i]))
+		if (span_eq_ci(v->host, k->filter.hosts[i]))
 			return 1;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "hook_exec.h"
+#include "clock.h"
 #include "log.h"
 
 #define EXEC_GRACE_MS 2000         /* SIGTERM to SIGKILL */
@@ -98,20 +99,6 @@ struct exec_runner {
 	struct exec_limit limits[EXEC_LOG_COUNT];
 };
 
-static uint64_t exec_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static struct timeval exec_tv(uint64_t ms)
-{
-	struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
-	                     .tv_usec = (suseconds_t)(ms % 1000 * 1000)};
-	return tv;
-}
-
 /* ---- rate-limited logging ---- */
 
 /* True when a line of this kind may be logged now; *hidden is then the number not logged since
@@ -119,7 +106,7 @@ static struct timeval exec_tv(uint64_t ms)
 static int exec_log_allowed(struct exec_runner *r, enum exec_log_kind kind, uint64_t *hidden)
 {
 	struct exec_limit *l = &r->limits[kind];
-	uint64_t now = exec_now_ms();
+	uint64_t now = clock_now_ms();
 	if (now < l->next_ms) {
 		l->suppressed++;
 		return 0;
@@ -361,7 +348,7 @@ static void exec_log_stderr(struct exec_child *c)
 static void exec_log_status(struct exec_child *c, int status)
 {
 	struct exec_runner *r = c->r;
-	uint64_t hidden, ms = exec_now_ms() - c->started_ms;
+	uint64_t hidden, ms = clock_now_ms() - c->started_ms;
 	char note[64];
 	if (c->stop != EXEC_RUNNING) {
 		char how[64];
@@ -459,7 +446,7 @@ static void exec_timer_cb(evutil_socket_t fd, short what, void *arg)
 		c->r->counters.timeouts++;
 		c->stop = EXEC_TERM_SENT;
 		kill(-c->pid, SIGTERM);
-		struct timeval tv = exec_tv(EXEC_GRACE_MS);
+		struct timeval tv = clock_tv(EXEC_GRACE_MS);
 		evtimer_add(c->timer_ev, &tv);
 	} else {
 		c->stop = EXEC_KILL_SENT;
@@ -577,7 +564,7 @@ static int exec_child_watch(struct exec_child *c)
 	    event_add(c->err_ev, NULL) != 0)
 		return -1;
 	if (c->timeout_ms > 0) {
-		struct timeval tv = exec_tv(c->timeout_ms);
+		struct timeval tv = clock_tv(c->timeout_ms);
 		if (evtimer_add(c->timer_ev, &tv) != 0)
 			return -1;
 	}
@@ -623,7 +610,7 @@ static void exec_start(struct exec_runner *r, struct exec_job *j)
 	*c = (struct exec_child){.r = r,
 	                         .job = j,
 	                         .pid = pid,
-	                         .started_ms = exec_now_ms(),
+	                         .started_ms = clock_now_ms(),
 	                         .timeout_ms = r->timeout_ms,
 	                         .pidfd = -1,
 	                         .in_fd = in[1],

@@ -12,6 +12,7 @@
 #include <event2/http.h>
 
 #include "hook_http.h"
+#include "clock.h"
 #include "log.h"
 
 #define WEBHOOK_DEFAULT_PORT 80
@@ -115,20 +116,6 @@ static const char *attempt_strerror(enum attempt_error e)
 		return "cannot set up the request";
 	}
 	return "unknown error";
-}
-
-static uint64_t webhook_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static struct timeval webhook_tv(uint64_t ms)
-{
-	struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
-	                     .tv_usec = (suseconds_t)(ms % 1000) * 1000};
-	return tv;
 }
 
 /* ---- URL ---- */
@@ -251,7 +238,7 @@ static int runner_log_allowed(struct webhook_runner *r, enum webhook_log_kind ki
                               uint64_t *skipped)
 {
 	struct rate_log *rl = &r->logs[kind];
-	uint64_t now = webhook_now_ms();
+	uint64_t now = clock_now_ms();
 	if (rl->next_ms != 0 && now < rl->next_ms) {
 		rl->skipped++;
 		return 0;
@@ -460,7 +447,7 @@ static struct evhttp_connection *runner_connect(struct webhook_runner *r)
 	    evhttp_connection_base_new(r->base, NULL, r->target.host, r->target.port);
 	if (conn == NULL)
 		return NULL;
-	struct timeval tv = webhook_tv(r->cfg.timeout_ms);
+	struct timeval tv = clock_tv(r->cfg.timeout_ms);
 	evhttp_connection_set_timeout_tv(conn, &tv);
 	evhttp_connection_set_retries(conn, 0);
 	evhttp_connection_set_max_headers_size(conn, WEBHOOK_MAX_ANSWER_HEADERS);
@@ -476,7 +463,7 @@ static void job_post(struct webhook_job *job)
 	job->attempts++;
 	job->code = 0;
 	job->error = ATTEMPT_NO_ERROR;
-	job->started_ms = webhook_now_ms();
+	job->started_ms = clock_now_ms();
 	job_set_state(job, JOB_POSTING);
 
 	job->conn = runner_connect(r);
@@ -493,7 +480,7 @@ static void job_post(struct webhook_job *job)
 		job_fail_to_start(job);
 		return;
 	}
-	struct timeval deadline = webhook_tv(r->cfg.timeout_ms);
+	struct timeval deadline = clock_tv(r->cfg.timeout_ms);
 	event_add(job->timer, &deadline);
 	/* On failure evhttp has freed req without calling back. */
 	if (evhttp_make_request(job->conn, req, EVHTTP_REQ_POST, r->target.path) != 0) {
@@ -541,13 +528,13 @@ static void job_conclude(struct webhook_job *job)
 	}
 	/* A connect that timed out comes back as a plain connection failure. */
 	if (job->code == 0 && job->error == ATTEMPT_CONNECT &&
-	    webhook_now_ms() - job->started_ms >= r->cfg.timeout_ms)
+	    clock_now_ms() - job->started_ms >= r->cfg.timeout_ms)
 		job->error = ATTEMPT_TIMEOUT;
 	if (job->error == ATTEMPT_TIMEOUT)
 		r->counters.timeouts++;
 	if (job_answer_transient(job) && job->attempts <= r->cfg.retries) {
 		uint64_t wait = job_backoff_ms(job);
-		struct timeval tv = webhook_tv(wait);
+		struct timeval tv = clock_tv(wait);
 		if (job->code > 0)
 			log_debug("hook %s: HTTP %d; retry in %" PRIu64 " ms", r->cfg.name,
 			          job->code, wait);

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "clock.h"
 #include "log.h"
 #include "output.h"
 
@@ -62,19 +63,6 @@ struct output {
 	uint64_t dropped_at_report;
 	struct output_counters counters;
 };
-
-static uint64_t output_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static struct timeval output_tv(unsigned ms)
-{
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-	return tv;
-}
 
 /* ---- the queue: bytes plus record lengths ---- */
 
@@ -203,7 +191,7 @@ static void output_shrink(struct output *o)
 
 static void output_report(struct output *o)
 {
-	uint64_t now = output_now_ms();
+	uint64_t now = clock_now_ms();
 	if (now < o->next_report_ms)
 		return;
 	uint64_t dropped = o->counters.dropped - o->dropped_at_report;
@@ -277,7 +265,7 @@ static int output_write_pending(struct output *o)
 {
 	if (o->failing && o->n_records > 0) {
 		o->counters.retries++;
-		o->last_attempt_ms = output_now_ms();
+		o->last_attempt_ms = clock_now_ms();
 	}
 	while (o->n_records > 0) {
 		size_t len = output_batch_len(o);
@@ -313,10 +301,10 @@ static int output_wait_writable(struct output *o, const struct timeval *tv)
 
 static void output_failed(struct output *o, int err)
 {
-	struct timeval tv = output_tv(OUTPUT_RETRY_MS);
+	struct timeval tv = clock_tv(OUTPUT_RETRY_MS);
 	o->failing = 1;
 	o->last_errno = err;
-	o->last_attempt_ms = output_now_ms();
+	o->last_attempt_ms = clock_now_ms();
 	event_del(o->flush_ev);
 	if (!o->waiting) {
 		if (err == EAGAIN && output_wait_writable(o, &tv) == 0)
@@ -341,7 +329,7 @@ static void output_arm_flush(struct output *o)
 {
 	if (o->n_records == 0 || o->waiting || evtimer_pending(o->flush_ev, NULL))
 		return;
-	struct timeval tv = output_tv(OUTPUT_FLUSH_MS);
+	struct timeval tv = clock_tv(OUTPUT_FLUSH_MS);
 	evtimer_add(o->flush_ev, &tv);
 }
 
@@ -453,7 +441,7 @@ void output_record(struct output *o, enum verdict_kind kind, const char *line, s
 int output_flush(struct output *o)
 {
 	if (o->n_records > 0 &&
-	    (!o->waiting || output_now_ms() - o->last_attempt_ms >= OUTPUT_FLUSH_RETRY_MS)) {
+	    (!o->waiting || clock_now_ms() - o->last_attempt_ms >= OUTPUT_FLUSH_RETRY_MS)) {
 		output_cancel_wait(o);
 		output_drain(o);
 	}
