@@ -233,13 +233,11 @@ static int hook_throttle_pass(struct hook *k, const struct verdict *v, uint64_t 
 static void env_set(char *buf, const char *name, struct span value)
 {
 	size_t w = (size_t)snprintf(buf, ENV_ENTRY_MAX, "%s=", name);
-	for (size_t i = 0; i < value.len && w < ENV_ENTRY_MAX - 1; i++) {
+	size_t end = w + ENV_VALUE_MAX < ENV_ENTRY_MAX - 1 ? w + ENV_VALUE_MAX : ENV_ENTRY_MAX - 1;
+	for (size_t i = 0; i < value.len && w < end; i++) {
 		unsigned char c = (unsigned char)value.p[i];
-		if (c < 0x20 || c == 0x7f)
-			continue;
-		if (w - strlen(name) - 1 >= ENV_VALUE_MAX)
-			break;
-		buf[w++] = (char)c;
+		if (c >= 0x20 && c != 0x7f)
+			buf[w++] = (char)c;
 	}
 	buf[w] = '\0';
 }
