@@ -227,3 +227,48 @@ int engine_appliance(const struct engine *e, size_t i, struct span *name, uint64
 	*last_seen = source_last_seen(e->sources, (uint32_t)i);
 	return 0;
 }
+
+/* ---- saved state ---- */
+
+struct engine_export_ctx {
+	const struct engine *e;
+	track_conn_state_fn fn;
+	void *arg;
+};
+
+static int engine_export_one(const struct track_conn_state *s, void *arg)
+{
+	const struct engine_export_ctx *x = arg;
+	struct track_conn_state named = *s;
+	named.host = source_name(x->e->sources, s->source);
+	return x->fn(&named, x->arg);
+}
+
+int engine_export(const struct engine *e, track_conn_state_fn fn, void *arg)
+{
+	struct engine_export_ctx x = {e, fn, arg};
+	return track_export(e->track, engine_export_one, &x);
+}
+
+int engine_import_check(const struct track_conn_state *s)
+{
+	if (!span_present(s->host) || s->host.len > SOURCE_NAME_MAX)
+		return -1;
+	return track_conn_state_check(s);
+}
+
+int engine_import(struct engine *e, const struct track_conn_state *s, int64_t now)
+{
+	if (engine_import_check(s) != 0)
+		return -1;
+	struct track_conn_state local = *s;
+	local.source = source_intern(e->sources, s->host);
+	if (local.source == SOURCE_NONE)
+		return -1;
+	return track_import(e->track, &local, now);
+}
+
+void engine_import_done(struct engine *e)
+{
+	track_import_done(e->track);
+}

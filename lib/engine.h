@@ -68,6 +68,23 @@ size_t engine_appliances(const struct engine *e);
 int engine_appliance(const struct engine *e, size_t i, struct span *name, uint64_t *messages,
                      int64_t *last_seen);
 
+/* ---- saved state (see track.h) ---- */
+
+/* Calls fn for every open connection, oldest first, with s->host naming its appliance. Returns
+ * what fn returned to stop early, else 0. */
+int engine_export(const struct engine *e, track_conn_state_fn fn, void *arg);
+
+/* Whether a saved connection could be imported (track_conn_state_check and a valid host name):
+ * 0 if so, -1 if not. Imports nothing. */
+int engine_import_check(const struct track_conn_state *s);
+
+/* Imports a saved connection (s->source is ignored: s->host names its appliance, added to the
+ * table of appliances if new) at arrival clock `now`. 0, or -1 if it was refused (invalid, a
+ * connection with its key already open, the table of appliances full, or memory ran out). Call
+ * engine_import_done after the last one. */
+int engine_import(struct engine *e, const struct track_conn_state *s, int64_t now);
+void engine_import_done(struct engine *e);
+
 /* The ICID that carried message `mid` of appliance `host`, if known; 0 on success. */
 int engine_mid_icid(const struct engine *e, struct span host, uint64_t mid, uint64_t *icid);
 

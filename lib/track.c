@@ -799,6 +799,199 @@ void track_flush(struct tracker *t, enum verdict_end end)
 		conn_end(t, t->age.tail, end, now);
 }
 
+/* ---- saved state ---- */
+
+#define F_SAVED_MASK                                                                               \
+	(F_OPEN_SEEN | F_TLS_OK | F_TLS_FAIL | F_TLS_REQUIRED | F_RDNS_KNOWN | F_RDNS_VERIFIED |   \
+	 F_FAIL_MARK | F_TIME_KNOWN | F_ALERTED)
+
+static uint32_t rel_of(const struct tracker *t, int64_t when)
+{
+	int64_t r = when - t->base;
+	if (r < 0)
+		return 0;
+	return r > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)r;
+}
+
+static int pending_end_valid(uint8_t end)
+{
+	return end == 0 || end == VERDICT_END_LOST || end == VERDICT_END_DISCONNECTED;
+}
+
+int track_conn_state_check(const struct track_conn_state *s)
+{
+	if (s->id == 0 || (s->dir != ESA_DIR_IN && s->dir != ESA_DIR_OUT))
+		return -1;
+	if ((s->flags & ~F_SAVED_MASK) != 0 || !pending_end_valid(s->pending_end) ||
+	    s->err_rank > RANK_FAILED_TEXT)
+		return -1;
+	if (s->n_mids > VERDICT_MIDS_MAX || s->n_mids > s->mids_total ||
+	    s->fail_total > s->mids_total || (s->n_mids > 0 && s->mids == NULL))
+		return -1;
+	if (s->mid_overflow != 0 && s->n_mids < VERDICT_MIDS_MAX)
+		return -1;
+	for (uint32_t i = 0; i < s->n_mids; i++)
+		if (s->mids[i] == 0)
+			return -1;
+	for (int f = 0; f < VERDICT_STR_COUNT; f++)
+		if (span_present(s->str[f]) && s->str[f].len > VERDICT_FIELD_MAX)
+			return -1;
+	return 0;
+}
+
+static void conn_to_state(const struct tracker *t, const struct conn *c, struct track_conn_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = c->id;
+	s->source = c->source;
+	s->host = span_make("", 0);
+	s->dir = c->dir;
+	s->pending_end = c->pending_end;
+	s->err_rank = c->err_rank;
+	s->flags = c->flags & F_SAVED_MASK;
+	s->peer_port = c->peer_port;
+	s->born = t->base + c->born;
+	s->touched = t->base + c->touched;
+	const struct ringmap_entry *alert =
+	    ringmap_get(&t->alerts, make_key(c->source, (enum esa_dir)c->dir, c->id));
+	s->alert_due = alert ? alert->time : TRACK_NO_ALERT;
+	s->first_wall = c->first_wall;
+	s->last_wall = c->last_wall;
+	s->first_off = c->first_off;
+	s->last_off = c->last_off;
+	s->lines = c->lines;
+	s->mids_total = c->mids_total;
+	s->fail_total = c->fail_total;
+	for (int f = 0; f < VERDICT_STR_COUNT; f++)
+		s->str[f] = blob_get(c, (enum verdict_str)f);
+	s->mids = c->mids;
+	s->n_mids = c->n_mids;
+	if (c->n_mids == VERDICT_MIDS_MAX && c->cap_mids > VERDICT_MIDS_MAX)
+		s->mid_overflow = c->mids[VERDICT_MIDS_MAX];
+}
+
+int track_export(const struct tracker *t, track_conn_state_fn fn, void *arg)
+{
+	for (uint32_t i = t->age.tail; i != NIL;) {
+		const struct conn *c = conn_at(t, i);
+		struct track_conn_state s;
+		conn_to_state(t, c, &s);
+		int r = fn(&s, arg);
+		if (r != 0)
+			return r;
+		i = c->age_prev;
+	}
+	return 0;
+}
+
+static int conn_restore_strs(struct tracker *t, struct conn *c, const struct track_conn_state *s)
+{
+	size_t len = 0;
+	for (int f = 0; f < VERDICT_STR_COUNT; f++)
+		if (span_present(s->str[f]) && s->str[f].len > 0)
+			len += 2 + s->str[f].len;
+	if (len == 0)
+		return 0;
+	char *blob = malloc(len);
+	if (blob == NULL)
+		return -1;
+	size_t w = 0;
+	for (int f = 0; f < VERDICT_STR_COUNT; f++) {
+		if (!span_present(s->str[f]) || s->str[f].len == 0)
+			continue;
+		blob[w++] = (char)f;
+		blob[w++] = (char)s->str[f].len;
+		memcpy(blob + w, s->str[f].p, s->str[f].len);
+		w += s->str[f].len;
+	}
+	c->blob = blob;
+	c->blob_len = (uint16_t)len;
+	t->blob_bytes += len;
+	return 0;
+}
+
+static int conn_restore_mids(struct tracker *t, struct conn *c, const struct track_conn_state *s)
+{
+	if (s->n_mids == 0)
+		return 0;
+	unsigned cap = s->n_mids == VERDICT_MIDS_MAX ? VERDICT_MIDS_MAX + 1 : s->n_mids;
+	uint64_t *mids = malloc(cap * sizeof(*mids));
+	if (mids == NULL)
+		return -1;
+	memcpy(mids, s->mids, s->n_mids * sizeof(*mids));
+	if (cap > VERDICT_MIDS_MAX)
+		mids[VERDICT_MIDS_MAX] = s->mid_overflow;
+	c->mids = mids;
+	c->cap_mids = (uint8_t)cap;
+	c->n_mids = (uint8_t)s->n_mids;
+	t->mid_bytes += cap * sizeof(*mids);
+	return 0;
+}
+
+int track_import(struct tracker *t, const struct track_conn_state *s, int64_t now)
+{
+	rel_time(t, now);
+	struct id_key key = make_key(s->source, (enum esa_dir)s->dir, s->id);
+	if (track_conn_state_check(s) != 0 || id_index_find(&t->index, key) != ID_INDEX_NONE)
+		return -1;
+	uint32_t i = conn_create(t, key, rel_of(t, s->born), now);
+	if (i == NIL)
+		return -1;
+	t->count.connections--;
+	struct conn *c = conn_at(t, i);
+	c->touched = rel_of(t, s->touched);
+	c->flags = F_IN_USE | s->flags;
+	c->pending_end = s->pending_end;
+	c->err_rank = s->err_rank;
+	c->peer_port = s->peer_port;
+	c->first_wall = s->first_wall;
+	c->last_wall = s->last_wall;
+	c->first_off = s->first_off;
+	c->last_off = s->last_off;
+	c->lines = s->lines;
+	c->mids_total = s->mids_total;
+	c->fail_total = s->fail_total;
+	if (conn_restore_strs(t, c, s) != 0 || conn_restore_mids(t, c, s) != 0)
+		t->count
+		    .alloc_failures++; /* kept with what fitted: its record lacks those fields */
+	if (s->alert_due != TRACK_NO_ALERT && !(c->flags & F_ALERTED) &&
+	    ringmap_put(&t->alerts, key, 0, s->alert_due) != 0)
+		t->count.alerts_unscheduled++;
+	t->count.restored++;
+	return 0;
+}
+
+struct lru_order {
+	uint32_t touched, seq, index;
+};
+
+static int lru_order_cmp(const void *a, const void *b)
+{
+	const struct lru_order *x = a, *y = b;
+	if (x->touched != y->touched)
+		return x->touched < y->touched ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void track_import_done(struct tracker *t)
+{
+	if (t->open < 2)
+		return;
+	struct lru_order *order = malloc((size_t)t->open * sizeof(*order));
+	if (order == NULL)
+		return; /* idle expiry then waits behind an older entry: late, never lost */
+	uint32_t n = 0;
+	for (uint32_t i = t->age.tail; i != NIL && n < t->open; i = conn_at(t, i)->age_prev) {
+		order[n] = (struct lru_order){conn_at(t, i)->touched, n, i};
+		n++;
+	}
+	qsort(order, n, sizeof(*order), lru_order_cmp);
+	t->lru.head = t->lru.tail = NIL;
+	for (uint32_t k = 0; k < n; k++)
+		list_push_head(t, &t->lru, order[k].index, 0);
+	free(order);
+}
+
 int track_mid_dcid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *dcid)
 {
 	const struct ringmap_entry *e =

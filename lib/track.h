@@ -49,6 +49,7 @@ struct track_counters {
 	uint64_t mids_capped;        /* MIDs counted but not listed (over VERDICT_MIDS_MAX) */
 	uint64_t early_alerts;       /* alerts sent while the connection was still open */
 	uint64_t alerts_unscheduled; /* early alerts dropped for a full table: sent at the end */
+	uint64_t restored;           /* connections loaded from saved state (not in connections) */
 };
 
 struct tracker;
@@ -83,6 +84,49 @@ int track_mid_icid(const struct tracker *t, uint32_t source, uint64_t mid, uint6
 /* The DCID that last carried (a delivery of) message `mid` of `source`, if still remembered;
  * 0 on success, -1 if not. Links go when the message's "Message finished" line comes. */
 int track_mid_dcid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *dcid);
+
+/* ---- state that outlives the process (a restart resumes open connections) ---- */
+
+#define TRACK_NO_ALERT INT64_MIN
+
+/* One open connection as the tracker would rebuild it. Times are clock seconds (absolute, like
+ * `now`). Strings and MIDs point into storage owned by whoever filled the struct. */
+struct track_conn_state {
+	uint64_t id;
+	uint32_t source;     /* the tracker's source number */
+	struct span host;    /* the source's name, for whoever stores it (<= 255 bytes) */
+	uint8_t dir;         /* ESA_DIR_IN or ESA_DIR_OUT */
+	uint8_t pending_end; /* 0, VERDICT_END_LOST or VERDICT_END_DISCONNECTED */
+	uint8_t err_rank;    /* 0..3: which sentence set tls_error */
+	uint16_t flags;      /* tracker-private bits, checked by track_conn_state_check */
+	uint16_t peer_port;
+	int64_t born, touched;         /* clock seconds of its first and latest line */
+	int64_t alert_due;             /* clock second its early alert is due, or TRACK_NO_ALERT */
+	int64_t first_wall, last_wall; /* logged times, when flags say they are known */
+	int16_t first_off, last_off;
+	uint32_t lines, mids_total, fail_total;
+	struct span str[VERDICT_STR_COUNT]; /* absent fields: span_none() */
+	const uint64_t *mids;               /* n_mids (<= VERDICT_MIDS_MAX) listed MIDs, none 0 */
+	uint32_t n_mids;
+	uint64_t
+	    mid_overflow; /* the newest MID past the list (0 if none): repeats are not recounted */
+};
+
+/* Whether s describes a connection the tracker could hold: 0 if so, -1 if not. */
+int track_conn_state_check(const struct track_conn_state *s);
+
+/* Calls fn for every open connection, oldest first; s is valid during the call only. `host` is
+ * left empty (the caller names sources). Stops early when fn returns non-zero and returns that. */
+typedef int (*track_conn_state_fn)(const struct track_conn_state *s, void *arg);
+int track_export(const struct tracker *t, track_conn_state_fn fn, void *arg);
+
+/* Adds one saved connection (s must pass track_conn_state_check) at clock `now`. A connection
+ * already open under the same key is kept and s ignored. Returns 0, or -1 if it was ignored or
+ * memory ran out (counted as alloc_failures). Call track_import_done after the last one. */
+int track_import(struct tracker *t, const struct track_conn_state *s, int64_t now);
+
+/* Puts imported connections back in the order of their latest activity (idle expiry walks it). */
+void track_import_done(struct tracker *t);
 
 /* Names source numbers for records: the callback gets host = name(arg, source). */
 typedef struct span (*track_source_name_fn)(const void *arg, uint32_t source);

@@ -775,6 +775,178 @@ START_TEST(every_connection_one_file_record_one_hook_record)
 }
 END_TEST
 
+/* ---- saved state: export, then import into a fresh tracker ---- */
+
+struct saved_conn {
+	struct track_conn_state s;
+	char str[VERDICT_STR_COUNT][VERDICT_FIELD_MAX];
+	uint64_t mids[VERDICT_MIDS_MAX];
+};
+
+static struct saved_conn saved[16];
+static size_t n_saved;
+
+static int save_one(const struct track_conn_state *s, void *arg)
+{
+	(void)arg;
+	ck_assert_uint_lt(n_saved, 16);
+	struct saved_conn *c = &saved[n_saved++];
+	c->s = *s;
+	for (int f = 0; f < VERDICT_STR_COUNT; f++) {
+		if (span_present(s->str[f])) {
+			memcpy(c->str[f], s->str[f].p, s->str[f].len);
+			c->s.str[f] = span_make(c->str[f], s->str[f].len);
+		}
+	}
+	if (s->n_mids > 0)
+		memcpy(c->mids, s->mids, s->n_mids * sizeof(uint64_t));
+	c->s.mids = c->mids;
+	return 0;
+}
+
+/* Stops the tracker with its state saved and starts a new one from that state at `now`. */
+static void restart_tracker(int64_t now)
+{
+	n_saved = 0;
+	ck_assert_int_eq(track_export(tr, save_one, NULL), 0);
+	ck_assert_uint_eq(n_saved, track_open_count(tr));
+	track_free(tr);
+	struct track_config cfg;
+	track_config_defaults(&cfg);
+	tr = track_new(&cfg, collect, NULL);
+	ck_assert_ptr_nonnull(tr);
+	track_set_source_names(tr, name_of_source, NULL);
+	for (size_t i = 0; i < n_saved; i++) {
+		ck_assert_int_eq(track_conn_state_check(&saved[i].s), 0);
+		ck_assert_int_eq(track_import(tr, &saved[i].s, now), 0);
+	}
+	track_import_done(tr);
+	ck_assert_uint_eq(track_open_count(tr), n_saved);
+}
+
+/* Five connections in every state worth saving; restarted at t=121 or not at all. */
+static void state_scenario(int restart)
+{
+	open_in(0, 1, 100);
+	tls_ok(0, ESA_DIR_IN, 1, 100);
+
+	struct esa_event out = ev_base(ESA_CONN_OPEN, ESA_DIR_OUT, 2);
+	out.peer_ip = S("192.0.2.7");
+	out.peer_port = 25;
+	feed(0, out, 100);
+	for (uint64_t m = 11; m <= 13; m++)
+		mid_on(0, ESA_DELIVERY_START, 2, m, 101);
+	tls_fail(0, ESA_DIR_OUT, 2, "certificate verify failed", 120);
+
+	open_in(0, 3, 100);
+	for (uint64_t m = 1; m <= 70; m++)
+		mid_on(0, ESA_MSG_LINK, 3, 1000 + m, 101);
+	end_conn(0, ESA_DIR_IN, 3, ESA_END_LOST, 105);
+
+	open_in(1, 4, 100);
+	tls_fail(1, ESA_DIR_IN, 4, "no shared cipher", 100);
+	track_expire(tr, 102); /* its early alert goes out before the restart */
+
+	open_in(0, 5, 100);
+	if (restart)
+		restart_tracker(121);
+	track_expire(tr, 125); /* connection 2's alert, saved while pending */
+	mid_on(0, ESA_DELIVERY_START, 2, 14, 130);
+	mid_on(0, ESA_MSG_LINK, 3, 1070, 130); /* a repeat of the newest unlisted MID */
+	end_conn(0, ESA_DIR_IN, 1, ESA_END_CLOSE, 200);
+	end_conn(0, ESA_DIR_OUT, 2, ESA_END_CLOSE, 300);
+	end_conn(0, ESA_DIR_IN, 3, ESA_END_CLOSE, 301);
+	end_conn(1, ESA_DIR_IN, 4, ESA_END_CLOSE, 302);
+	track_expire(tr, 800); /* connection 5 ends idle */
+}
+
+START_TEST(restart_from_saved_state_gives_the_same_records)
+{
+	state_scenario(0);
+	ck_assert_uint_eq(n_records, 5);
+	struct record straight[5];
+	memcpy(straight, records, sizeof(straight));
+	uint64_t straight_hooks = hook_records, straight_alerts = early_alerts;
+	ck_assert_uint_eq(straight_alerts, 2);
+	ck_assert_uint_eq(straight_hooks, 5);
+
+	teardown();
+	setup();
+	state_scenario(1);
+	ck_assert_uint_eq(n_records, 5);
+	for (size_t i = 0; i < 5; i++)
+		ck_assert_mem_eq(&records[i], &straight[i], sizeof(struct record));
+	ck_assert_uint_eq(hook_records, straight_hooks);
+	ck_assert_uint_eq(early_alerts, straight_alerts);
+	ck_assert_uint_eq(track_counters(tr)->restored, 5);
+	ck_assert_uint_eq(track_counters(tr)->connections, 0);
+	ck_assert_int_eq(records[1].kind, VERDICT_TLS_FAILED);
+	ck_assert_uint_eq(records[1].n_mids, 4);
+	ck_assert_uint_eq(records[1].fail_from, 3);
+	ck_assert_uint_eq(records[2].mids_total, 70);
+	ck_assert_int_eq(records[2].end, VERDICT_END_LOST);
+	ck_assert_int_eq(records[4].end, VERDICT_END_IDLE);
+}
+END_TEST
+
+START_TEST(imported_connections_expire_by_latest_activity)
+{
+	/* Connection 7 is older but busier: after the restart connection 8 must go idle first. */
+	open_in(0, 7, 100);
+	open_in(0, 8, 200);
+	end_conn(0, ESA_DIR_IN, 7, ESA_END_LOST, 500);
+	restart_tracker(600);
+	track_expire(tr, 815);
+	ck_assert_uint_eq(n_records, 1);
+	ck_assert_uint_eq(records[0].id, 8);
+	ck_assert_int_eq(records[0].end, VERDICT_END_IDLE);
+}
+END_TEST
+
+START_TEST(import_refuses_invalid_and_duplicate_connections)
+{
+	open_in(0, 9, 100);
+	n_saved = 0;
+	ck_assert_int_eq(track_export(tr, save_one, NULL), 0);
+	ck_assert_uint_eq(n_saved, 1);
+	struct track_conn_state good = saved[0].s, bad;
+	ck_assert_int_eq(track_import(tr, &good, 100), -1); /* already open */
+	bad = good;
+	bad.flags |= 0x8000;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = good;
+	bad.dir = ESA_DIR_NONE;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = good;
+	bad.id = 0;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = good;
+	bad.pending_end = VERDICT_END_CLOSE;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = good;
+	bad.err_rank = 4;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	uint64_t zero = 0;
+	bad = good;
+	bad.mids = &zero;
+	bad.n_mids = 1;
+	bad.mids_total = 1;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = good;
+	bad.n_mids = 2;
+	bad.mids_total = 1;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = good;
+	bad.mid_overflow = 5;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = good;
+	bad.id = 10;
+	bad.flags |= 0x8000;
+	ck_assert_int_eq(track_import(tr, &bad, 100), -1);
+	ck_assert_uint_eq(track_open_count(tr), 1);
+}
+END_TEST
+
 static Suite *track_suite(void)
 {
 	Suite *s = suite_create("track");
@@ -817,6 +989,9 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, failure_still_open_alerts_early_once);
 	tcase_add_test(tc, failure_closed_before_delay_alerts_with_final_record);
 	tcase_add_test(tc, every_connection_one_file_record_one_hook_record);
+	tcase_add_test(tc, restart_from_saved_state_gives_the_same_records);
+	tcase_add_test(tc, imported_connections_expire_by_latest_activity);
+	tcase_add_test(tc, import_refuses_invalid_and_duplicate_connections);
 	suite_add_tcase(s, tc);
 	return s;
 }
