@@ -33,6 +33,7 @@
 #define MIN_MAX_MESSAGE 1024
 #define MAX_MAX_MESSAGE (1024 * 1024)
 #define DEFAULT_ALERT_DELAY_MS 2000
+#define DEFAULT_CHECKPOINT_MS 60000
 #define MAX_TRACKED 100000000
 #define DEFAULT_QUEUE 10000
 #define MAX_QUEUE 10000000
@@ -944,9 +945,35 @@ static void allow_list(struct parse *p, const struct node *list)
 
 /* ---- tracking ---- */
 
-enum { T_IDLE, T_LIFETIME, T_LINGER, T_MAX_CONNECTIONS, T_ALERT_DELAY, T_COUNT };
-static const char *const tracking_keys[T_COUNT] = {"idle_timeout", "lifetime", "linger",
-                                                   "max_connections", "alert_delay"};
+enum {
+	T_IDLE,
+	T_LIFETIME,
+	T_LINGER,
+	T_MAX_CONNECTIONS,
+	T_ALERT_DELAY,
+	T_STATE_FILE,
+	T_CHECKPOINT,
+	T_COUNT
+};
+static const char *const tracking_keys[T_COUNT] = {
+    "idle_timeout", "lifetime",           "linger", "max_connections", "alert_delay",
+    "state_file",   "checkpoint_interval"};
+
+/* A state file is written through a temporary file beside it: a directory or "-" cannot be. */
+static void state_file_path(struct parse *p, const struct node *n)
+{
+	char *path = get_text(p, n, "a file path", "'state_file' in tracking");
+	if (path == NULL)
+		return;
+	size_t len = strlen(path);
+	if (strcmp(path, "-") == 0 || path[len - 1] == '/') {
+		error_at(p, n->line, n->column,
+		         "expected a file path for 'state_file' in tracking, got \"%s\"", path);
+		free(path);
+		return;
+	}
+	p->cfg->state_file = path;
+}
 
 static void tracking_map(struct parse *p, const struct node *map)
 {
@@ -986,6 +1013,12 @@ static void tracking_map(struct parse *p, const struct node *map)
 		 * and D seconds after the line, plus at most one tick. */
 		tc->alert_delay = (int64_t)(ms / 1000);
 	}
+	if (vals[T_STATE_FILE] != NULL)
+		state_file_path(p, vals[T_STATE_FILE]);
+	if (vals[T_CHECKPOINT] != NULL &&
+	    get_duration(p, vals[T_CHECKPOINT], subject(what, "checkpoint_interval", where), 0,
+	                 &ms) == 0)
+		p->cfg->checkpoint_ms = ms;
 }
 
 /* ---- lists of names from a fixed set ---- */
@@ -1785,6 +1818,7 @@ void config_free(struct config *cfg)
 	free(cfg->hooks);
 	free(cfg->user);
 	free(cfg->metrics_address);
+	free(cfg->state_file);
 	free(cfg->source);
 	free(cfg);
 }
@@ -1803,6 +1837,7 @@ static struct config *config_new(const char *source)
 	cfg->max_message_size = DEFAULT_MAX_MESSAGE;
 	engine_config_defaults(&cfg->engine);
 	cfg->alert_delay_ms = DEFAULT_ALERT_DELAY_MS;
+	cfg->checkpoint_ms = DEFAULT_CHECKPOINT_MS;
 	return cfg;
 }
 

@@ -71,6 +71,8 @@ struct config {
 	uint64_t max_message_size;   /* bytes (default 64 KiB, at most 1 MiB) */
 	struct engine_config engine; /* tracking: idle_timeout, lifetime, linger, max_connections */
 	uint64_t alert_delay_ms;     /* tracking.alert_delay (default 2 s) */
+	char *state_file;            /* tracking.state_file; NULL = open connections end at stop */
+	uint64_t checkpoint_ms;      /* tracking.checkpoint_interval (default 60 s; 0 = at stop) */
 	struct output_config *outputs;
 	size_t n_outputs;
 	char *user; /* drop to this user after binding when started as root; NULL = stay */

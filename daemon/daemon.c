@@ -21,6 +21,8 @@
 #include "metrics.h"
 #include "notify.h"
 #include "output.h"
+#include "stats.h"
+#include "statefile.h"
 #include "verdict.h"
 
 #define TICK_MS 250             /* expiry, due alerts, status and drop reports run on this tick */
@@ -52,8 +54,11 @@ struct daemon {
 	uint64_t stop_deadline_ms;
 	struct event *tick, *watchdog;
 	unsigned ticks;
-	uint64_t reloads, reload_failures, encode_failures;
-	uint64_t reported_drops; /* sum of drop counters at the last summary */
+	struct daemon_counters count;
+	uint64_t reported_drops;      /* sum of drop counters at the last summary */
+	uint64_t checkpoint_ms;       /* clock_now_ms() of the last state file write (or load) */
+	uint64_t checkpoint_messages; /* messages and open connections then: unchanged, no write */
+	size_t checkpoint_open;
 	char line[VERDICT_LINE_MAX];
 };
 
@@ -76,7 +81,7 @@ static void daemon_record_cb(const struct verdict *v, void *arg)
 		return;
 	size_t len = verdict_encode(v, d->line, sizeof(d->line));
 	if (len == 0) {
-		d->encode_failures++;
+		d->count.encode_failures++;
 		return;
 	}
 	if (v->purpose & VERDICT_FOR_FILES)
@@ -120,360 +125,23 @@ static struct listener *daemon_open_listener(struct daemon *d, const struct list
 
 /* ---- counters ---- */
 
-static uint64_t daemon_drops(const struct daemon *d)
+static struct stats_view daemon_view(const struct daemon *d)
 {
-	const struct track_counters *tc = engine_track_counters(d->engine);
-	uint64_t sum = tc->ends[VERDICT_END_EVICTED] + tc->late_lines + tc->alloc_failures +
-	               engine_counters(d->engine)->source_overflow + d->encode_failures;
-	for (size_t i = 0; i < d->n_listeners; i++) {
-		const struct listen_counters *lc = listener_counters(d->listeners[i]);
-		sum += lc->truncated + lc->oversized + lc->rejected + lc->refused +
-		       lc->accept_errors + lc->kernel_drops;
-	}
-	for (size_t i = 0; i < d->n_outputs; i++)
-		sum += output_counters(d->outputs[i])->dropped;
-	return sum;
-}
-
-static void daemon_log_listener_counters(const struct daemon *d)
-{
-	for (size_t i = 0; i < d->n_listeners; i++) {
-		const struct listen_counters *lc = listener_counters(d->listeners[i]);
-		log_info("%s: messages %" PRIu64 ", bytes %" PRIu64 ", truncated %" PRIu64
-		         ", oversized %" PRIu64 ", rejected %" PRIu64 ", accepted %" PRIu64
-		         ", refused %" PRIu64 ", idle closed %" PRIu64 ", accept errors %" PRIu64
-		         ", kernel drops %" PRIu64 ", open %zu",
-		         listener_name(d->listeners[i]), lc->messages, lc->bytes, lc->truncated,
-		         lc->oversized, lc->rejected, lc->accepted, lc->refused, lc->idle_closed,
-		         lc->accept_errors, lc->kernel_drops,
-		         listener_open_connections(d->listeners[i]));
-	}
+	struct stats_view v = {d->engine,    d->listeners, d->n_listeners, d->outputs,
+	                       d->n_outputs, d->hooks,     d->start_time,  &d->count};
+	return v;
 }
 
 static void daemon_log_counters(const struct daemon *d)
 {
-	const struct engine_counters *ec = engine_counters(d->engine);
-	const struct track_counters *tc = engine_track_counters(d->engine);
-	log_info("messages %" PRIu64 " (unclassified %" PRIu64 "), connections open %zu, "
-	         "records tls %" PRIu64 " tls_failed %" PRIu64 " no_tls %" PRIu64
-	         " unknown %" PRIu64 "; evicted %" PRIu64 ", idle %" PRIu64 ", late lines %" PRIu64
-	         ", too many appliances %" PRIu64 ", reloads %" PRIu64 " (failed %" PRIu64 ")",
-	         ec->messages, ec->by_kind[ESA_UNCLASSIFIED], engine_open_connections(d->engine),
-	         tc->verdicts[VERDICT_TLS], tc->verdicts[VERDICT_TLS_FAILED],
-	         tc->verdicts[VERDICT_NO_TLS], tc->verdicts[VERDICT_UNKNOWN],
-	         tc->ends[VERDICT_END_EVICTED], tc->ends[VERDICT_END_IDLE], tc->late_lines,
-	         ec->source_overflow, d->reloads, d->reload_failures);
-	daemon_log_listener_counters(d);
-	if (d->hooks)
-		hooks_log_counters(d->hooks);
-	for (size_t i = 0; i < d->n_outputs; i++) {
-		const struct output_counters *oc = output_counters(d->outputs[i]);
-		log_info("output %s: records %" PRIu64 ", written %" PRIu64
-		         ", write errors %" PRIu64 ", retries %" PRIu64 ", dropped %" PRIu64
-		         ", pending %zu",
-		         output_name(d->outputs[i]), oc->records, oc->written, oc->write_errors,
-		         oc->retries, oc->dropped, output_pending(d->outputs[i]));
-	}
-}
-
-/* ---- /metrics ---- */
-
-struct counter_field {
-	const char *name, *help;
-	size_t offset; /* of a uint64_t in the counters struct */
-};
-
-#define AT(type, field) offsetof(struct type, field)
-
-static const struct counter_field listener_fields[] = {
-    {"esatlsd_listener_messages_total", "Datagrams or frames delivered.",
-     AT(listen_counters, messages)},
-    {"esatlsd_listener_bytes_total", "Bytes received.", AT(listen_counters, bytes)},
-    {"esatlsd_listener_truncated_total",
-     "Datagrams cut by MSG_TRUNC, LF lines cut at max_message_size.",
-     AT(listen_counters, truncated)},
-    {"esatlsd_listener_oversized_total",
-     "Octet-counted frames over max_message_size, skipped whole.", AT(listen_counters, oversized)},
-    {"esatlsd_listener_rejected_total", "Datagrams or connections from senders outside allow_from.",
-     AT(listen_counters, rejected)},
-    {"esatlsd_listener_accepted_connections_total", "TCP connections accepted.",
-     AT(listen_counters, accepted)},
-    {"esatlsd_listener_refused_connections_total",
-     "TCP connections closed at once: max_connections reached.", AT(listen_counters, refused)},
-    {"esatlsd_listener_idle_closed_total", "TCP connections closed for idle_timeout.",
-     AT(listen_counters, idle_closed)},
-    {"esatlsd_listener_accept_errors_total", "Failed accept calls.",
-     AT(listen_counters, accept_errors)},
-    {"esatlsd_listener_read_errors_total", "Failed read calls.", AT(listen_counters, read_errors)},
-    {"esatlsd_listener_kernel_drops_total",
-     "UDP datagrams the kernel dropped for a full receive buffer (SO_RXQ_OVFL).",
-     AT(listen_counters, kernel_drops)},
-};
-
-static const struct counter_field output_fields[] = {
-    {"esatlsd_output_records_total", "Records handed to the output (after its verdict filter).",
-     AT(output_counters, records)},
-    {"esatlsd_output_written_total", "Records fully written.", AT(output_counters, written)},
-    {"esatlsd_output_write_errors_total", "Failed write calls.", AT(output_counters, write_errors)},
-    {"esatlsd_output_retries_total", "Write attempts after an error.",
-     AT(output_counters, retries)},
-    {"esatlsd_output_dropped_total", "Records lost because the queue was full.",
-     AT(output_counters, dropped)},
-    {"esatlsd_output_reopens_total", "Reopens of the file.", AT(output_counters, reopens)},
-};
-
-static const struct counter_field engine_fields[] = {
-    {"esatlsd_messages_total", "Log messages processed.", AT(engine_counters, messages)},
-    {"esatlsd_messages_without_timestamp_total", "Messages whose time was taken from the clock.",
-     AT(engine_counters, no_timestamp)},
-    {"esatlsd_source_overflow_total", "Messages dropped: too many distinct appliances.",
-     AT(engine_counters, source_overflow)},
-};
-
-static const struct counter_field track_fields[] = {
-    {"esatlsd_connections_total", "SMTP connections tracked.", AT(track_counters, connections)},
-    {"esatlsd_late_lines_total", "Lines for an ID that ended within linger, attached to nothing.",
-     AT(track_counters, late_lines)},
-    {"esatlsd_unattached_lines_total",
-     "Lines with ID 0, or outcome lines for connections not tracked.",
-     AT(track_counters, unattached_lines)},
-    {"esatlsd_alloc_failures_total", "Lines dropped because their state could not be allocated.",
-     AT(track_counters, alloc_failures)},
-    {"esatlsd_linger_dropped_total", "Ended IDs forgotten early because the linger table was full.",
-     AT(track_counters, linger_dropped)},
-    {"esatlsd_mid_links_dropped_total", "Message links forgotten early because the table was full.",
-     AT(track_counters, mid_links_dropped)},
-    {"esatlsd_strings_truncated_total", "Record field values cut to their maximum length.",
-     AT(track_counters, strings_truncated)},
-    {"esatlsd_mids_capped_total", "Message IDs counted but not listed in a record.",
-     AT(track_counters, mids_capped)},
-    {"esatlsd_early_alerts_total", "Alerts sent while the connection was still open.",
-     AT(track_counters, early_alerts)},
-    {"esatlsd_alerts_unscheduled_total",
-     "Early alerts dropped for a full table: sent at the end instead.",
-     AT(track_counters, alerts_unscheduled)},
-};
-
-#undef AT
-
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-static uint64_t field_value(const void *counters, const struct counter_field *f)
-{
-	uint64_t v;
-	memcpy(&v, (const char *)counters + f->offset, sizeof(v));
-	return v;
-}
-
-/* Counters of a struct without labels. */
-static void metrics_put_fields(struct evbuffer *out, const void *counters,
-                               const struct counter_field *fields, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct metrics_family f =
-		    metrics_family(out, METRICS_COUNTER, fields[i].name, fields[i].help);
-		metrics_value(&f, field_value(counters, &fields[i]));
-	}
-}
-
-static const char *syslog_format_name(enum syslog_format fmt)
-{
-	static const char *const names[] = {"none", "native", "rfc3164", "rfc5424", "partial"};
-	return (size_t)fmt < COUNT_OF(names) ? names[fmt] : "invalid";
-}
-
-static void metrics_put_engine(struct evbuffer *out, const struct daemon *d)
-{
-	const struct engine_counters *ec = engine_counters(d->engine);
-	metrics_put_fields(out, ec, engine_fields, COUNT_OF(engine_fields));
-	struct metrics_family f =
-	    metrics_family(out, METRICS_COUNTER, "esatlsd_messages_by_format_total",
-	                   "Messages by the syslog header recognised (none: no header).");
-	for (int i = 0; i <= SYSLOG_FMT_PARTIAL; i++)
-		metrics_value1(&f, "format", syslog_format_name(i), ec->by_format[i]);
-	f = metrics_family(out, METRICS_COUNTER, "esatlsd_lines_total",
-	                   "ESA log lines by the kind classified (unclassified: no known shape).");
-	for (int i = 0; i < ESA_KIND_COUNT; i++)
-		metrics_value1(&f, "kind", esa_kind_name(i), ec->by_kind[i]);
-}
-
-/* Per appliance (bounded by the engine's table of appliances): messages and the latest. */
-static void metrics_put_appliances(struct evbuffer *out, const struct daemon *d)
-{
-	struct span name;
-	uint64_t messages;
-	int64_t last;
-	struct metrics_family f =
-	    metrics_family(out, METRICS_COUNTER, "esatlsd_appliance_messages_total",
-	                   "Messages by appliance (syslog host name, else sender address).");
-	for (size_t i = 0; engine_appliance(d->engine, i, &name, &messages, &last) == 0; i++)
-		metrics_value1(&f, "host", name.p, messages);
-	f = metrics_family(
-	    out, METRICS_GAUGE, "esatlsd_appliance_last_seen_seconds",
-	    "When each appliance's latest message arrived, in seconds since the epoch.");
-	for (size_t i = 0; engine_appliance(d->engine, i, &name, &messages, &last) == 0; i++)
-		metrics_value1(&f, "host", name.p, last > 0 ? (uint64_t)last : 0);
-}
-
-static void metrics_put_tracker(struct evbuffer *out, const struct daemon *d)
-{
-	static const enum esa_dir dirs[2] = {ESA_DIR_IN, ESA_DIR_OUT};
-	static const char *const dir_names[2] = {"inbound", "outbound"};
-	const struct track_counters *tc = engine_track_counters(d->engine);
-	metrics_put_fields(out, tc, track_fields, COUNT_OF(track_fields));
-	struct metrics_family f = metrics_family(out, METRICS_GAUGE, "esatlsd_connections_open",
-	                                         "SMTP connections open now.");
-	metrics_value(&f, engine_open_connections(d->engine));
-	f = metrics_family(out, METRICS_COUNTER, "esatlsd_connection_ends_total",
-	                   "Connections ended, by how they ended.");
-	for (int i = 0; i < VERDICT_END_COUNT; i++)
-		metrics_value1(&f, "end", verdict_end_name(i), tc->ends[i]);
-	f = metrics_family(out, METRICS_COUNTER, "esatlsd_verdicts_total",
-	                   "Connection records, by verdict and direction.");
-	for (int i = 0; i < VERDICT_KIND_COUNT; i++) {
-		for (int j = 0; j < 2; j++) {
-			struct metrics_label l[2] = {{"verdict", verdict_kind_name(i)},
-			                             {"direction", dir_names[j]}};
-			metrics_sample(&f, l, 2, tc->verdicts_by_dir[dirs[j]][i]);
-		}
-	}
-}
-
-static void metrics_put_listeners(struct evbuffer *out, const struct daemon *d)
-{
-	for (size_t k = 0; k < COUNT_OF(listener_fields); k++) {
-		struct metrics_family f = metrics_family(
-		    out, METRICS_COUNTER, listener_fields[k].name, listener_fields[k].help);
-		for (size_t i = 0; i < d->n_listeners; i++)
-			metrics_value1(
-			    &f, "listener", listener_name(d->listeners[i]),
-			    field_value(listener_counters(d->listeners[i]), &listener_fields[k]));
-	}
-	struct metrics_family f =
-	    metrics_family(out, METRICS_GAUGE, "esatlsd_listener_open_connections",
-	                   "TCP connections open now (0 for UDP).");
-	for (size_t i = 0; i < d->n_listeners; i++)
-		metrics_value1(&f, "listener", listener_name(d->listeners[i]),
-		               listener_open_connections(d->listeners[i]));
-}
-
-static void metrics_put_outputs(struct evbuffer *out, const struct daemon *d)
-{
-	for (size_t k = 0; k < COUNT_OF(output_fields); k++) {
-		struct metrics_family f = metrics_family(
-		    out, METRICS_COUNTER, output_fields[k].name, output_fields[k].help);
-		for (size_t i = 0; i < d->n_outputs; i++)
-			metrics_value1(
-			    &f, "output", output_name(d->outputs[i]),
-			    field_value(output_counters(d->outputs[i]), &output_fields[k]));
-	}
-	struct metrics_family f = metrics_family(out, METRICS_GAUGE, "esatlsd_output_pending",
-	                                         "Records buffered or queued, not yet written.");
-	for (size_t i = 0; i < d->n_outputs; i++)
-		metrics_value1(&f, "output", output_name(d->outputs[i]),
-		               output_pending(d->outputs[i]));
-}
-
-enum hook_stat {
-	HS_OFFERED,
-	HS_THROTTLED,
-	HS_RUNS,
-	HS_OK,
-	HS_FAILED,
-	HS_TIMEOUTS,
-	HS_RETRIES,
-	HS_ERRORS,
-	HS_QUEUE_DROPS,
-	HS_RUNNING,
-	HS_QUEUED,
-	HS_COUNT
-};
-
-static uint64_t hook_stat_value(const struct hook_stats *s, enum hook_stat k)
-{
-	switch (k) {
-	case HS_OFFERED:
-		return s->offered;
-	case HS_THROTTLED:
-		return s->throttled;
-	case HS_RUNS:
-		return s->runs;
-	case HS_OK:
-		return s->ok;
-	case HS_FAILED:
-		return s->failed;
-	case HS_TIMEOUTS:
-		return s->timeouts;
-	case HS_RETRIES:
-		return s->retries;
-	case HS_ERRORS:
-		return s->errors;
-	case HS_QUEUE_DROPS:
-		return s->queue_drops;
-	case HS_RUNNING:
-		return s->running;
-	case HS_QUEUED:
-		return s->queued;
-	case HS_COUNT:
-		break;
-	}
-	return 0;
-}
-
-static void metrics_put_hooks(struct evbuffer *out, const struct daemon *d)
-{
-	static const char *const names[HS_COUNT][2] = {
-	    {"esatlsd_hook_offered_total", "Records that matched the hook's filters."},
-	    {"esatlsd_hook_throttled_total", "Alerts suppressed by the throttle."},
-	    {"esatlsd_hook_runs_total", "Programs started (exec) or requests sent (webhook, "
-	                                "retries included)."},
-	    {"esatlsd_hook_ok_total", "Runs that exited 0, requests answered 2xx."},
-	    {"esatlsd_hook_failed_total", "Alerts that failed for good."},
-	    {"esatlsd_hook_timeouts_total", "Runs or requests stopped at the timeout."},
-	    {"esatlsd_hook_retries_total", "Webhook requests sent again after an error."},
-	    {"esatlsd_hook_spawn_errors_total", "Programs that could not be started."},
-	    {"esatlsd_hook_queue_drops_total", "Alerts dropped because the queue was full."},
-	    {"esatlsd_hook_running", "Programs running or requests in flight now."},
-	    {"esatlsd_hook_queued", "Alerts waiting now."},
-	};
-	size_t n = d->hooks ? hooks_count(d->hooks) : 0;
-	for (int k = 0; k < HS_COUNT; k++) {
-		struct metrics_family f =
-		    metrics_family(out, k >= HS_RUNNING ? METRICS_GAUGE : METRICS_COUNTER,
-		                   names[k][0], names[k][1]);
-		for (size_t i = 0; i < n; i++) {
-			struct hook_stats hs;
-			hooks_stats(d->hooks, i, &hs);
-			struct metrics_label l[2] = {{"hook", hs.name}, {"kind", hs.kind}};
-			metrics_sample(&f, l, 2, hook_stat_value(&hs, (enum hook_stat)k));
-		}
-	}
+	struct stats_view v = daemon_view(d);
+	stats_log(&v);
 }
 
 static void daemon_metrics_cb(struct evbuffer *out, void *arg)
 {
-	const struct daemon *d = arg;
-	struct metrics_family f =
-	    metrics_family(out, METRICS_GAUGE, "esatlsd_up", "1 while the daemon runs.");
-	metrics_value(&f, 1);
-	f = metrics_family(out, METRICS_GAUGE, "esatlsd_start_time_seconds",
-	                   "When the daemon started, in seconds since the epoch.");
-	metrics_value(&f, (uint64_t)d->start_time);
-	f = metrics_family(out, METRICS_COUNTER, "esatlsd_reloads_total",
-	                   "Configuration reloads applied.");
-	metrics_value(&f, d->reloads);
-	f = metrics_family(out, METRICS_COUNTER, "esatlsd_reload_failures_total",
-	                   "Reloads refused; the running configuration stayed.");
-	metrics_value(&f, d->reload_failures);
-	f = metrics_family(out, METRICS_COUNTER, "esatlsd_encode_failures_total",
-	                   "Records that could not be encoded.");
-	metrics_value(&f, d->encode_failures);
-	metrics_put_engine(out, d);
-	metrics_put_appliances(out, d);
-	metrics_put_tracker(out, d);
-	metrics_put_listeners(out, d);
-	metrics_put_outputs(out, d);
-	metrics_put_hooks(out, d);
+	struct stats_view v = daemon_view(arg);
+	stats_prometheus(&v, out);
 }
 
 static struct metrics *daemon_open_metrics(struct daemon *d, const struct config *cfg)
@@ -497,21 +165,16 @@ static int metrics_addr_same(const struct config *a, const struct config *b)
 static void daemon_send_status(struct daemon *d)
 {
 	char msg[256];
-	const struct engine_counters *ec = engine_counters(d->engine);
-	const struct track_counters *tc = engine_track_counters(d->engine);
-	snprintf(msg, sizeof(msg),
-	         "STATUS=%" PRIu64 " messages, %zu connections open, %" PRIu64 " tls, %" PRIu64
-	         " tls_failed, %" PRIu64 " no_tls, %" PRIu64 " unknown",
-	         ec->messages, engine_open_connections(d->engine), tc->verdicts[VERDICT_TLS],
-	         tc->verdicts[VERDICT_TLS_FAILED], tc->verdicts[VERDICT_NO_TLS],
-	         tc->verdicts[VERDICT_UNKNOWN]);
+	struct stats_view v = daemon_view(d);
+	stats_status(&v, msg, sizeof(msg));
 	notify_send(d->notify, msg);
 }
 
 /* A flood of bad input becomes one line a minute, not one line per message. */
 static void daemon_report_drops(struct daemon *d)
 {
-	uint64_t drops = daemon_drops(d);
+	struct stats_view v = daemon_view(d);
+	uint64_t drops = stats_drops(&v);
 	if (drops == d->reported_drops)
 		return;
 	log_warnx("%" PRIu64 " messages, connections or records dropped, cut or refused in the "
@@ -519,6 +182,55 @@ static void daemon_report_drops(struct daemon *d)
 	          drops - d->reported_drops);
 	daemon_log_counters(d);
 	d->reported_drops = drops;
+}
+
+/* ---- state file ---- */
+
+static int daemon_save_state(struct daemon *d)
+{
+	uint64_t start = clock_now_ms();
+	int r = statefile_save(d->cfg->state_file, d->engine, daemon_now(d));
+	d->checkpoint_ms = clock_now_ms();
+	d->count.state_save_ms = d->checkpoint_ms - start;
+	if (r != 0) {
+		d->count.state_save_failures++;
+		return -1;
+	}
+	d->count.state_saves++;
+	d->checkpoint_messages = engine_counters(d->engine)->messages;
+	d->checkpoint_open = engine_open_connections(d->engine);
+	log_debug("state file %s: %zu open connections written in %" PRIu64 " ms",
+	          d->cfg->state_file, d->checkpoint_open, d->count.state_save_ms);
+	return 0;
+}
+
+/* Periodic checkpoints bound what a crash loses; nothing is written while nothing changed. */
+static void daemon_maybe_checkpoint(struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	if (cfg->state_file == NULL || cfg->checkpoint_ms == 0 ||
+	    clock_now_ms() - d->checkpoint_ms < cfg->checkpoint_ms)
+		return;
+	if (engine_counters(d->engine)->messages == d->checkpoint_messages &&
+	    engine_open_connections(d->engine) == d->checkpoint_open) {
+		d->checkpoint_ms = clock_now_ms();
+		return;
+	}
+	daemon_save_state(d);
+}
+
+static void daemon_load_state(struct daemon *d)
+{
+	size_t restored;
+	d->checkpoint_ms = clock_now_ms();
+	if (d->cfg->state_file == NULL)
+		return;
+	enum statefile_load r =
+	    statefile_load(d->cfg->state_file, d->engine, daemon_now(d), &restored);
+	if (r == STATEFILE_SET_ASIDE)
+		d->count.state_set_aside++;
+	d->checkpoint_messages = engine_counters(d->engine)->messages;
+	d->checkpoint_open = engine_open_connections(d->engine);
 }
 
 static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -535,6 +247,7 @@ static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 		daemon_send_status(d);
 	if (d->ticks % DROPS_EVERY_TICKS == 0)
 		daemon_report_drops(d);
+	daemon_maybe_checkpoint(d);
 }
 
 static void daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
@@ -710,7 +423,7 @@ static void daemon_reload(struct daemon *d)
 		log_warnx("reload: a new 'user' takes effect only at the next start");
 	config_free(d->cfg);
 	d->cfg = ncfg;
-	d->reloads++;
+	d->count.reloads++;
 	free(kept_l);
 	free(kept_o);
 	for (size_t i = 0; i < d->n_listeners; i++)
@@ -719,7 +432,7 @@ static void daemon_reload(struct daemon *d)
 	notify_send(d->notify, "READY=1");
 	return;
 fail:
-	d->reload_failures++;
+	d->count.reload_failures++;
 	log_warnx("reload failed; the running configuration stays in force");
 	free(kept_l);
 	free(kept_o);
@@ -751,11 +464,15 @@ static void daemon_stop(struct daemon *d)
 	log_info("stopping");
 	metrics_close(d->metrics);
 	d->metrics = NULL;
-	daemon_log_listener_counters(d);
 	for (size_t i = 0; i < d->n_listeners; i++)
-		listener_close(d->listeners[i]); /* delivers unterminated last TCP lines */
-	d->n_listeners = 0;
-	engine_flush(d->engine, VERDICT_END_SHUTDOWN);
+		listener_shutdown(d->listeners[i]); /* delivers unterminated last TCP lines */
+	/* With a state file, open connections go there for the next start to resume; if it
+	 * cannot be written they end here as "shutdown" rather than be lost. */
+	if (d->cfg->state_file == NULL || daemon_save_state(d) != 0)
+		engine_flush(d->engine, VERDICT_END_SHUTDOWN);
+	else
+		log_info("state file %s: %zu open connections saved", d->cfg->state_file,
+		         d->checkpoint_open);
 	for (int attempt = 0; attempt < DRAIN_ATTEMPTS; attempt++) {
 		int pending = 0;
 		for (size_t i = 0; i < d->n_outputs; i++)
@@ -909,6 +626,7 @@ static int daemon_start(struct daemon *d)
 	d->hooks = hooks_new(d->base, d->cfg->hooks, d->cfg->n_hooks);
 	if (d->hooks == NULL)
 		return -1;
+	daemon_load_state(d); /* before any line arrives, as the user that will write it */
 	for (size_t i = 0; i < d->n_listeners; i++) {
 		if (listener_start(d->listeners[i]) != 0)
 			return -1;

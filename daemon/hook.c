@@ -472,32 +472,6 @@ void hooks_stats(const struct hooks *h, size_t i, struct hook_stats *s)
 	}
 }
 
-void hooks_log_counters(const struct hooks *h)
-{
-	for (size_t i = 0; i < h->n; i++) {
-		const struct hook *k = h->hook[i];
-		if (k->exec) {
-			const struct exec_counters *c = exec_runner_counters(k->exec);
-			log_info("hook %s: offered %" PRIu64 ", throttled %" PRIu64
-			         ", runs %" PRIu64 ", ok %" PRIu64 ", failed %" PRIu64
-			         ", timeouts %" PRIu64 ", spawn errors %" PRIu64
-			         ", queue drops %" PRIu64 ", running %zu, queued %zu",
-			         k->name, k->count.offered, k->count.throttled, c->runs, c->ok,
-			         c->failed, c->timeouts, c->spawn_errors, c->queue_drops,
-			         exec_runner_running(k->exec), exec_runner_queued(k->exec));
-		} else {
-			const struct webhook_counters *c = webhook_runner_counters(k->web);
-			log_info("hook %s: offered %" PRIu64 ", throttled %" PRIu64
-			         ", posts %" PRIu64 ", ok %" PRIu64 ", failed %" PRIu64
-			         ", retries %" PRIu64 ", timeouts %" PRIu64 ", queue drops %" PRIu64
-			         ", in flight %zu, queued %zu",
-			         k->name, k->count.offered, k->count.throttled, c->posts, c->ok,
-			         c->failed, c->retries, c->timeouts, c->queue_drops,
-			         webhook_runner_in_flight(k->web), webhook_runner_queued(k->web));
-		}
-	}
-}
-
 void hooks_free(struct hooks *h)
 {
 	if (h == NULL)

@@ -56,19 +56,16 @@ struct hook_stats {
 	uint64_t ok;
 	uint64_t failed;
 	uint64_t timeouts;
-	uint64_t retries;       /* webhook only */
-	uint64_t errors;        /* exec: fork/pipe/exec failures; webhook: 0 */
-	uint64_t queue_drops;   /* alerts dropped: queue full */
-	size_t running, queued; /* children running or requests in flight; alerts waiting */
+	uint64_t retries;         /* webhook only */
+	uint64_t errors;          /* exec: fork/pipe/exec failures; webhook: 0 */
+	uint64_t queue_drops;     /* alerts dropped: queue full */
+	uint64_t running, queued; /* children running or requests in flight; alerts waiting */
 };
 
 /* Hooks, retiring ones included; hooks_stats fills *s for hook i < hooks_count (name and kind
  * valid until the next reload or tick). */
 size_t hooks_count(const struct hooks *h);
 void hooks_stats(const struct hooks *h, size_t i, struct hook_stats *s);
-
-/* Logs every hook's counters (USR1 and exit). */
-void hooks_log_counters(const struct hooks *h);
 
 /* Closes every runner now (children killed, queued alerts logged as lost) and frees h. */
 void hooks_free(struct hooks *h);

@@ -503,10 +503,8 @@ size_t listener_open_connections(const struct listener *l)
 	return l->n_conns;
 }
 
-void listener_close(struct listener *l)
+void listener_shutdown(struct listener *l)
 {
-	if (l == NULL)
-		return;
 	while (l->conns != NULL)
 		tcp_conn_end(l->conns);
 	if (l->ev)
@@ -515,6 +513,15 @@ void listener_close(struct listener *l)
 		event_free(l->resume);
 	if (l->fd >= 0)
 		close(l->fd);
+	l->ev = l->resume = NULL;
+	l->fd = -1;
+}
+
+void listener_close(struct listener *l)
+{
+	if (l == NULL)
+		return;
+	listener_shutdown(l);
 	free(l->udp_bufs);
 	free(l->msgs);
 	free(l->iovs);

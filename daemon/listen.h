@@ -62,6 +62,10 @@ const struct listen_counters *listener_counters(const struct listener *l);
 size_t listener_open_connections(const struct listener *l);
 
 /* Stops reading and closes the socket and every TCP connection (their unterminated last lines
+ * are delivered first), keeping the counters for a last report. */
+void listener_shutdown(struct listener *l);
+
+/* Stops reading and closes the socket and every TCP connection (their unterminated last lines
  * are delivered first). Frees l. */
 void listener_close(struct listener *l);
 

@@ -4,6 +4,7 @@ helpers to read what the daemon wrote."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -70,21 +71,141 @@ def sanitizer_report(text):
     return None
 
 
-def parse_counters(text):
-    """USR1 counter lines as {name: {counter: value}}, for the listener lines ("udp 127.0.0.1:5514",
-    "tcp [::1]:5514") and output lines ("output PATH"): "NAME: key n, other key n, ..."."""
-    out = {}
-    for line in text.splitlines():
-        line = line.split(": ", 1)[1] if line.startswith("esatlsd: ") else line
-        name, sep, rest = line.rpartition(": ")
-        if not sep or not name.startswith(("udp ", "tcp ", "output ")):
+LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+
+
+def unescape(text, quote):
+    """A HELP text (quote False) or a label value (quote True) without its escapes."""
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            nxt = text[i + 1:i + 2]
+            if nxt not in ("\\", "n") + (('"',) if quote else ()):
+                raise ValueError("bad escape in %r" % text)
+            out.append("\n" if nxt == "n" else nxt)
+            i += 2
             continue
-        values = {}
-        for item in rest.split(", "):
-            key, _, number = item.rpartition(" ")
-            if key and number.isdigit():
-                values[key] = int(number)
-        out[name] = values
+        if quote and c == '"':
+            raise ValueError("unescaped quote in %r" % text)
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def parse_labels(text, line):
+    """'a="x",b="y"' (the text between the braces) as a dict."""
+    labels, i = {}, 0
+    while i < len(text):
+        m = LABEL.match(text, i)
+        if not m or text[m.end():m.end() + 2] != '="':
+            raise ValueError("bad label in %r" % line)
+        name, i = m.group(0), m.end() + 2
+        start = i
+        while i < len(text) and text[i] != '"':
+            i += 2 if text[i] == "\\" else 1
+        if i >= len(text):
+            raise ValueError("unterminated label value in %r" % line)
+        if name in labels:
+            raise ValueError("label %s twice in %r" % (name, line))
+        labels[name] = unescape(text[start:i], True)
+        i += 1
+        if i < len(text):
+            if text[i] != ",":
+                raise ValueError("expected , in %r" % line)
+            i += 1
+    return labels
+
+
+class Zeros(dict):
+    """Counters as logged: a labelled family leaves its zero samples out, so a missing key is 0."""
+
+    def __missing__(self, key):
+        return 0
+
+
+def split_samples(rest, line):
+    """'{a="x"} 1, {b="y"} 2' (one USR1 line after its family name) as [(labels dict, value)]."""
+    out, i = [], 0
+    while i < len(rest):
+        if rest[i] != "{":
+            raise ValueError("expected { in %r" % line)
+        j = i + 1
+        while j < len(rest) and rest[j] != "}":
+            if rest[j] == '"':
+                j += 1
+                while j < len(rest) and rest[j] != '"':
+                    j += 2 if rest[j] == "\\" else 1
+            j += 1
+        labels = parse_labels(rest[i + 1:j], line)
+        m = re.match(r"\} (\d+)(, |$)", rest[j:])
+        if not m:
+            raise ValueError("bad value in %r" % line)
+        out.append((labels, int(m.group(1))))
+        i = j + m.end()
+    return out
+
+
+def parse_counters(text):
+    """USR1's "counters:" lines as {family: {frozenset(labels): value}} (Zeros at both levels).
+    A line is "NAME VALUE" or "NAME{labels} VALUE, {labels} VALUE, ..."."""
+    out = ZeroTable()
+    for line in text.splitlines():
+        _, sep, rest = line.partition("counters: ")
+        if not sep or rest.startswith("summary "):
+            continue
+        m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)( (\d+)$|\{)", rest)
+        if not m:
+            raise ValueError("bad counters line %r" % line)
+        family = out.setdefault(m.group(1), Zeros())
+        if m.group(3) is not None:
+            family[frozenset()] = int(m.group(3))
+            continue
+        for labels, value in split_samples(rest[len(m.group(1)):], line):
+            family[frozenset(labels.items())] = value
+    return out
+
+
+def counter_sum(counters, family, **labels):
+    """The sum of family's samples that carry every label given."""
+    want = set(labels.items())
+    return sum(v for k, v in counters.get(family, {}).items() if want <= set(k))
+
+
+LISTENER_KEYS = {"messages": "messages_total", "bytes": "bytes_total",
+                 "truncated": "truncated_total", "oversized": "oversized_total",
+                 "rejected": "rejected_total", "accepted": "accepted_connections_total",
+                 "refused": "refused_connections_total", "idle closed": "idle_closed_total",
+                 "accept errors": "accept_errors_total", "read errors": "read_errors_total",
+                 "kernel drops": "kernel_drops_total", "open": "open_connections"}
+OUTPUT_KEYS = ("records", "written", "write_errors", "retries", "dropped", "reopens")
+
+
+class ZeroTable(dict):
+    """Objects by name, each a Zeros: one never logged has only zero counters."""
+
+    def __missing__(self, key):
+        return Zeros()
+
+
+def by_object(counters):
+    """Listener and output counters as {"udp 127.0.0.1:PORT": {"messages": n, "open": n, ...},
+    "output PATH": {"records": n, "write errors": n, "pending": n, ...}}."""
+    out = ZeroTable()
+    for family, samples in counters.items():
+        for key, value in samples.items():
+            labels = dict(key)
+            if "listener" in labels:
+                short = family[len("esatlsd_listener_"):]
+                for name, suffix in LISTENER_KEYS.items():
+                    if short == suffix:
+                        out.setdefault(labels["listener"], Zeros())[name] = value
+            elif "output" in labels:
+                short = family[len("esatlsd_output_"):]
+                if short.endswith("_total"):
+                    short = short[:-len("_total")]
+                out.setdefault("output " + labels["output"],
+                               Zeros())[short.replace("_", " ")] = value
     return out
 
 
@@ -205,7 +326,8 @@ class Daemon:
         with self._lock:
             before = len(self.stderr_lines)
         self.send_signal(signal.SIGUSR1)
-        wait_until(lambda: any("output " in l for l in self.stderr_lines[before:]), timeout=5)
+        wait_until(lambda: any("counters: summary" in l for l in self.stderr_lines[before:]),
+                   timeout=5)
         seen = -1
         while seen != len(self.stderr_lines):
             seen = len(self.stderr_lines)
@@ -214,8 +336,13 @@ class Daemon:
             return "\n".join(self.stderr_lines[before:])
 
     def counter_map(self):
-        """counters() parsed: {"udp 127.0.0.1:PORT": {"messages": n, ...}, "output PATH": {...}}."""
-        return parse_counters(self.counters())
+        """counters() by listener and output: {"udp 127.0.0.1:PORT": {"messages": n, ...},
+        "output PATH": {...}} (see by_object)."""
+        return by_object(parse_counters(self.counters()))
+
+    def count(self, family, **labels):
+        """USR1's value of family (summed over the samples that carry the labels given)."""
+        return counter_sum(parse_counters(self.counters()), family, **labels)
 
     def wait_stderr(self, text, timeout=10, start=0):
         """Waits until a stderr line from index start on contains text; returns it or None."""

@@ -2,18 +2,16 @@
 descriptors pauses accepting instead of spinning and recovers; a UDP datagram over
 max_message_size is cut, counted, and its first part still read."""
 
-import re
 import signal
 import socket
 import time
 
-from harness import (Daemon, DaemonTest, config, free_port, logger, main, read_records, seed_texts,
-                     send_udp, wait_until)
+from harness import (Daemon, DaemonTest, by_object, config, free_port, logger, main,
+                     parse_counters, read_records, seed_texts, send_udp, wait_until)
 
 
 def counter(text, listener, name):
-    m = re.search(re.escape(listener) + r":.*?\b" + name + r" (\d+)", text)
-    return int(m.group(1)) if m else None
+    return by_object(parse_counters(text))[listener][name]
 
 
 class Backoff(DaemonTest):

@@ -121,7 +121,7 @@ class ExecHooks(DaemonTest):
         send_udp(self.port, conn(2, "ok"))
         self.assertTrue(wait_until(lambda: len(read_records(d.path("v.jsonl"))) == 2, timeout=0.8),
                         "records stalled behind a running hook")
-        self.assertTrue(wait_until(lambda: "timeouts 1" in d.counters(), timeout=6), d.stderr())
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_hook_timeouts_total") == 1, timeout=6), d.stderr())
         with open(d.path("runs/started")) as f:
             pid = int(f.read().split()[0])
         self.assertTrue(wait_until(lambda: not os.path.exists("/proc/%d" % pid)))
@@ -135,8 +135,9 @@ class ExecHooks(DaemonTest):
         for i in range(1, 7):
             lines += conn(i, "fail")
         send_udp(self.port, lines)
-        self.assertTrue(wait_until(lambda: "queue drops 3" in d.counters(), timeout=5), d.stderr())
-        self.assertIn("running 1, queued 2", d.counters())
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_hook_queue_drops_total") == 3, timeout=5), d.stderr())
+        self.assertEqual((d.count("esatlsd_hook_running"), d.count("esatlsd_hook_queued")),
+                         (1, 2))
         d.stop()
 
     def test_throttle_by_peer_ip(self):
@@ -150,7 +151,7 @@ class ExecHooks(DaemonTest):
         lines += conn(5, "fail", peer="192.0.2.8")
         send_udp(self.port, lines)
         self.assertTrue(wait_until(lambda: len(runs(d.path("runs"))) == 2), d.stderr())
-        self.assertTrue(wait_until(lambda: "throttled 3" in d.counters()), d.stderr())
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_hook_throttled_total") == 3), d.stderr())
         peers = sorted(r["peer_ip"] for r, _, _ in runs(d.path("runs")))
         self.assertEqual(peers, ["192.0.2.7", "192.0.2.8"])
         d.stop()
@@ -212,7 +213,8 @@ class ExecHooks(DaemonTest):
         d = self.start_with('  - { name: old, exec: ["%s/slow", "@DIR@/runs"], max_concurrent: 1 }\n'
                             % HOOKS)
         send_udp(self.port, conn(1, "fail") + conn(2, "fail") + conn(3, "fail"))
-        self.assertTrue(wait_until(lambda: "running 1, queued 2" in d.counters(), timeout=3),
+        self.assertTrue(wait_until(lambda: (d.count("esatlsd_hook_running"),
+                                                   d.count("esatlsd_hook_queued")) == (1, 2), timeout=3),
                         d.stderr())
         os.makedirs(d.path("new"), exist_ok=True)
         d.write_config(hook_config(self.port, "@DIR@/v.jsonl",
@@ -233,7 +235,7 @@ class ExecHooks(DaemonTest):
         d = self.start_with('  - { name: slow, exec: ["%s/slow", "@DIR@/runs"], timeout: 5s }\n'
                             % HOOKS)
         send_udp(self.port, conn(1, "fail"))
-        self.assertTrue(wait_until(lambda: "running 1" in d.counters(), timeout=3), d.stderr())
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_hook_running") == 1, timeout=3), d.stderr())
         self.assertEqual(d.stop(), 0)
         self.assertEqual(len(runs(d.path("runs"))), 1)
 
@@ -291,7 +293,8 @@ class Webhooks(DaemonTest):
         send_udp(self.port, conn(3, "fail"))
         self.assertTrue(wait_until(lambda: len(self.http.posts) == 2, timeout=6), d.stderr())
         self.assertEqual(self.http.posts[0][1], self.http.posts[1][1])
-        self.assertTrue(wait_until(lambda: "retries 1" in d.counters() and "ok 1" in d.counters()),
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_hook_retries_total") == 1 and
+                                   d.count("esatlsd_hook_ok_total") == 1),
                         d.stderr())
         self.assertEqual(d.stop(), 0)
 

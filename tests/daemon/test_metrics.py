@@ -8,55 +8,11 @@ import re
 import signal
 import socket
 
-from harness import (DaemonTest, config, esa_connection, free_port, logger, main, read_records,
-                     seed_texts, syslog_line, wait_until)
+from harness import (DaemonTest, config, esa_connection, free_port, logger, main, parse_counters,
+                     parse_labels, read_records, seed_texts, syslog_line, unescape, wait_until)
 
 NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 VALUE = re.compile(r"[0-9]+")
-
-
-def unescape(text, quote):
-    """A HELP text (quote False) or a label value (quote True) without its escapes."""
-    out, i = [], 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            nxt = text[i + 1:i + 2]
-            if nxt not in ("\\", "n") + (('"',) if quote else ()):
-                raise ValueError("bad escape in %r" % text)
-            out.append("\n" if nxt == "n" else nxt)
-            i += 2
-            continue
-        if quote and c == '"':
-            raise ValueError("unescaped quote in %r" % text)
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-
-def parse_labels(text, line):
-    """'a="x",b="y"' (the text between the braces) as a dict."""
-    labels, i = {}, 0
-    while i < len(text):
-        m = LABEL.match(text, i)
-        if not m or text[m.end():m.end() + 2] != '="':
-            raise ValueError("bad label in %r" % line)
-        name, i = m.group(0), m.end() + 2
-        start = i
-        while i < len(text) and text[i] != '"':
-            i += 2 if text[i] == "\\" else 1
-        if i >= len(text):
-            raise ValueError("unterminated label value in %r" % line)
-        if name in labels:
-            raise ValueError("label %s twice in %r" % (name, line))
-        labels[name] = unescape(text[start:i], True)
-        i += 1
-        if i < len(text):
-            if text[i] != ",":
-                raise ValueError("expected , in %r" % line)
-            i += 1
-    return labels
 
 
 def parse_exposition(body):
@@ -206,6 +162,43 @@ class Metrics(DaemonTest):
         self.assertEqual(fams["esatlsd_connections_open"]["type"], "gauge")
         # No hook configured: the hook families are there, empty.
         self.assertEqual(fams["esatlsd_hook_runs_total"]["samples"], {})
+        self.assertEqual(d.stop(), 0)
+
+    def test_usr1_logs_the_same_counters(self):
+        # USR1 writes the families of /metrics to the log, one line per family: every sample
+        # of /metrics is there with its value, except a labelled family's zeros. An appliance
+        # name chosen by the sender (quotes, a backslash, a newline escape) stays one escaped
+        # label. The summary line closes the dump with the STATUS= figures.
+        port, mport = free_port(), free_port()
+        d = self.start(metrics_config(port, mport))
+        hostile = 'esa"9\\x'
+        lines = [syslog_line(t, host="esa2") for t in esa_connection(2001, "tls_failed")]
+        lines += [syslog_line(t, host=hostile) for t in esa_connection(2002, "tls")]
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall("".join(l + "\n" for l in lines).encode())
+        self.assertTrue(wait_until(lambda: len(read_records(d.path("v.jsonl"))) == 2))
+        fams = scrape(mport)
+        logged = parse_counters(d.counters())
+        for name, fam in fams.items():
+            for labels, v in fam["samples"].items():
+                if name in ("esatlsd_appliance_last_seen_seconds",):
+                    continue
+                if labels and v == 0:
+                    self.assertNotIn(labels, logged[name], name)
+                else:
+                    self.assertEqual(logged[name][labels], v, (name, labels))
+        for name, samples in logged.items():
+            self.assertIn(name, fams)
+            for labels in samples:
+                self.assertIn(labels, fams[name]["samples"], (name, labels))
+        self.assertEqual(logged["esatlsd_appliance_messages_total"][
+            frozenset({("host", hostile)})], len(esa_connection(2002, "tls")))
+        self.assertEqual(logged["esatlsd_verdicts_total"][
+            frozenset({("verdict", "tls_failed"), ("direction", "inbound")})], 1)
+        summary = [l for l in d.stderr_lines if "counters: summary" in l]
+        self.assertRegex(summary[-1], r"counters: summary %d messages, 0 open, 1 tls, "
+                                      r"1 tls_failed, 0 no_tls, 0 unknown, 0 lost or refused$"
+                         % len(lines))
         self.assertEqual(d.stop(), 0)
 
     def test_healthz_and_other_paths(self):

@@ -53,10 +53,26 @@ class Notify(DaemonTest):
                          ["READY=1", reloading, "READY=1", "STOPPING=1"])
         status = [n for n in notes if n.startswith("STATUS=")]
         self.assertTrue(status, notes)
-        self.assertRegex(status[0], r"^STATUS=\d+ messages, \d+ connections open, \d+ tls, "
-                                    r"\d+ tls_failed, \d+ no_tls, \d+ unknown$")
+        self.assertRegex(status[0], r"^STATUS=\d+ messages, \d+ open, \d+ tls, \d+ tls_failed, "
+                                    r"\d+ no_tls, \d+ unknown, \d+ lost or refused$")
         # The first STATUS= follows the first READY=1 at start-up.
         self.assertLess(notes.index("READY=1"), notes.index(status[0]))
+
+    def test_status_follows_the_counters(self):
+        # STATUS= every 5 s: the first, at start, says 0 messages; a later one counts the
+        # two connections sent (5 lines each: 10 messages), their verdicts and 1 still open.
+        port = free_port()
+        d = self.start(config(port, "@DIR@/v.jsonl"))
+        send_udp(port, messages(1, "tls") + messages(2, "tls_failed") +
+                 [syslog_line(t) for t in esa_connection(3, "tls", closed=False)])
+        sent = len(messages(1, "tls")) + len(messages(2, "tls_failed")) + \
+            len(esa_connection(3, "tls", closed=False))
+        want = ("STATUS=%d messages, 1 open, 1 tls, 1 tls_failed, 0 no_tls, 0 unknown, "
+                "0 lost or refused" % sent)
+        self.assertTrue(wait_until(lambda: want in d.notified(), timeout=12), d.notified())
+        status = [n for n in d.notified() if n.startswith("STATUS=")]
+        self.assertTrue(status[0].startswith("STATUS=0 messages, 0 open"), status)
+        self.assertEqual(d.stop(), 0)
 
     def test_watchdog_pets_repeatedly(self):
         # WATCHDOG_USEC=200000 (and no WATCHDOG_PID): WATCHDOG=1 at least 3 times within 1 s.

@@ -7,7 +7,7 @@ import signal
 import socket
 import threading
 
-from harness import (DaemonTest, config, esa_connection, free_port, main, parse_counters,
+from harness import (DaemonTest, config, esa_connection, free_port, main,
                      read_complete_records, read_records, records_by_icid, send_udp, syslog_line,
                      wait_until)
 
@@ -72,7 +72,8 @@ class Signals(DaemonTest):
         with socket.create_connection(("127.0.0.1", port)) as s:
             s.sendall(lf(messages(101)))
         self.wait_icids({100, 101})
-        self.assertIn("reloads 0 (failed 2)", d.counters())
+        self.assertEqual((d.count("esatlsd_reloads_total"), d.count("esatlsd_reload_failures_total")),
+                         (0, 2))
         self.assertEqual(d.stop(), 0)
         # systemd hears of each attempt, and that the daemon is ready again after it.
         notes = [n.split("\n")[0] for n in d.notified() if not n.startswith("STATUS=")]
@@ -183,7 +184,7 @@ class Signals(DaemonTest):
                 pass
         send_udp(port, messages(143), source="127.0.0.1")
         self.wait_icids({143})
-        c = parse_counters(d.counters())
+        c = d.counter_map()
         self.assertEqual(c["udp 127.0.0.1:%d" % port]["rejected"], 4, c)
         self.assertEqual(c["tcp 127.0.0.1:%d" % port]["rejected"], 1, c)
         self.assertEqual(d.stop(), 0)
@@ -243,7 +244,7 @@ class Signals(DaemonTest):
         s = socket.create_connection(("127.0.0.1", port))
         with s:
             s.sendall(lf(messages(121, "tls", closed=False))[:-1])
-            self.assertTrue(wait_until(lambda: "connections open 2" in d.counters(), timeout=5))
+            self.assertTrue(wait_until(lambda: d.count("esatlsd_connections_open") == 2, timeout=5))
             self.assertEqual(self.records(), [])
             self.assertEqual(d.stop(sig), 0)
         conns = records_by_icid(self.records())
@@ -269,7 +270,7 @@ class Signals(DaemonTest):
         d = self.start(config(port, "@DIR@/v.jsonl"))
         lines = messages(130, "tls_failed")
         send_udp(port, lines[:3])
-        self.assertTrue(wait_until(lambda: "connections open 1" in d.counters(), timeout=5))
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_connections_open") == 1, timeout=5))
         d.write_config(config(port, "@DIR@/v.jsonl",
                               extra="tracking: { idle_timeout: 20m, linger: 30s }\n"))
         self.hup()

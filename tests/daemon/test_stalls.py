@@ -32,8 +32,9 @@ class Stalls(DaemonTest):
             send_tcp(port, "\n".join(lines) + "\n")  # TCP: no datagram lost under load
             self.assertTrue(wait_until(lambda: len(read_records(d.path("v.jsonl"))) == 1000,
                                        timeout=10), d.stderr())
-            counters = d.counters()
-            self.assertRegex(counters, r"output -: records 1000, .*dropped [1-9]")
+            c = d.counter_map()["output -"]
+            self.assertEqual(c["records"], 1000, c)
+            self.assertGreater(c["dropped"], 0, c)
             self.assertEqual(d.stop(), 0)
         finally:
             os.close(reader)
@@ -47,7 +48,7 @@ class Stalls(DaemonTest):
                                    'timeout: 5s }\n' % HOOKS))
         os.makedirs(d.path("runs"), exist_ok=True)
         send_udp(port, conn(1, "fail"))
-        self.assertTrue(wait_until(lambda: "running 1" in d.counters(), timeout=3), d.stderr())
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_hook_running") == 1, timeout=3), d.stderr())
         d.send_signal(signal.SIGTERM)
         self.assertTrue(wait_until(lambda: "stopping" in d.stderr()), d.stderr())
         d.send_signal(signal.SIGHUP)

@@ -1,0 +1,235 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "log.h"
+#include "state.h"
+#include "statefile.h"
+
+#define SET_ASIDE_TRIES 100
+
+/* ---- saving ---- */
+
+struct save_sink {
+	int fd;
+	int error; /* errno of the first failed write */
+};
+
+static int save_write(const void *p, size_t len, void *arg)
+{
+	struct save_sink *sink = arg;
+	const char *b = p;
+	while (len > 0) {
+		ssize_t n = write(sink->fd, b, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			sink->error = n < 0 ? errno : EIO;
+			return -1;
+		}
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int save_one(const struct track_conn_state *s, void *arg)
+{
+	struct state_writer *w = arg;
+	state_writer_conn(w, s);
+	return w->failed;
+}
+
+/* The rename is durable only once the directory holding the name is written too. */
+static void sync_directory_of(const char *path)
+{
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return;
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fsync(fd) != 0 && errno != EINVAL)
+			log_warn("state file %s: fsync of its directory", path);
+		close(fd);
+	}
+	free(copy);
+}
+
+static char *path_with_suffix(const char *path, const char *suffix)
+{
+	size_t len = strlen(path) + strlen(suffix) + 1;
+	char *out = malloc(len);
+	if (out != NULL)
+		snprintf(out, len, "%s%s", path, suffix);
+	return out;
+}
+
+int statefile_save(const char *path, const struct engine *e, int64_t now)
+{
+	char *tmp = path_with_suffix(path, ".tmp");
+	if (tmp == NULL) {
+		log_warnx("state file %s: out of memory", path);
+		return -1;
+	}
+	struct save_sink sink = {
+	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600), 0};
+	if (sink.fd < 0) {
+		log_warn("state file %s: cannot create", tmp);
+		free(tmp);
+		return -1;
+	}
+	struct state_writer *w = malloc(sizeof(*w)); /* 8 KiB: kept off the stack */
+	int ok = w != NULL;
+	if (ok) {
+		state_writer_begin(w, save_write, &sink, now);
+		engine_export(e, save_one, w);
+		ok = state_writer_end(w) == 0;
+	}
+	if (ok && fsync(sink.fd) != 0)
+		sink.error = errno, ok = 0;
+	if (close(sink.fd) != 0 && ok)
+		sink.error = errno, ok = 0;
+	if (ok && rename(tmp, path) != 0)
+		sink.error = errno, ok = 0;
+	if (!ok) {
+		errno = sink.error ? sink.error : ENOMEM;
+		log_warn("state file %s: not written", path);
+		unlink(tmp);
+	} else {
+		sync_directory_of(path);
+	}
+	free(w);
+	free(tmp);
+	return ok ? 0 : -1;
+}
+
+/* ---- loading ---- */
+
+static int load_check(const struct track_conn_state *s, void *arg)
+{
+	(void)arg;
+	return engine_import_check(s);
+}
+
+struct load_ctx {
+	struct engine *e;
+	int64_t now;
+	size_t restored, refused;
+};
+
+static int load_one(const struct track_conn_state *s, void *arg)
+{
+	struct load_ctx *x = arg;
+	if (engine_import(x->e, s, x->now) == 0)
+		x->restored++;
+	else
+		x->refused++;
+	return 0;
+}
+
+/* Renames path to PATH.bad-YYYYmmddTHHMMSSZ (then .1, .2 ... so that no earlier one is
+ * overwritten). */
+static enum statefile_load set_aside(const char *path, const char *why)
+{
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), ".bad-%Y%m%dT%H%M%SZ", &tm);
+	char *base = path_with_suffix(path, stamp);
+	if (base == NULL)
+		return STATEFILE_FAILED;
+	size_t size = strlen(base) + 8;
+	char *aside = malloc(size);
+	for (int i = 0; aside != NULL && i < SET_ASIDE_TRIES; i++) {
+		if (i == 0)
+			snprintf(aside, size, "%s", base);
+		else
+			snprintf(aside, size, "%s.%d", base, i);
+		if (renameat2(AT_FDCWD, path, AT_FDCWD, aside, RENAME_NOREPLACE) == 0) {
+			log_warnx("state file %s: %s; set aside as %s, starting with no open "
+			          "connections",
+			          path, why, aside);
+			free(aside);
+			free(base);
+			return STATEFILE_SET_ASIDE;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	log_warn("state file %s: %s, and it cannot be set aside", path, why);
+	free(aside);
+	free(base);
+	return STATEFILE_FAILED;
+}
+
+static enum statefile_load load_mapped(const char *path, const void *buf, size_t len,
+                                       struct engine *e, int64_t now, size_t *restored)
+{
+	int64_t saved_at;
+	uint64_t count;
+	enum state_status st = state_parse(buf, len, load_check, NULL, &saved_at, &count);
+	if (st != STATE_OK) {
+		char why[96];
+		snprintf(why, sizeof(why), "%s", state_status_text(st));
+		return set_aside(path, why);
+	}
+	struct load_ctx x = {e, now, 0, 0};
+	state_parse(buf, len, load_one, &x, NULL, NULL);
+	engine_import_done(e);
+	*restored = x.restored;
+	log_info("state file %s: %zu open connections restored (saved %" PRId64 " s before)", path,
+	         x.restored, now - saved_at);
+	if (x.refused)
+		log_warnx("state file %s: %zu connections not restored (already open, too many "
+		          "appliances, or out of memory)",
+		          path, x.refused);
+	return STATEFILE_LOADED;
+}
+
+enum statefile_load statefile_load(const char *path, struct engine *e, int64_t now,
+                                   size_t *restored)
+{
+	*restored = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			log_info("state file %s: none yet, starting with no open connections",
+			         path);
+			return STATEFILE_ABSENT;
+		}
+		log_warn("state file %s: cannot open", path);
+		return STATEFILE_FAILED;
+	}
+	struct stat st;
+	enum statefile_load result;
+	if (fstat(fd, &st) != 0) {
+		log_warn("state file %s: fstat", path);
+		result = STATEFILE_FAILED;
+	} else if (!S_ISREG(st.st_mode)) {
+		result = set_aside(path, "not a regular file");
+	} else if (st.st_size == 0) {
+		result = set_aside(path, "empty");
+	} else {
+		size_t len = (size_t)st.st_size;
+		void *buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (buf == MAP_FAILED) {
+			log_warn("state file %s: mmap", path);
+			result = STATEFILE_FAILED;
+		} else {
+			result = load_mapped(path, buf, len, e, now, restored);
+			munmap(buf, len);
+		}
+	}
+	close(fd);
+	return result;
+}
