@@ -248,6 +248,7 @@ static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (d->ticks % DROPS_EVERY_TICKS == 0)
 		daemon_report_drops(d);
 	daemon_maybe_checkpoint(d);
+	log_tick();
 }
 
 static void daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
@@ -684,5 +685,6 @@ int daemon_run(struct config *cfg, const char *config_path)
 		event_base_dispatch(d.base);
 	}
 	daemon_free(&d);
+	log_flush();
 	return status;
 }

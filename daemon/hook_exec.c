@@ -21,13 +21,13 @@
 #define EXEC_STDERR_DRAIN 16       /* reads of stderr per callback */
 #define EXEC_STDERR_LINES 20       /* stderr lines logged per run */
 #define EXEC_STDERR_LINE_SHOWN 400 /* escaped bytes shown of one stderr line */
-#define EXEC_LOG_INTERVAL_MS 10000 /* one line per hook and kind of event this often */
+#define EXEC_STDERR_RUNS_SHOWN 2   /* runs per log window whose stderr is logged */
 
 /* Everything a hook inherits from the daemon's environment: the rest (NOTIFY_SOCKET,
  * WATCHDOG_*, whatever the service manager set) stays with the daemon. */
 static const char exec_path_env[] = "PATH=/usr/bin:/bin";
 
-/* Kinds of log lines, each rate-limited on its own. */
+/* Kinds of log lines that come once per alert, each rate-limited on its own per hook. */
 enum exec_log_kind {
 	EXEC_LOG_SPAWN,
 	EXEC_LOG_EXIT,
@@ -35,15 +35,8 @@ enum exec_log_kind {
 	EXEC_LOG_TIMEOUT,
 	EXEC_LOG_STDERR,
 	EXEC_LOG_DROP,
+	EXEC_LOG_WAIT,
 	EXEC_LOG_COUNT
-};
-
-static const char *const exec_log_kind_names[EXEC_LOG_COUNT] = {
-    "start failure", "exit status", "signal", "timeout", "stderr", "queue full"};
-
-struct exec_limit {
-	uint64_t next_ms;    /* the next line may be logged from then on */
-	uint64_t suppressed; /* lines not logged since the last one that was */
 };
 
 /* One alert, copied in one allocation: the JSON for stdin and the environment, ready for
@@ -96,42 +89,16 @@ struct exec_runner {
 	size_t n_queued;
 
 	struct exec_counters counters;
-	struct exec_limit limits[EXEC_LOG_COUNT];
+	struct log_limit limits[EXEC_LOG_COUNT];
 };
 
 /* ---- rate-limited logging ---- */
 
-/* True when a line of this kind may be logged now; *hidden is then the number not logged since
- * the last one. */
-static int exec_log_allowed(struct exec_runner *r, enum exec_log_kind kind, uint64_t *hidden)
-{
-	struct exec_limit *l = &r->limits[kind];
-	uint64_t now = clock_now_ms();
-	if (now < l->next_ms) {
-		l->suppressed++;
-		return 0;
-	}
-	*hidden = l->suppressed;
-	l->suppressed = 0;
-	l->next_ms = now + EXEC_LOG_INTERVAL_MS;
-	return 1;
-}
-
-/* " (N more not logged)" after a line that had rate-limited predecessors, else "". */
-static const char *exec_hidden_note(char *buf, size_t cap, uint64_t hidden)
-{
-	buf[0] = '\0';
-	if (hidden > 0)
-		snprintf(buf, cap, " (%" PRIu64 " more not logged)", hidden);
-	return buf;
-}
-
-static void exec_log_unshown(struct exec_runner *r)
+/* Summaries of what the limiters still hold: before the runner goes. */
+static void exec_log_flush(struct exec_runner *r)
 {
 	for (int k = 0; k < EXEC_LOG_COUNT; k++)
-		if (r->limits[k].suppressed > 0)
-			log_info("hook %s: %" PRIu64 " %s messages were not logged", r->name,
-			         r->limits[k].suppressed, exec_log_kind_names[k]);
+		log_limit_flush(&r->limits[k]);
 }
 
 /* ---- configuration and jobs ---- */
@@ -324,10 +291,8 @@ static void exec_escape_line(char *out, size_t cap, const char *s, size_t len)
 static void exec_log_stderr(struct exec_child *c)
 {
 	struct exec_runner *r = c->r;
-	uint64_t hidden;
-	if (c->err_len == 0 || !exec_log_allowed(r, EXEC_LOG_STDERR, &hidden))
+	if (c->err_len == 0)
 		return;
-	char note[64];
 	char line[EXEC_STDERR_LINE_SHOWN + 8];
 	size_t pos = 0, shown = 0;
 	while (pos < c->err_len && shown < EXEC_STDERR_LINES) {
@@ -336,8 +301,14 @@ static void exec_log_stderr(struct exec_child *c)
 		size_t len = nl != NULL ? (size_t)(nl - s) : c->err_len - pos;
 		pos += len + (nl != NULL);
 		exec_escape_line(line, sizeof(line), s, len);
-		log_info("hook %s: stderr: %s%s", r->name, line,
-		         exec_hidden_note(note, sizeof(note), shown == 0 ? hidden : 0));
+		/* The run's first line stands for the whole run in the limiter. */
+		if (shown == 0) {
+			if (!log_limit_info(&r->limits[EXEC_LOG_STDERR], "hook %s: stderr: %s",
+			                    r->name, line))
+				return;
+		} else {
+			log_info("hook %s: stderr: %s", r->name, line);
+		}
 		shown++;
 	}
 	uint64_t rest = (uint64_t)(c->err_len - pos) + c->err_dropped;
@@ -348,8 +319,7 @@ static void exec_log_stderr(struct exec_child *c)
 static void exec_log_status(struct exec_child *c, int status)
 {
 	struct exec_runner *r = c->r;
-	uint64_t hidden, ms = clock_now_ms() - c->started_ms;
-	char note[64];
+	uint64_t ms = clock_now_ms() - c->started_ms;
 	if (c->stop != EXEC_RUNNING) {
 		char how[64];
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
@@ -361,23 +331,21 @@ static void exec_log_status(struct exec_child *c, int status)
 		else
 			snprintf(how, sizeof(how), "then exited with status %d",
 			         WEXITSTATUS(status));
-		if (exec_log_allowed(r, EXEC_LOG_TIMEOUT, &hidden))
-			log_warnx("hook %s: timed out after %" PRIu64 " ms; %s%s", r->name,
-			          c->timeout_ms, how, exec_hidden_note(note, sizeof(note), hidden));
+		log_limit_warnx(&r->limits[EXEC_LOG_TIMEOUT],
+		                "hook %s: timed out after %" PRIu64 " ms; %s", r->name,
+		                c->timeout_ms, how);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		r->counters.ok++;
 		log_debug("hook %s: pid %ld done in %" PRIu64 " ms", r->name, (long)c->pid, ms);
 	} else if (WIFEXITED(status)) {
 		r->counters.failed++;
-		if (exec_log_allowed(r, EXEC_LOG_EXIT, &hidden))
-			log_warnx("hook %s: exited with status %d%s", r->name, WEXITSTATUS(status),
-			          exec_hidden_note(note, sizeof(note), hidden));
+		log_limit_warnx(&r->limits[EXEC_LOG_EXIT], "hook %s: exited with status %d",
+		                r->name, WEXITSTATUS(status));
 	} else {
 		r->counters.failed++;
 		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-		if (exec_log_allowed(r, EXEC_LOG_SIGNAL, &hidden))
-			log_warnx("hook %s: killed by signal %d (%s)%s", r->name, sig,
-			          strsignal(sig), exec_hidden_note(note, sizeof(note), hidden));
+		log_limit_warnx(&r->limits[EXEC_LOG_SIGNAL], "hook %s: killed by signal %d (%s)",
+		                r->name, sig, strsignal(sig));
 	}
 }
 
@@ -425,7 +393,8 @@ static void exec_exit_cb(evutil_socket_t fd, short what, void *arg)
 	exec_read_stderr(c, EXEC_STDERR_DRAIN);
 	if (got < 0) {
 		/* Someone else reaped it (SIGCHLD set to SIG_IGN): the outcome is unknown. */
-		log_warn("hook %s: waitpid %ld", r->name, (long)c->pid);
+		log_limit_warn(&r->limits[EXEC_LOG_WAIT], "hook %s: waitpid %ld", r->name,
+		               (long)c->pid);
 		r->counters.failed++;
 	} else {
 		exec_log_status(c, status);
@@ -573,12 +542,9 @@ static int exec_child_watch(struct exec_child *c)
 
 static void exec_spawn_failed(struct exec_runner *r, const char *what, int err)
 {
-	uint64_t hidden;
-	char note[64];
 	r->counters.spawn_errors++;
-	if (exec_log_allowed(r, EXEC_LOG_SPAWN, &hidden))
-		log_warnx("hook %s: %s %s: %s%s", r->name, what, r->argv[0], strerror(err),
-		          exec_hidden_note(note, sizeof(note), hidden));
+	log_limit_warnx(&r->limits[EXEC_LOG_SPAWN], "hook %s: %s %s: %s", r->name, what, r->argv[0],
+	                strerror(err));
 }
 
 /* Ends a child we cannot watch: blocking is brief after SIGKILL. */
@@ -659,6 +625,7 @@ struct exec_runner *exec_runner_new(struct event_base *base, const struct hook_c
 		return NULL;
 	}
 	r->base = base;
+	r->limits[EXEC_LOG_STDERR].burst = EXEC_STDERR_RUNS_SHOWN;
 	exec_take_limits(r, cfg);
 	return r;
 }
@@ -667,12 +634,10 @@ int exec_runner_submit(struct exec_runner *r, const struct alert *a)
 {
 	r->counters.submitted++;
 	if (r->n_running >= r->max_concurrent && r->n_queued >= r->queue) {
-		uint64_t hidden;
-		char note[64];
 		r->counters.queue_drops++;
-		if (exec_log_allowed(r, EXEC_LOG_DROP, &hidden))
-			log_warnx("hook %s: queue full (%zu waiting); alert dropped%s", r->name,
-			          r->n_queued, exec_hidden_note(note, sizeof(note), hidden));
+		log_limit_warnx(&r->limits[EXEC_LOG_DROP],
+		                "hook %s: queue full (%zu waiting); alert dropped", r->name,
+		                r->n_queued);
 		return -1;
 	}
 	struct exec_job *j = exec_job_new(a);
@@ -736,7 +701,7 @@ void exec_runner_close(struct exec_runner *r)
 	struct exec_job *j;
 	while ((j = exec_queue_pop(r)) != NULL)
 		free(j);
-	exec_log_unshown(r);
+	exec_log_flush(r);
 	exec_argv_free(r->argv);
 	free(r->name);
 	free(r);

@@ -23,7 +23,6 @@
 /* An answer is only read for its status: a receiver cannot make us buffer much of it. */
 #define WEBHOOK_MAX_ANSWER_HEADERS 8192
 #define WEBHOOK_MAX_ANSWER_BODY 65536
-#define WEBHOOK_LOG_INTERVAL_MS 10000 /* at most one line per kind and hook this often */
 
 /* The numeric endpoint of the URL. */
 struct webhook_target {
@@ -60,12 +59,8 @@ enum attempt_error {
 	ATTEMPT_START       /* the request could not be set up (memory) */
 };
 
+/* Lines that come once per alert, each kind rate-limited on its own per hook. */
 enum webhook_log_kind { WEBHOOK_LOG_DROP, WEBHOOK_LOG_FAILED, WEBHOOK_LOG_KINDS };
-
-struct rate_log {
-	uint64_t next_ms; /* the next line may be written from then on */
-	uint64_t skipped; /* lines not written since the last one */
-};
 
 struct webhook_job {
 	struct webhook_runner *r;
@@ -90,7 +85,7 @@ struct webhook_runner {
 	size_t n_queued;
 	struct webhook_job *active; /* jobs holding a slot */
 	size_t n_active;
-	struct rate_log logs[WEBHOOK_LOG_KINDS];
+	struct log_limit logs[WEBHOOK_LOG_KINDS];
 	struct webhook_counters counters;
 };
 
@@ -232,67 +227,29 @@ static void webhook_target_free(struct webhook_target *t)
 
 /* ---- logging ---- */
 
-/* True when a line of this kind may be written now; *skipped gets the lines held back since
- * the last one. */
-static int runner_log_allowed(struct webhook_runner *r, enum webhook_log_kind kind,
-                              uint64_t *skipped)
-{
-	struct rate_log *rl = &r->logs[kind];
-	uint64_t now = clock_now_ms();
-	if (rl->next_ms != 0 && now < rl->next_ms) {
-		rl->skipped++;
-		return 0;
-	}
-	*skipped = rl->skipped;
-	rl->skipped = 0;
-	rl->next_ms = now + WEBHOOK_LOG_INTERVAL_MS;
-	return 1;
-}
-
-/* " (N more not logged)" for a rate-limited line, or "". */
-static const char *more_suffix(char *buf, size_t cap, uint64_t skipped)
-{
-	if (skipped == 0)
-		return "";
-	snprintf(buf, cap, " (%" PRIu64 " more not logged)", skipped);
-	return buf;
-}
-
 static void runner_log_drop(struct webhook_runner *r, const char *why)
 {
-	uint64_t skipped;
-	char more[64];
-	if (runner_log_allowed(r, WEBHOOK_LOG_DROP, &skipped))
-		log_warnx("hook %s: alert dropped: %s%s", r->cfg.name, why,
-		          more_suffix(more, sizeof(more), skipped));
+	log_limit_warnx(&r->logs[WEBHOOK_LOG_DROP], "hook %s: alert dropped: %s", r->cfg.name, why);
 }
 
 static void runner_log_failed(struct webhook_runner *r, const struct webhook_job *job)
 {
-	uint64_t skipped;
-	char buf[64];
-	if (!runner_log_allowed(r, WEBHOOK_LOG_FAILED, &skipped))
-		return;
-	const char *more = more_suffix(buf, sizeof(buf), skipped);
+	struct log_limit *l = &r->logs[WEBHOOK_LOG_FAILED];
 	if (job->code > 0)
-		log_warnx("hook %s: gave up on an alert after %" PRIu32 " attempt%s: HTTP %d%s",
-		          r->cfg.name, job->attempts, plural(job->attempts), job->code, more);
+		log_limit_warnx(l,
+		                "hook %s: gave up on an alert after %" PRIu32 " attempt%s: HTTP %d",
+		                r->cfg.name, job->attempts, plural(job->attempts), job->code);
 	else
-		log_warnx("hook %s: gave up on an alert after %" PRIu32 " attempt%s: %s%s",
-		          r->cfg.name, job->attempts, plural(job->attempts),
-		          attempt_strerror(job->error), more);
+		log_limit_warnx(l, "hook %s: gave up on an alert after %" PRIu32 " attempt%s: %s",
+		                r->cfg.name, job->attempts, plural(job->attempts),
+		                attempt_strerror(job->error));
 }
 
-static void runner_log_skipped(struct webhook_runner *r)
+/* Summaries of what the limiters still hold: before the runner goes. */
+static void runner_log_flush(struct webhook_runner *r)
 {
-	static const char *const what[WEBHOOK_LOG_KINDS] = {
-	    [WEBHOOK_LOG_DROP] = "drop",
-	    [WEBHOOK_LOG_FAILED] = "failure",
-	};
 	for (int k = 0; k < WEBHOOK_LOG_KINDS; k++)
-		if (r->logs[k].skipped > 0)
-			log_warnx("hook %s: %" PRIu64 " more alert %s%s not logged", r->cfg.name,
-			          r->logs[k].skipped, what[k], plural(r->logs[k].skipped));
+		log_limit_flush(&r->logs[k]);
 }
 
 /* ---- jobs ---- */
@@ -762,7 +719,7 @@ void webhook_runner_close(struct webhook_runner *r)
 		          "%zu queued)",
 		          r->cfg.name, lost_active + lost_queued, plural(lost_active + lost_queued),
 		          lost_active, lost_queued);
-	runner_log_skipped(r);
+	runner_log_flush(r);
 	event_free(r->settle_ev);
 	runner_config_free(&r->cfg);
 	webhook_target_free(&r->target);

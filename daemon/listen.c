@@ -195,8 +195,10 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		udp_prepare(l);
 		int n = recvmmsg(fd, l->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				l->count.read_errors++;
+				log_warn_limited("%s: receive", l->name);
+			}
 			break;
 		}
 		for (int i = 0; i < n; i++) {
@@ -312,7 +314,7 @@ static void tcp_conn_new(struct listener *l, int fd, const struct sockaddr_stora
 		c->buf = malloc(c->cap);
 	}
 	if (c == NULL || c->buf == NULL) {
-		log_warnx("%s: out of memory for a connection", l->name);
+		log_warnx_limited("%s: out of memory for a connection", l->name);
 		if (c)
 			free(c->buf);
 		free(c);
@@ -362,6 +364,7 @@ static void tcp_accept_cb(evutil_socket_t fd, short what, void *arg)
 				return;
 			/* EMFILE, ENFILE, ENOBUFS: stop accepting for a moment rather than spin. */
 			l->count.accept_errors++;
+			log_warn_limited("%s: accept paused for %d ms", l->name, ACCEPT_PAUSE_MS);
 			struct timeval tv = {ACCEPT_PAUSE_MS / 1000, ACCEPT_PAUSE_MS % 1000 * 1000};
 			event_del(l->ev);
 			event_add(l->resume, &tv);

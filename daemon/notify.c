@@ -52,6 +52,13 @@ struct notifier *notify_open(void)
 	return n;
 }
 
+/* The message's first line, at most 20 bytes of it: the log line stays one line. */
+static int notify_first_line_len(const char *message)
+{
+	size_t len = strcspn(message, "\n");
+	return len < 20 ? (int)len : 20;
+}
+
 int notify_send(struct notifier *n, const char *message)
 {
 	if (n == NULL)
@@ -63,8 +70,10 @@ int notify_send(struct notifier *n, const char *message)
 		                          (struct sockaddr *)&n->addr, n->addrlen);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
+		/* Once per failing streak; a streak that comes and goes is limited too. */
 		if (!n->failing)
-			log_warn("notify systemd (%.20s)", message);
+			log_warn_limited("notify systemd (%.*s)", notify_first_line_len(message),
+			                 message);
 		n->failing = 1;
 		return -1;
 	}
