@@ -805,12 +805,32 @@ void track_flush(struct tracker *t, enum verdict_end end)
 	(F_OPEN_SEEN | F_TLS_OK | F_TLS_FAIL | F_TLS_REQUIRED | F_RDNS_KNOWN | F_RDNS_VERIFIED |   \
 	 F_FAIL_MARK | F_TIME_KNOWN | F_ALERTED)
 
+/* Saved times come from a file: compared before subtracting, so none can overflow. */
 static uint32_t rel_of(const struct tracker *t, int64_t when)
 {
-	int64_t r = when - t->base;
-	if (r < 0)
+	if (when <= t->base)
 		return 0;
-	return r > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)r;
+	uint64_t r = (uint64_t)when - (uint64_t)t->base;
+	return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
+}
+
+/* Clock seconds a saved connection may carry: far wider than any real clock, narrow enough
+ * that arithmetic on them cannot overflow. */
+#define SAVED_TIME_MAX ((int64_t)1 << 40)
+/* Logged times: years 0 to 9999, the range timestamps are written in. */
+#define WALL_MIN (-62167219200LL)
+#define WALL_MAX 253402300799LL
+#define OFFSET_MAX (24 * 60 - 1)
+
+static int saved_time_valid(int64_t t)
+{
+	return t >= -SAVED_TIME_MAX && t <= SAVED_TIME_MAX;
+}
+
+static int saved_logtime_valid(int64_t wall, int16_t offset)
+{
+	return wall >= WALL_MIN && wall <= WALL_MAX &&
+	       (offset == LOGTIME_NO_OFFSET || (offset >= -OFFSET_MAX && offset <= OFFSET_MAX));
 }
 
 static int pending_end_valid(uint8_t end)
@@ -824,6 +844,11 @@ int track_conn_state_check(const struct track_conn_state *s)
 		return -1;
 	if ((s->flags & ~F_SAVED_MASK) != 0 || !pending_end_valid(s->pending_end) ||
 	    s->err_rank > RANK_FAILED_TEXT)
+		return -1;
+	if (!saved_time_valid(s->born) || !saved_time_valid(s->touched) ||
+	    (s->alert_due != TRACK_NO_ALERT && !saved_time_valid(s->alert_due)) ||
+	    !saved_logtime_valid(s->first_wall, s->first_off) ||
+	    !saved_logtime_valid(s->last_wall, s->last_off))
 		return -1;
 	if (s->n_mids > VERDICT_MIDS_MAX || s->n_mids > s->mids_total ||
 	    s->fail_total > s->mids_total || (s->n_mids > 0 && s->mids == NULL))
@@ -973,8 +998,39 @@ static int lru_order_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static int alert_due_cmp(const void *a, const void *b)
+{
+	const struct ringmap_entry *x = a, *y = b;
+	return (x->time > y->time) - (x->time < y->time);
+}
+
+/* Imported alerts went in by connection age; sending stops at the first one not yet due, so
+ * they are put back in the order they fall due. */
+static void track_sort_alerts(struct tracker *t)
+{
+	uint32_t n = t->alerts.live;
+	if (n < 2)
+		return;
+	struct ringmap_entry *due = malloc((size_t)n * sizeof(*due));
+	if (due == NULL)
+		return; /* an alert may then wait behind an earlier one: late, never lost */
+	uint32_t k = 0;
+	const struct ringmap_entry *e;
+	while (k < n && (e = ringmap_oldest(&t->alerts)) != NULL) {
+		due[k++] = *e;
+		ringmap_pop_oldest(&t->alerts);
+	}
+	qsort(due, k, sizeof(*due), alert_due_cmp);
+	for (uint32_t i = 0; i < k; i++) {
+		struct id_key key = {due[i].id, due[i].source, due[i].kind};
+		ringmap_put(&t->alerts, key, due[i].value, due[i].time);
+	}
+	free(due);
+}
+
 void track_import_done(struct tracker *t)
 {
+	track_sort_alerts(t);
 	if (t->open < 2)
 		return;
 	struct lru_order *order = malloc((size_t)t->open * sizeof(*order));

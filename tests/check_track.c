@@ -903,6 +903,46 @@ START_TEST(imported_connections_expire_by_latest_activity)
 }
 END_TEST
 
+START_TEST(imported_alerts_go_out_in_the_order_they_fall_due)
+{
+	/* Connection 20 is older but failed later (alert due at 102); 21 failed at 30 (due 32).
+	 * Neither alert has gone out at the restart: at 101 the younger one's must. */
+	open_in(0, 20, 10);
+	open_in(0, 21, 20);
+	tls_fail(0, ESA_DIR_IN, 21, "x", 30);
+	tls_fail(0, ESA_DIR_IN, 20, "y", 100);
+	restart_tracker(101);
+	track_expire(tr, 101);
+	ck_assert_uint_eq(track_counters(tr)->early_alerts, 1);
+	track_expire(tr, 102);
+	ck_assert_uint_eq(track_counters(tr)->early_alerts, 2);
+}
+END_TEST
+
+START_TEST(import_refuses_out_of_range_times)
+{
+	open_in(0, 22, 100);
+	n_saved = 0;
+	ck_assert_int_eq(track_export(tr, save_one, NULL), 0);
+	struct track_conn_state bad = saved[0].s;
+	ck_assert_int_eq(track_conn_state_check(&bad), 0);
+	bad.born = INT64_MAX;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = saved[0].s;
+	bad.alert_due = INT64_MIN + 1;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = saved[0].s;
+	bad.first_wall = INT64_MIN;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = saved[0].s;
+	bad.last_off = 24 * 60;
+	ck_assert_int_eq(track_conn_state_check(&bad), -1);
+	bad = saved[0].s;
+	bad.last_off = LOGTIME_NO_OFFSET;
+	ck_assert_int_eq(track_conn_state_check(&bad), 0);
+}
+END_TEST
+
 START_TEST(import_refuses_invalid_and_duplicate_connections)
 {
 	open_in(0, 9, 100);
@@ -992,6 +1032,8 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, restart_from_saved_state_gives_the_same_records);
 	tcase_add_test(tc, imported_connections_expire_by_latest_activity);
 	tcase_add_test(tc, import_refuses_invalid_and_duplicate_connections);
+	tcase_add_test(tc, imported_alerts_go_out_in_the_order_they_fall_due);
+	tcase_add_test(tc, import_refuses_out_of_range_times);
 	suite_add_tcase(s, tc);
 	return s;
 }
