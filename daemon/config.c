@@ -34,6 +34,10 @@
 #define MAX_MAX_MESSAGE (1024 * 1024)
 #define DEFAULT_ALERT_DELAY_MS 2000
 #define DEFAULT_CHECKPOINT_MS 60000
+#define DEFAULT_LOG_BURST 5
+#define DEFAULT_LOG_INTERVAL_MS 60000
+#define MAX_LOG_BURST 1000
+#define MAX_LOG_INTERVAL_MS 86400000ull
 #define MAX_TRACKED 100000000
 #define DEFAULT_QUEUE 10000
 #define MAX_QUEUE 10000000
@@ -1730,6 +1734,34 @@ static void metrics_map(struct parse *p, const struct node *map)
 		error_at(p, vals[0]->line, vals[0]->column, "out of memory");
 }
 
+/* ---- log_repeats ---- */
+
+/* log_repeats: {burst: N, interval: DURATION}: how many lines of one kind a window lets
+ * through before they are only counted, and how long the window is. */
+static void log_repeats_map(struct parse *p, const struct node *map)
+{
+	static const char *const keys[] = {"burst", "interval"};
+	static const char where[] = " in 'log_repeats'";
+	const struct node *vals[2], *key_nodes[2];
+	unsigned long long burst;
+	uint64_t ms;
+
+	if (!expect(p, map, NODE_MAP, "a mapping", "'log_repeats'"))
+		return;
+	map_keys(p, map, where, keys, 2, vals, key_nodes);
+	if (vals[0] != NULL &&
+	    get_number(p, vals[0], "'burst' in 'log_repeats'", 1, MAX_LOG_BURST, &burst) == 0)
+		p->cfg->log_burst = (unsigned)burst;
+	if (vals[1] != NULL &&
+	    get_duration(p, vals[1], "'interval' in 'log_repeats'", 1, &ms) == 0) {
+		if (ms > MAX_LOG_INTERVAL_MS)
+			error_at(p, vals[1]->line, vals[1]->column,
+			         "'interval' in 'log_repeats' must be at most 1d");
+		else
+			p->cfg->log_interval_ms = ms;
+	}
+}
+
 /* ---- the top level ---- */
 
 static void user_name(struct parse *p, const struct node *n)
@@ -1753,10 +1785,12 @@ enum {
 	K_HOOKS,
 	K_METRICS,
 	K_USER,
+	K_LOG_REPEATS,
 	K_COUNT
 };
-static const char *const top_keys[K_COUNT] = {
-    "listen", "allow_from", "max_message_size", "tracking", "outputs", "hooks", "metrics", "user"};
+static const char *const top_keys[K_COUNT] = {"listen",   "allow_from", "max_message_size",
+                                              "tracking", "outputs",    "hooks",
+                                              "metrics",  "user",       "log_repeats"};
 
 static void walk_root(struct parse *p, const struct node *root)
 {
@@ -1793,6 +1827,8 @@ static void walk_root(struct parse *p, const struct node *root)
 		metrics_map(p, vals[K_METRICS]);
 	if (vals[K_USER] != NULL)
 		user_name(p, vals[K_USER]);
+	if (vals[K_LOG_REPEATS] != NULL)
+		log_repeats_map(p, vals[K_LOG_REPEATS]);
 	if (p->n_errors > 0)
 		return;
 	if ((vals[K_LISTEN] == NULL && listen_defaults(cfg) != 0) ||
@@ -1838,6 +1874,8 @@ static struct config *config_new(const char *source)
 	engine_config_defaults(&cfg->engine);
 	cfg->alert_delay_ms = DEFAULT_ALERT_DELAY_MS;
 	cfg->checkpoint_ms = DEFAULT_CHECKPOINT_MS;
+	cfg->log_burst = DEFAULT_LOG_BURST;
+	cfg->log_interval_ms = DEFAULT_LOG_INTERVAL_MS;
 	return cfg;
 }
 

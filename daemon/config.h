@@ -73,6 +73,8 @@ struct config {
 	uint64_t alert_delay_ms;     /* tracking.alert_delay (default 2 s) */
 	char *state_file;            /* tracking.state_file; NULL = open connections end at stop */
 	uint64_t checkpoint_ms;      /* tracking.checkpoint_interval (default 60 s; 0 = at stop) */
+	unsigned log_burst;          /* log_repeats.burst: lines of one kind per window (5) */
+	uint64_t log_interval_ms;    /* log_repeats.interval: the window (60 s) */
 	struct output_config *outputs;
 	size_t n_outputs;
 	char *user; /* drop to this user after binding when started as root; NULL = stay */

@@ -55,9 +55,9 @@ struct daemon {
 	struct event *tick, *watchdog;
 	unsigned ticks;
 	struct daemon_counters count;
-	uint64_t reported_drops;      /* sum of drop counters at the last summary */
-	uint64_t checkpoint_ms;       /* clock_now_ms() of the last state file write (or load) */
-	uint64_t checkpoint_messages; /* messages and open connections then: unchanged, no write */
+	uint64_t reported_drops;     /* sum of drop counters at the last summary */
+	uint64_t checkpoint_ms;      /* clock_now_ms() of the last state file write (or load) */
+	uint64_t checkpoint_changes; /* daemon_state_changes() then: unchanged, no write */
 	size_t checkpoint_open;
 	char line[VERDICT_LINE_MAX];
 };
@@ -175,8 +175,11 @@ static void daemon_report_drops(struct daemon *d)
 {
 	struct stats_view v = daemon_view(d);
 	uint64_t drops = stats_drops(&v);
-	if (drops == d->reported_drops)
+	/* A reload that closes a listener, output or hook takes its counts out of the sum. */
+	if (drops <= d->reported_drops) {
+		d->reported_drops = drops;
 		return;
+	}
 	log_warnx("%" PRIu64 " messages, connections or records dropped, cut or refused in the "
 	          "last minute; counters follow",
 	          drops - d->reported_drops);
@@ -185,6 +188,16 @@ static void daemon_report_drops(struct daemon *d)
 }
 
 /* ---- state file ---- */
+
+/* Grows with everything a state file holds: lines applied, connections ended, alerts sent. */
+static uint64_t daemon_state_changes(const struct daemon *d)
+{
+	const struct track_counters *tc = engine_track_counters(d->engine);
+	uint64_t n = engine_counters(d->engine)->messages + tc->early_alerts + tc->restored;
+	for (int i = 0; i < VERDICT_END_COUNT; i++)
+		n += tc->ends[i];
+	return n;
+}
 
 static int daemon_save_state(struct daemon *d)
 {
@@ -197,7 +210,7 @@ static int daemon_save_state(struct daemon *d)
 		return -1;
 	}
 	d->count.state_saves++;
-	d->checkpoint_messages = engine_counters(d->engine)->messages;
+	d->checkpoint_changes = daemon_state_changes(d);
 	d->checkpoint_open = engine_open_connections(d->engine);
 	log_debug("state file %s: %zu open connections written in %" PRIu64 " ms",
 	          d->cfg->state_file, d->checkpoint_open, d->count.state_save_ms);
@@ -209,14 +222,27 @@ static void daemon_maybe_checkpoint(struct daemon *d)
 {
 	const struct config *cfg = d->cfg;
 	if (cfg->state_file == NULL || cfg->checkpoint_ms == 0 ||
-	    clock_now_ms() - d->checkpoint_ms < cfg->checkpoint_ms)
+	    (clock_now_ms() - d->checkpoint_ms < cfg->checkpoint_ms &&
+	     d->checkpoint_changes != UINT64_MAX))
 		return;
-	if (engine_counters(d->engine)->messages == d->checkpoint_messages &&
-	    engine_open_connections(d->engine) == d->checkpoint_open) {
+	if (daemon_state_changes(d) == d->checkpoint_changes) {
 		d->checkpoint_ms = clock_now_ms();
 		return;
 	}
 	daemon_save_state(d);
+}
+
+/* Removes a state file that no longer matches what was reported (an older checkpoint): the
+ * next start would resume connections that already have their records. */
+static void daemon_forget_state(struct daemon *d, const char *why)
+{
+	const char *path = d->cfg->state_file;
+	if (unlink(path) == 0)
+		log_warnx("state file %s: removed, %s", path, why);
+	else if (errno != ENOENT)
+		log_warn("state file %s: cannot remove it (%s); the next start may report "
+		         "connections twice",
+		         path, why);
 }
 
 static void daemon_load_state(struct daemon *d)
@@ -229,7 +255,7 @@ static void daemon_load_state(struct daemon *d)
 	    statefile_load(d->cfg->state_file, d->engine, daemon_now(d), &restored);
 	if (r == STATEFILE_SET_ASIDE)
 		d->count.state_set_aside++;
-	d->checkpoint_messages = engine_counters(d->engine)->messages;
+	d->checkpoint_changes = daemon_state_changes(d);
 	d->checkpoint_open = engine_open_connections(d->engine);
 }
 
@@ -238,7 +264,10 @@ static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct daemon *d = arg;
 	(void)fd;
 	(void)what;
-	engine_expire(d->engine, daemon_now(d));
+	/* Once a stop has saved the open connections, nothing may end them or alert for them:
+	 * the next start resumes them from the file. */
+	if (!d->stopping)
+		engine_expire(d->engine, daemon_now(d));
 	daemon_flush_outputs(d);
 	if (d->hooks)
 		hooks_tick(d->hooks);
@@ -247,7 +276,8 @@ static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 		daemon_send_status(d);
 	if (d->ticks % DROPS_EVERY_TICKS == 0)
 		daemon_report_drops(d);
-	daemon_maybe_checkpoint(d);
+	if (!d->stopping)
+		daemon_maybe_checkpoint(d);
 	log_tick();
 }
 
@@ -422,8 +452,16 @@ static void daemon_reload(struct daemon *d)
 	if ((d->cfg->user == NULL) != (ncfg->user == NULL) ||
 	    (ncfg->user && strcmp(d->cfg->user, ncfg->user) != 0))
 		log_warnx("reload: a new 'user' takes effect only at the next start");
+	const char *old_state = d->cfg->state_file, *new_state = ncfg->state_file;
+	int state_moved = (old_state == NULL) != (new_state == NULL) ||
+	                  (old_state != NULL && strcmp(old_state, new_state) != 0);
+	if (state_moved && old_state != NULL)
+		daemon_forget_state(d, "no longer the configured state_file");
 	config_free(d->cfg);
 	d->cfg = ncfg;
+	if (state_moved && new_state != NULL)
+		d->checkpoint_changes = UINT64_MAX; /* written at the next tick */
+	log_set_limit_defaults(ncfg->log_burst, ncfg->log_interval_ms);
 	d->count.reloads++;
 	free(kept_l);
 	free(kept_o);
@@ -469,9 +507,12 @@ static void daemon_stop(struct daemon *d)
 		listener_shutdown(d->listeners[i]); /* delivers unterminated last TCP lines */
 	/* With a state file, open connections go there for the next start to resume; if it
 	 * cannot be written they end here as "shutdown" rather than be lost. */
-	if (d->cfg->state_file == NULL || daemon_save_state(d) != 0)
+	if (d->cfg->state_file == NULL) {
 		engine_flush(d->engine, VERDICT_END_SHUTDOWN);
-	else
+	} else if (daemon_save_state(d) != 0) {
+		engine_flush(d->engine, VERDICT_END_SHUTDOWN);
+		daemon_forget_state(d, "its connections ended as shutdown");
+	} else
 		log_info("state file %s: %zu open connections saved", d->cfg->state_file,
 		         d->checkpoint_open);
 	for (int attempt = 0; attempt < DRAIN_ATTEMPTS; attempt++) {
@@ -599,6 +640,7 @@ static int daemon_start(struct daemon *d)
 		log_warnx("cannot create the event base");
 		return -1;
 	}
+	log_set_limit_defaults(d->cfg->log_burst, d->cfg->log_interval_ms);
 	d->notify = notify_open();
 	d->engine = engine_new(&d->cfg->engine, daemon_record_cb, d, (int64_t)time(NULL));
 	d->listeners = calloc(d->cfg->n_listen ? d->cfg->n_listen : 1, sizeof(*d->listeners));
@@ -674,6 +716,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	d.config_path = config_path;
 	d.start_time = (int64_t)time(NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a file size limit fails the write (EFBIG), like a full disk */
 	int status = 0;
 	if (daemon_start(&d) != 0) {
 		log_warnx("could not start");

@@ -32,6 +32,8 @@ struct listener {
 	struct listen_sink sink;
 	size_t max_message;
 	struct listen_counters count;
+	/* Each listener's errors are rate-limited apart, so one's flood hides none of another's. */
+	struct log_limit receive_errors, alloc_errors, accept_errors;
 	/* UDP */
 	char *udp_bufs;
 	struct mmsghdr *msgs;
@@ -197,7 +199,7 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				l->count.read_errors++;
-				log_warn_limited("%s: receive", l->name);
+				log_limit_warn(&l->receive_errors, "%s: receive", l->name);
 			}
 			break;
 		}
@@ -314,7 +316,7 @@ static void tcp_conn_new(struct listener *l, int fd, const struct sockaddr_stora
 		c->buf = malloc(c->cap);
 	}
 	if (c == NULL || c->buf == NULL) {
-		log_warnx_limited("%s: out of memory for a connection", l->name);
+		log_limit_warnx(&l->alloc_errors, "%s: out of memory for a connection", l->name);
 		if (c)
 			free(c->buf);
 		free(c);
@@ -364,7 +366,8 @@ static void tcp_accept_cb(evutil_socket_t fd, short what, void *arg)
 				return;
 			/* EMFILE, ENFILE, ENOBUFS: stop accepting for a moment rather than spin. */
 			l->count.accept_errors++;
-			log_warn_limited("%s: accept paused for %d ms", l->name, ACCEPT_PAUSE_MS);
+			log_limit_warn(&l->accept_errors, "%s: accept paused for %d ms", l->name,
+			               ACCEPT_PAUSE_MS);
 			struct timeval tv = {ACCEPT_PAUSE_MS / 1000, ACCEPT_PAUSE_MS % 1000 * 1000};
 			event_del(l->ev);
 			event_add(l->resume, &tv);
@@ -525,6 +528,9 @@ void listener_close(struct listener *l)
 	if (l == NULL)
 		return;
 	listener_shutdown(l);
+	log_limit_flush(&l->receive_errors);
+	log_limit_flush(&l->alloc_errors);
+	log_limit_flush(&l->accept_errors);
 	free(l->udp_bufs);
 	free(l->msgs);
 	free(l->iovs);

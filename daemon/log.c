@@ -226,14 +226,23 @@ void fatalx(const char *fmt, ...)
 
 /* ---- the limiter's decisions ---- */
 
+static unsigned limit_default_burst = LOG_LIMIT_BURST;
+static uint64_t limit_default_window_ms = LOG_LIMIT_WINDOW_MS;
+
+void log_set_limit_defaults(unsigned burst, uint64_t window_ms)
+{
+	limit_default_burst = burst != 0 ? burst : LOG_LIMIT_BURST;
+	limit_default_window_ms = window_ms != 0 ? window_ms : LOG_LIMIT_WINDOW_MS;
+}
+
 static unsigned log_limit_burst(const struct log_limit *l)
 {
-	return l->burst != 0 ? l->burst : LOG_LIMIT_BURST;
+	return l->burst != 0 ? l->burst : limit_default_burst;
 }
 
 static uint64_t log_limit_window(const struct log_limit *l)
 {
-	return l->window_ms != 0 ? l->window_ms : LOG_LIMIT_WINDOW_MS;
+	return l->window_ms != 0 ? l->window_ms : limit_default_window_ms;
 }
 
 /* A clock that went backwards (a test's, say) ends the window rather than stretching it. */

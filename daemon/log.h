@@ -84,6 +84,9 @@ int log_limit_info(struct log_limit *l, const char *fmt, ...) __attribute__((for
 #define log_warnx_limited(...) LOG_LIMITED_(log_limit_warnx, __VA_ARGS__)
 #define log_info_limited(...) LOG_LIMITED_(log_limit_info, __VA_ARGS__)
 
+/* The burst and window of limiters that set none (0 for either: the built-in value). */
+void log_set_limit_defaults(unsigned burst, uint64_t window_ms);
+
 /* Writes the summary of every limiter whose window has ended: from the daemon's periodic
  * timer, so that a summary comes even when the flood has stopped. */
 void log_tick(void);

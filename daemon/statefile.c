@@ -101,8 +101,14 @@ int statefile_save(const char *path, const struct engine *e, int64_t now)
 	if (ok && rename(tmp, path) != 0)
 		sink.error = errno, ok = 0;
 	if (!ok) {
-		errno = sink.error ? sink.error : ENOMEM;
-		log_warn("state file %s: not written", path);
+		if (sink.error != 0) {
+			errno = sink.error;
+			log_warn("state file %s: not written", path);
+		} else {
+			log_warnx("state file %s: not written: %s", path,
+			          w == NULL ? "out of memory"
+			                    : "a connection could not be encoded");
+		}
 		unlink(tmp);
 	} else {
 		sync_directory_of(path);
@@ -136,6 +142,19 @@ static int load_one(const struct track_conn_state *s, void *arg)
 	return 0;
 }
 
+/* rename() that never overwrites: EEXIST when to exists. Where the file system has no
+ * RENAME_NOREPLACE, a hard link then unlink does the same. */
+static int rename_no_replace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(from, to) != 0)
+		return -1;
+	return unlink(from);
+}
+
 /* Renames path to PATH.bad-YYYYmmddTHHMMSSZ (then .1, .2 ... so that no earlier one is
  * overwritten). */
 static enum statefile_load set_aside(const char *path, const char *why)
@@ -155,7 +174,7 @@ static enum statefile_load set_aside(const char *path, const char *why)
 			snprintf(aside, size, "%s", base);
 		else
 			snprintf(aside, size, "%s.%d", base, i);
-		if (renameat2(AT_FDCWD, path, AT_FDCWD, aside, RENAME_NOREPLACE) == 0) {
+		if (rename_no_replace(path, aside) == 0) {
 			log_warnx("state file %s: %s; set aside as %s, starting with no open "
 			          "connections",
 			          path, why, aside);
@@ -175,7 +194,7 @@ static enum statefile_load set_aside(const char *path, const char *why)
 static enum statefile_load load_mapped(const char *path, const void *buf, size_t len,
                                        struct engine *e, int64_t now, size_t *restored)
 {
-	int64_t saved_at;
+	int64_t saved_at = 0;
 	uint64_t count;
 	enum state_status st = state_parse(buf, len, load_check, NULL, &saved_at, &count);
 	if (st != STATE_OK) {
@@ -187,8 +206,15 @@ static enum statefile_load load_mapped(const char *path, const void *buf, size_t
 	state_parse(buf, len, load_one, &x, NULL, NULL);
 	engine_import_done(e);
 	*restored = x.restored;
-	log_info("state file %s: %zu open connections restored (saved %" PRId64 " s before)", path,
-	         x.restored, now - saved_at);
+	/* saved_at comes from the file: no arithmetic on it. */
+	char saved[32];
+	time_t when = (time_t)saved_at;
+	struct tm tm;
+	if (saved_at < 0 || saved_at > now || gmtime_r(&when, &tm) == NULL ||
+	    strftime(saved, sizeof(saved), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(saved, sizeof(saved), "at an unknown time");
+	log_info("state file %s: %zu open connections restored (saved %s)", path, x.restored,
+	         saved);
 	if (x.refused)
 		log_warnx("state file %s: %zu connections not restored (already open, too many "
 		          "appliances, or out of memory)",
@@ -207,8 +233,10 @@ enum statefile_load statefile_load(const char *path, struct engine *e, int64_t n
 			         path);
 			return STATEFILE_ABSENT;
 		}
-		log_warn("state file %s: cannot open", path);
-		return STATEFILE_FAILED;
+		/* Unreadable is unusable: set aside, so that no checkpoint overwrites it. */
+		char why[96];
+		snprintf(why, sizeof(why), "cannot be opened (%s)", strerror(errno));
+		return set_aside(path, why);
 	}
 	struct stat st;
 	enum statefile_load result;

@@ -585,6 +585,47 @@ START_TEST(test_tracking_values)
 }
 END_TEST
 
+START_TEST(test_state_and_log_repeats_values)
+{
+	struct config *c = parse_ok("tracking: { state_file: /var/lib/esatlsd/state,"
+	                            " checkpoint_interval: 1500ms }\n"
+	                            "log_repeats: { burst: 2, interval: 3s }\n");
+	ck_assert_str_eq(c->state_file, "/var/lib/esatlsd/state");
+	ck_assert_uint_eq(c->checkpoint_ms, 1500); /* kept in milliseconds */
+	ck_assert_uint_eq(c->log_burst, 2);
+	ck_assert_uint_eq(c->log_interval_ms, 3000);
+	config_free(c);
+
+	c = parse_ok("tracking: { checkpoint_interval: 0 }\n");
+	ck_assert_ptr_null(c->state_file);
+	ck_assert_uint_eq(c->checkpoint_ms, 0);
+	ck_assert_uint_eq(c->log_burst, 5);
+	ck_assert_uint_eq(c->log_interval_ms, 60000);
+	config_free(c);
+
+	static const struct error_case cases[] = {
+	    {"tracking: { state_file: \"-\" }\n",
+	     "t.yaml:1:25: expected a file path for 'state_file' in tracking, got \"-\""},
+	    {"tracking: { state_file: /var/lib/ }\n",
+	     "t.yaml:1:25: expected a file path for 'state_file' in tracking, got \"/var/lib/\""},
+	    {"tracking: { state_file: \"\" }\n",
+	     "t.yaml:1:25: expected a file path for 'state_file' in tracking, got \"\""},
+	    {"tracking: { checkpoint_interval: soon }\n",
+	     "t.yaml:1:34: expected a duration (such as 500ms, 90s, 10m, 24h, 2d) for "
+	     "'checkpoint_interval' in tracking, got \"soon\""},
+	    {"log_repeats: { burst: 0 }\n",
+	     "t.yaml:1:23: 'burst' in 'log_repeats' must be between 1 and 1000, got \"0\""},
+	    {"log_repeats: { interval: 0s }\n",
+	     "t.yaml:1:26: 'interval' in 'log_repeats' must be more than 0, got \"0s\""},
+	    {"log_repeats: { interval: 2d }\n",
+	     "t.yaml:1:26: 'interval' in 'log_repeats' must be at most 1d"},
+	    {"log_repeats: { often: 1 }\n", "t.yaml:1:16: unknown key 'often' in 'log_repeats'"},
+	    {"log_repeats: 5\n", "t.yaml:1:14: expected a mapping for 'log_repeats', got \"5\""},
+	};
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
+}
+END_TEST
+
 START_TEST(test_outputs_values)
 {
 	struct config *c =
@@ -2173,6 +2214,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_unsupported_keys_accepted_empty);
 	tcase_add_test(tc, test_metrics_values);
 	tcase_add_test(tc, test_user_values);
+	tcase_add_test(tc, test_state_and_log_repeats_values);
 	tcase_add_test(tc, test_yaml_forms);
 	tcase_add_test(tc, test_listen_same);
 	suite_add_tcase(s, tc);

@@ -43,9 +43,9 @@ class SelfLog(DaemonTest):
         super().setUp()
         self.port = free_port()
 
-    def start_failing(self, args=(), prefix=()):
+    def start_failing(self, args=(), prefix=(), extra=""):
         hooks = ('hooks:\n  - { name: fail, exec: ["@DIR@/fail", "@DIR@/runs"], '
-                 'max_concurrent: 4, queue: 1000 }\n')
+                 'max_concurrent: 4, queue: 1000 }\n' + extra)
         d = self.spawn(config(self.port, "@DIR@/v.jsonl", extra=hooks), start=False,
                        args=args, prefix=prefix)
         self.d = d
@@ -93,26 +93,27 @@ class SelfLog(DaemonTest):
                            max(i for i, l in enumerate(lines) if l in single))
 
     def test_summary_from_tick_after_flood_stops(self):
-        # Needs log_tick() on the daemon's 250 ms timer. Eight failures, then silence: once
-        # the 60 s window has ended the summary of the three held lines comes by itself,
-        # while the daemon keeps running, and says 60 s.
-        d = self.start_failing()
+        # log_repeats: a burst of 3 lines per 3 s window. Eight failures, then silence: once
+        # the window has ended the summary of the five held lines comes by itself from the
+        # daemon's timer, while the daemon keeps running, and says 3 s.
+        d = self.start_failing(extra="log_repeats: { burst: 3, interval: 3s }\n")
         self.alert(d, 1, 8)
-        line = d.wait_stderr("more like this", timeout=75)
+        line = d.wait_stderr("more like this", timeout=15)
         self.assertIsNotNone(line, d.stderr())
         m = SUMMARY.match(line)
         self.assertIsNotNone(m, line)
-        self.assertEqual((int(m.group(2)), int(m.group(3))), (8 - BURST, 60))
+        self.assertEqual((int(m.group(2)), int(m.group(3))), (8 - 3, 3))
+        self.assertEqual(sum(l == "esatlsd: warning: " + FAIL_LINE for l in self.lines(d)), 3)
         self.assertIsNone(d.proc.poll())
-        # A new window: five lines again, and the stop adds a summary only for what it held.
+        # A new window: three lines again, and the stop adds a summary only for what it held.
         before = d.stderr_count()
         self.alert(d, 100, 6, runs_before=8)
         self.assertEqual(d.stop(), 0)
         later = self.lines(d, before)
-        self.assertEqual(sum(l == "esatlsd: warning: " + FAIL_LINE for l in later), BURST,
+        self.assertEqual(sum(l == "esatlsd: warning: " + FAIL_LINE for l in later), 3,
                          d.stderr())
         counts = [int(SUMMARY.match(l).group(2)) for l in later if SUMMARY.match(l)]
-        self.assertEqual(counts, [1], d.stderr())
+        self.assertEqual(counts, [3], d.stderr())
 
     def test_journal_priority_prefix(self):
         # stderr is "the journal": every line starts with its priority and nothing else of the

@@ -5,6 +5,7 @@ empty files are set aside and the daemon starts empty; after kill -9 the last ch
 survives, as the README says."""
 
 import glob
+import json
 import os
 import signal
 import struct
@@ -191,6 +192,128 @@ class State(DaemonTest):
         self.assertEqual(len(by_id[2]), 1)
         self.assertIn("2 open connections restored", d2.stderr())
         self.assertIn("1 open connections saved", d2.stderr())
+
+    def test_unwritable_state_file_falls_back_to_shutdown_records(self):
+        # The state file cannot be written (its directory does not exist): nothing is lost,
+        # the open connection ends as "shutdown" as it would without a state file.
+        port = free_port()
+        d = self.start(state_config(port, "@DIR@/missing/state"))
+        send_udp(port, [syslog_line(t) for t in esa_connection(8, "tls", closed=False)])
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_connections_open") == 1))
+        self.assertEqual(d.stop(), 0)
+        self.assertIn("missing/state.tmp: cannot create", d.stderr())
+        self.assertIn("esatlsd_state_save_failures_total 1", d.stderr())
+        records = read_records(d.path("v.jsonl"))
+        self.assertEqual([(r["icid"], r["verdict"], r["end"]) for r in records],
+                         [(8, "tls", "shutdown")])
+
+    def test_file_size_limit_fails_the_write_not_the_daemon(self):
+        # Under a 1000-byte file size limit the state file of 20 connections cannot be
+        # written: the write fails (EFBIG, no SIGXFSZ death) and the connections end as
+        # "shutdown" on standard output, a pipe the limit does not apply to.
+        port = free_port()
+        text = ('listen:\n  - { proto: udp, address: "127.0.0.1:%d" }\noutputs:\n'
+                '  - { file: "-" }\ntracking: { state_file: "@DIR@/state" }\n' % port)
+        d = self.spawn(text, start=False, prefix=["prlimit", "--fsize=1000", "--"]).start()
+        lines = []
+        for icid in range(300, 320):
+            lines += [syslog_line(t) for t in esa_connection(icid, "tls", closed=False)]
+        send_udp(port, lines)
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_connections_open") == 20))
+        self.assertEqual(d.stop(), 0)
+        self.assertIn("File too large", d.stderr())
+        records = [json.loads(l) for l in d.stdout().splitlines() if l.strip()]
+        self.assertEqual(sorted(r["icid"] for r in records), list(range(300, 320)))
+        self.assertEqual({r["end"] for r in records}, {"shutdown"})
+        self.assertFalse(os.path.exists(d.path("state")))
+
+    def test_failed_save_at_stop_removes_the_stale_checkpoint(self):
+        # A checkpoint holds connection 8; the save at stop fails (its temporary file is a
+        # directory), so 8 ends as "shutdown" and the checkpoint, which still has it open, is
+        # removed: the next start must not report 8 again.
+        port = free_port()
+        text = state_config(port, "@DIR@/state", ", checkpoint_interval: 1s")
+        d = self.start(text)
+        send_udp(port, [syslog_line(t) for t in esa_connection(8, "tls", closed=False)])
+        self.assertTrue(wait_until(lambda: os.path.exists(d.path("state")), timeout=8))
+        os.mkdir(d.path("state.tmp"))
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual([(r["icid"], r["end"]) for r in read_records(d.path("v.jsonl"))],
+                         [(8, "shutdown")])
+        self.assertIn("removed, its connections ended as shutdown", d.stderr())
+        self.assertFalse(os.path.exists(d.path("state")))
+        os.rmdir(d.path("state.tmp"))
+        d2 = self.restart(d, text)
+        self.assertTrue(d2.wait_stderr("none yet"), d2.stderr())
+        self.assertEqual(d2.count("esatlsd_connections_open"), 0)
+        self.assertEqual(d2.stop(), 0)
+        self.assertEqual(len(read_records(d.path("v.jsonl"))), 1)
+
+    def test_stop_waiting_for_hooks_leaves_saved_connections_alone(self):
+        # TERM saves three open connections while a slow hook still runs for 1's alert; while
+        # the stop waits for it, nothing may end them (idle_timeout 2s) or alert for them (3's
+        # alert falls due then): all of that belongs to the next start, which does it once.
+        port = free_port()
+        hooks = ('hooks:\n  - { name: slow, exec: ["/bin/sh", "-c", '
+                 '"cat >/dev/null; echo run >>@DIR@/runs; sleep 3"], timeout: 10s }\n')
+        text = state_config(port, "@DIR@/state", ", idle_timeout: 2s, alert_delay: 1s") + hooks
+        d = self.start(text)
+        opened = "Info: New SMTP ICID %d interface Data 1 (10.0.0.1) address 192.0.2.%d"
+        send_udp(port, [syslog_line(opened % (1, 1)), syslog_line("Info: ICID 1 TLS failed: a")])
+        self.assertTrue(wait_until(lambda: os.path.exists(d.path("runs")), timeout=5))
+        send_udp(port, [syslog_line(opened % (2, 2)), syslog_line(opened % (3, 3)),
+                        syslog_line("Info: ICID 3 TLS failed: b")])
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_connections_open") == 3))
+        d.send_signal(signal.SIGTERM)
+        self.assertEqual(d.wait_exit(timeout=20), 0)
+        self.assertIn("3 open connections saved", d.stderr())
+        self.assertEqual(read_records(d.path("v.jsonl")), [])
+        with open(d.path("runs")) as f:
+            self.assertEqual(len(f.read().split()), 1)
+
+        d2 = self.restart(d, text)
+        self.assertTrue(wait_until(lambda: len(read_records(d.path("v.jsonl"))) == 3,
+                                   timeout=10), d2.stderr())
+        self.assertEqual(d2.stop(), 0)
+        records = read_records(d.path("v.jsonl"))
+        self.assertEqual(sorted((r["icid"], r["end"]) for r in records),
+                         [(1, "idle"), (2, "idle"), (3, "idle")])
+        with open(d.path("runs")) as f:
+            self.assertEqual(len(f.read().split()), 2)  # 1's alert before, 3's after
+
+    def test_hostile_saved_time_is_only_shown(self):
+        # A well-formed empty file whose saved time is the most negative number: loaded (no
+        # arithmetic on it: the sanitizers would report any overflow), shown as unknown.
+        port = free_port()
+        d = self.spawn(state_config(port, "@DIR@/state"), start=False)
+        body = b"esatlsd state\n" + struct.pack("<Iq", 1, -2**63) + b"END\n" + \
+            struct.pack("<Q", 0)
+        h = 0xcbf29ce484222325
+        for c in body:
+            h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+        with open(d.path("state"), "wb") as f:
+            f.write(body + struct.pack("<Q", h))
+        d.start()
+        self.assertTrue(d.wait_stderr("0 open connections restored (saved at an unknown time)"),
+                        d.stderr())
+        self.assertEqual(d.stop(), 0)
+
+    def test_reload_moving_the_state_file(self):
+        # HUP with another state_file: the old file goes (it would resume stale connections
+        # if configured again) and the new one is written at once.
+        port = free_port()
+        d = self.start(state_config(port, "@DIR@/a", ", checkpoint_interval: 500ms"))
+        send_udp(port, [syslog_line(t) for t in esa_connection(12, "tls", closed=False)])
+        self.assertTrue(wait_until(lambda: os.path.exists(d.path("a")), timeout=5))
+        d.write_config(state_config(port, "@DIR@/b", ", checkpoint_interval: 1h"))
+        start = d.stderr_count()
+        d.send_signal(signal.SIGHUP)
+        self.assertTrue(d.wait_stderr("reloaded", start=start), d.stderr())
+        self.assertTrue(wait_until(lambda: os.path.exists(d.path("b")), timeout=5), d.stderr())
+        self.assertFalse(os.path.exists(d.path("a")))
+        self.assertIn("no longer the configured state_file", d.stderr())
+        self.assertEqual(d.stop(), 0)
+        self.assertIn("b: 1 open connections saved", d.stderr())
 
     def test_checkpoints_only_when_something_changed(self):
         port = free_port()
