@@ -217,6 +217,19 @@ static int daemon_save_state(struct daemon *d)
 	return 0;
 }
 
+/* Removes a state file that no longer matches what was reported (an older checkpoint): the
+ * next start would resume connections that already have their records. */
+static void daemon_forget_state(struct daemon *d, const char *why)
+{
+	const char *path = d->cfg->state_file;
+	if (unlink(path) == 0)
+		log_warnx("state file %s: removed, %s", path, why);
+	else if (errno != ENOENT)
+		log_warn("state file %s: cannot remove it (%s); the next start may report "
+		         "connections twice",
+		         path, why);
+}
+
 /* Periodic checkpoints bound what a crash loses; nothing is written while nothing changed. */
 static void daemon_maybe_checkpoint(struct daemon *d)
 {
@@ -229,20 +242,10 @@ static void daemon_maybe_checkpoint(struct daemon *d)
 		d->checkpoint_ms = clock_now_ms();
 		return;
 	}
-	daemon_save_state(d);
-}
-
-/* Removes a state file that no longer matches what was reported (an older checkpoint): the
- * next start would resume connections that already have their records. */
-static void daemon_forget_state(struct daemon *d, const char *why)
-{
-	const char *path = d->cfg->state_file;
-	if (unlink(path) == 0)
-		log_warnx("state file %s: removed, %s", path, why);
-	else if (errno != ENOENT)
-		log_warn("state file %s: cannot remove it (%s); the next start may report "
-		         "connections twice",
-		         path, why);
+	/* An older file left in place would, after a crash, resume connections that ended since:
+	 * without a fresh one, none is better. */
+	if (daemon_save_state(d) != 0)
+		daemon_forget_state(d, "a checkpoint could not replace it");
 }
 
 static void daemon_load_state(struct daemon *d)

@@ -298,6 +298,24 @@ class State(DaemonTest):
                         d.stderr())
         self.assertEqual(d.stop(), 0)
 
+    def test_failed_checkpoint_removes_the_older_file(self):
+        # A checkpoint that cannot be written removes the one before it (a crash would resume
+        # connections that ended since); the next one that can be written brings it back.
+        port = free_port()
+        d = self.start(state_config(port, "@DIR@/state", ", checkpoint_interval: 500ms"))
+        send_udp(port, [syslog_line(t) for t in esa_connection(14, "tls", closed=False)])
+        self.assertTrue(wait_until(lambda: os.path.exists(d.path("state")), timeout=5))
+        os.mkdir(d.path("state.tmp"))
+        send_udp(port, [syslog_line(t) for t in esa_connection(15, "tls", closed=False)])
+        self.assertTrue(d.wait_stderr("removed, a checkpoint could not replace it"), d.stderr())
+        self.assertFalse(os.path.exists(d.path("state")))
+        os.rmdir(d.path("state.tmp"))
+        send_udp(port, [syslog_line(t) for t in esa_connection(16, "tls", closed=False)])
+        self.assertTrue(wait_until(lambda: os.path.exists(d.path("state")), timeout=5))
+        self.assertGreaterEqual(d.count("esatlsd_state_save_failures_total"), 1)
+        self.assertEqual(d.stop(), 0)
+        self.assertIn("3 open connections saved", d.stderr())
+
     def test_reload_moving_the_state_file(self):
         # HUP with another state_file: the old file goes (it would resume stale connections
         # if configured again) and the new one is written at once.
