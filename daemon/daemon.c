@@ -58,6 +58,7 @@ struct daemon {
 	uint64_t reported_drops;     /* sum of drop counters at the last summary */
 	uint64_t checkpoint_ms;      /* clock_now_ms() of the last state file write (or load) */
 	uint64_t checkpoint_changes; /* daemon_state_changes() then: unchanged, no write */
+	int checkpoint_now;          /* a new state_file: write it at the next tick */
 	size_t checkpoint_open;
 	char line[VERDICT_LINE_MAX];
 };
@@ -234,11 +235,13 @@ static void daemon_forget_state(struct daemon *d, const char *why)
 static void daemon_maybe_checkpoint(struct daemon *d)
 {
 	const struct config *cfg = d->cfg;
-	if (cfg->state_file == NULL || cfg->checkpoint_ms == 0 ||
-	    (clock_now_ms() - d->checkpoint_ms < cfg->checkpoint_ms &&
-	     d->checkpoint_changes != UINT64_MAX))
+	if (cfg->state_file == NULL || cfg->checkpoint_ms == 0)
 		return;
-	if (daemon_state_changes(d) == d->checkpoint_changes) {
+	int now = d->checkpoint_now;
+	d->checkpoint_now = 0; /* one try: a failure waits for the interval like any other */
+	if (!now && clock_now_ms() - d->checkpoint_ms < cfg->checkpoint_ms)
+		return;
+	if (!now && daemon_state_changes(d) == d->checkpoint_changes) {
 		d->checkpoint_ms = clock_now_ms();
 		return;
 	}
@@ -258,6 +261,11 @@ static void daemon_load_state(struct daemon *d)
 	    statefile_load(d->cfg->state_file, d->engine, daemon_now(d), &restored);
 	if (r == STATEFILE_SET_ASIDE)
 		d->count.state_set_aside++;
+	/* Without checkpoints the file holds the last stop only: once loaded it would, after a
+	 * crash, resume connections that have ended since. */
+	if (r == STATEFILE_LOADED && d->cfg->checkpoint_ms == 0)
+		daemon_forget_state(d, "loaded; with checkpoint_interval 0 the next is written at "
+		                       "stop");
 	d->checkpoint_changes = daemon_state_changes(d);
 	d->checkpoint_open = engine_open_connections(d->engine);
 }
@@ -431,6 +439,8 @@ static void daemon_reload(struct daemon *d)
 			log_info("metrics endpoint closed");
 	}
 
+	struct stats_view before = daemon_view(d);
+	uint64_t drops_before = stats_drops(&before);
 	for (size_t j = 0; j < d->n_listeners; j++)
 		if (!kept_l[j])
 			listener_close(d->listeners[j]);
@@ -452,6 +462,12 @@ static void daemon_reload(struct daemon *d)
 	d->outputs = os;
 	d->n_outputs = ncfg->n_outputs;
 	engine_reconfigure(d->engine, &ncfg->engine);
+	/* Losses of closed listeners and outputs leave the sum: so does what was reported of them.
+	 */
+	struct stats_view after = daemon_view(d);
+	uint64_t drops_after = stats_drops(&after);
+	uint64_t gone = drops_before > drops_after ? drops_before - drops_after : 0;
+	d->reported_drops = d->reported_drops > gone ? d->reported_drops - gone : 0;
 	if ((d->cfg->user == NULL) != (ncfg->user == NULL) ||
 	    (ncfg->user && strcmp(d->cfg->user, ncfg->user) != 0))
 		log_warnx("reload: a new 'user' takes effect only at the next start");
@@ -460,10 +476,11 @@ static void daemon_reload(struct daemon *d)
 	                  (old_state != NULL && strcmp(old_state, new_state) != 0);
 	if (state_moved && old_state != NULL)
 		daemon_forget_state(d, "no longer the configured state_file");
+	else if (old_state != NULL && ncfg->checkpoint_ms == 0 && d->cfg->checkpoint_ms != 0)
+		daemon_forget_state(d, "checkpoints are off: the next is written at stop");
 	config_free(d->cfg);
 	d->cfg = ncfg;
-	if (state_moved && new_state != NULL)
-		d->checkpoint_changes = UINT64_MAX; /* written at the next tick */
+	d->checkpoint_now = state_moved && new_state != NULL;
 	log_set_limit_defaults(ncfg->log_burst, ncfg->log_interval_ms);
 	d->count.reloads++;
 	free(kept_l);

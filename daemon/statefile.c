@@ -226,17 +226,24 @@ enum statefile_load statefile_load(const char *path, struct engine *e, int64_t n
                                    size_t *restored)
 {
 	*restored = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put there must not hang the start (it is set aside below). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT) {
 			log_info("state file %s: none yet, starting with no open connections",
 			         path);
 			return STATEFILE_ABSENT;
 		}
-		/* Unreadable is unusable: set aside, so that no checkpoint overwrites it. */
-		char why[96];
-		snprintf(why, sizeof(why), "cannot be opened (%s)", strerror(errno));
-		return set_aside(path, why);
+		/* Unreadable for good is unusable: set aside, so that no checkpoint overwrites
+		 * it. A passing failure (no descriptors, no memory) leaves it for the next start.
+		 */
+		if (errno == EACCES || errno == EPERM || errno == ELOOP) {
+			char why[96];
+			snprintf(why, sizeof(why), "cannot be opened (%s)", strerror(errno));
+			return set_aside(path, why);
+		}
+		log_warn("state file %s: cannot open; starting with no open connections", path);
+		return STATEFILE_FAILED;
 	}
 	struct stat st;
 	enum statefile_load result;

@@ -817,9 +817,10 @@ static uint32_t rel_of(const struct tracker *t, int64_t when)
 /* Clock seconds a saved connection may carry: far wider than any real clock, narrow enough
  * that arithmetic on them cannot overflow. */
 #define SAVED_TIME_MAX ((int64_t)1 << 40)
-/* Logged times: years 0 to 9999, the range timestamps are written in. */
+/* Logged times: years 0 to 10000 (timestamps are written with 4-digit years; a year-less one
+ * after 9999-12-31 resolves into 10000). */
 #define WALL_MIN (-62167219200LL)
-#define WALL_MAX 253402300799LL
+#define WALL_MAX 253433923199LL
 #define OFFSET_MAX (24 * 60 - 1)
 
 static int saved_time_valid(int64_t t)

@@ -316,6 +316,53 @@ class State(DaemonTest):
         self.assertEqual(d.stop(), 0)
         self.assertIn("3 open connections saved", d.stderr())
 
+    def test_a_fifo_is_set_aside_not_waited_on(self):
+        port = free_port()
+        d = self.spawn(state_config(port, "@DIR@/state"), start=False)
+        os.mkfifo(d.path("state"))
+        d.start()
+        self.assertIn("not a regular file", d.wait_stderr("set aside as") or "", d.stderr())
+        self.assertEqual(d.stop(), 0)
+
+    def test_without_checkpoints_the_loaded_file_is_removed(self):
+        # checkpoint_interval 0: the file is the last stop's only. Once loaded it goes, so a
+        # crash later cannot resume connections that ended since; the next stop writes it.
+        port = free_port()
+        text = state_config(port, "@DIR@/state", ", checkpoint_interval: 0")
+        d = self.start(text)
+        send_udp(port, [syslog_line(t) for t in esa_connection(17, "tls", closed=False)])
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_connections_open") == 1))
+        self.assertEqual(d.stop(), 0)
+        self.assertTrue(os.path.exists(d.path("state")))
+        d2 = self.restart(d, text)
+        self.assertTrue(d2.wait_stderr("1 open connections restored"), d2.stderr())
+        self.assertTrue(d2.wait_stderr("removed, loaded; with checkpoint_interval 0"),
+                        d2.stderr())
+        self.assertFalse(os.path.exists(d.path("state")))
+        send_udp(port, inbound(17, AFTER, ["ICID %(id)d close"]))
+        self.assertTrue(wait_until(lambda: len(read_records(d.path("v.jsonl"))) == 1))
+        d2.send_signal(signal.SIGKILL)
+        d2.wait_exit()
+        d3 = self.restart(d, text)
+        self.assertTrue(d3.wait_stderr("none yet"), d3.stderr())
+        self.assertEqual(d3.stop(), 0)
+        self.assertEqual(len(read_records(d.path("v.jsonl"))), 1)
+
+    def test_new_state_file_that_cannot_be_written_is_tried_once(self):
+        # A reload to a state_file in a missing directory: one try at once, then the
+        # (hour-long) interval, not a try on every tick.
+        port = free_port()
+        d = self.start(state_config(port, "@DIR@/state", ", checkpoint_interval: 1h"))
+        d.write_config(state_config(port, "@DIR@/nodir/state", ", checkpoint_interval: 1h"))
+        start = d.stderr_count()
+        d.send_signal(signal.SIGHUP)
+        self.assertTrue(d.wait_stderr("reloaded", start=start), d.stderr())
+        self.assertTrue(d.wait_stderr("nodir/state.tmp: cannot create", start=start),
+                        d.stderr())
+        time.sleep(2)
+        self.assertEqual(d.count("esatlsd_state_save_failures_total"), 1)
+        self.assertEqual(d.stop(), 0)
+
     def test_reload_moving_the_state_file(self):
         # HUP with another state_file: the old file goes (it would resume stale connections
         # if configured again) and the new one is written at once.
