@@ -817,10 +817,8 @@ static uint32_t rel_of(const struct tracker *t, int64_t when)
 /* Clock seconds a saved connection may carry: far wider than any real clock, narrow enough
  * that arithmetic on them cannot overflow. */
 #define SAVED_TIME_MAX ((int64_t)1 << 40)
-/* Logged times: years 0 to 10000 (timestamps are written with 4-digit years; a year-less one
- * after 9999-12-31 resolves into 10000). */
-#define WALL_MIN (-62167219200LL)
-#define WALL_MAX 253433923199LL
+/* Offsets are written as +hh:mm. Logged times are not bounded by year: in replay each
+ * year-less line takes the year nearest the line before, so a log can walk past 9999. */
 #define OFFSET_MAX (24 * 60 - 1)
 
 static int saved_time_valid(int64_t t)
@@ -830,7 +828,7 @@ static int saved_time_valid(int64_t t)
 
 static int saved_logtime_valid(int64_t wall, int16_t offset)
 {
-	return wall >= WALL_MIN && wall <= WALL_MAX &&
+	return saved_time_valid(wall) &&
 	       (offset == LOGTIME_NO_OFFSET || (offset >= -OFFSET_MAX && offset <= OFFSET_MAX));
 }
 
