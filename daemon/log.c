@@ -338,14 +338,19 @@ static int log_limited(struct log_limit *l, enum log_level level, int with_errno
 	int saved = errno;
 	if (!log_enabled(level))
 		return 0;
-	char msg[LOG_MSG_MAX];
-	log_format(msg, sizeof(msg), with_errno, saved, fmt, ap);
 	struct log_limit_summary ended;
 	int show = log_limit_admit(l, log_clock(), &ended);
 	if (ended.held > 0) {
 		log_summary(l, &ended);
 		log_list_remove(l);
 	}
+	/* In a flood most lines are only counted: only a written or first held one is formatted. */
+	if (!show && l->held != 1) {
+		errno = saved;
+		return 0;
+	}
+	char msg[LOG_MSG_MAX];
+	log_format(msg, sizeof(msg), with_errno, saved, fmt, ap);
 	if (show) {
 		log_write(level, NULL, msg);
 	} else if (l->held == 1) {

@@ -82,7 +82,6 @@ int log_limit_info(struct log_limit *l, const char *fmt, ...) __attribute__((for
 	} while (0)
 #define log_warn_limited(...) LOG_LIMITED_(log_limit_warn, __VA_ARGS__)
 #define log_warnx_limited(...) LOG_LIMITED_(log_limit_warnx, __VA_ARGS__)
-#define log_info_limited(...) LOG_LIMITED_(log_limit_info, __VA_ARGS__)
 
 /* The burst and window of limiters that set none (0 for either: the built-in value). */
 void log_set_limit_defaults(unsigned burst, uint64_t window_ms);

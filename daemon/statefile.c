@@ -198,9 +198,7 @@ static enum statefile_load load_mapped(const char *path, const void *buf, size_t
 	uint64_t count;
 	enum state_status st = state_parse(buf, len, load_check, NULL, &saved_at, &count);
 	if (st != STATE_OK) {
-		char why[96];
-		snprintf(why, sizeof(why), "%s", state_status_text(st));
-		return set_aside(path, why);
+		return set_aside(path, state_status_text(st));
 	}
 	struct load_ctx x = {e, now, 0, 0};
 	state_parse(buf, len, load_one, &x, NULL, NULL);
