@@ -54,6 +54,9 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	X(SOURCE_OVERFLOW, COUNTER, "esatlsd_source_overflow_total",                               \
 	  "Messages dropped: too many distinct appliances.", SRC_ENGINE, E(source_overflow), LOSS, \
 	  NULL)                                                                                    \
+	X(CONTINUATIONS, COUNTER, "esatlsd_continuation_lines_total",                              \
+	  "Header-less fragments of a message split over lines, attached to nothing.", SRC_ENGINE, \
+	  E(continuations), 0, NULL)                                                               \
 	X(BY_FORMAT, COUNTER, "esatlsd_messages_by_format_total",                                  \
 	  "Messages by the syslog header recognised (none: no header).", SRC_CUSTOM, 0, 0, NULL)   \
 	X(LINES, COUNTER, "esatlsd_lines_total",                                                   \
@@ -85,6 +88,9 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	X(MID_LINKS_DROPPED, COUNTER, "esatlsd_mid_links_dropped_total",                           \
 	  "Message links forgotten early because the table was full.", SRC_TRACK,                  \
 	  T(mid_links_dropped), 0, NULL)                                                           \
+	X(RECIPIENTS_DROPPED, COUNTER, "esatlsd_recipient_domains_dropped_total",                  \
+	  "Recipient domains forgotten early because the table was full.", SRC_TRACK,              \
+	  T(recipients_dropped), 0, NULL)                                                          \
 	X(STRINGS_TRUNCATED, COUNTER, "esatlsd_strings_truncated_total",                           \
 	  "Record field values cut to their maximum length.", SRC_TRACK, T(strings_truncated), 0,  \
 	  NULL)                                                                                    \
@@ -220,12 +226,6 @@ static void put(struct sink *s, const char *label, const char *value, uint64_t v
 	s->sample(s, &l, label != NULL, v);
 }
 
-static const char *syslog_format_name(enum syslog_format fmt)
-{
-	static const char *const names[] = {"none", "native", "rfc3164", "rfc5424", "partial"};
-	return (size_t)fmt < sizeof(names) / sizeof(names[0]) ? names[fmt] : "invalid";
-}
-
 static void walk_verdicts(const struct stats_view *v, struct sink *s)
 {
 	static const enum esa_dir dirs[2] = {ESA_DIR_IN, ESA_DIR_OUT};
@@ -260,7 +260,7 @@ static void walk_custom(const struct stats_view *v, enum stat_id id, struct sink
 		put(s, NULL, NULL, v->start_time > 0 ? (uint64_t)v->start_time : 0);
 		break;
 	case STAT_BY_FORMAT:
-		for (int i = 0; i <= SYSLOG_FMT_PARTIAL; i++)
+		for (int i = 0; i < SYSLOG_FMT_COUNT; i++)
 			put(s, "format", syslog_format_name(i), ec->by_format[i]);
 		break;
 	case STAT_LINES:

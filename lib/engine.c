@@ -152,6 +152,13 @@ void engine_feed(struct engine *e, const char *msg, size_t len, struct span send
 	e->count.messages++;
 	syslog_parse(msg, len, &m);
 	e->count.by_format[m.format]++;
+	if (m.format == SYSLOG_FMT_NONE && m.pri < 0) {
+		/* No header at all: the tail of a message whose embedded newline split it (a Trace
+		 * line, a wrapped relay line). Classifying it could take its words for a new line
+		 * of some connection; it names no appliance either. */
+		e->count.continuations++;
+		return;
+	}
 	esa_classify(m.text.p, m.text.len, &ev);
 	e->count.by_kind[ev.kind]++;
 

@@ -25,10 +25,12 @@ void engine_config_defaults(struct engine_config *cfg);
 
 struct engine_counters {
 	uint64_t messages; /* messages fed */
-	uint64_t by_format[SYSLOG_FMT_PARTIAL + 1];
+	uint64_t by_format[SYSLOG_FMT_COUNT];
 	uint64_t by_kind[ESA_KIND_COUNT]; /* [ESA_UNCLASSIFIED] = unclassified lines */
 	uint64_t no_timestamp;            /* messages whose time was taken from the clock */
-	uint64_t source_overflow;         /* messages dropped: too many distinct sources */
+	uint64_t continuations;   /* header-less fragments (an embedded newline split a message):
+	                           * counted, never classified nor attached */
+	uint64_t source_overflow; /* messages dropped: too many distinct sources */
 };
 
 struct engine;

@@ -444,7 +444,8 @@ static int parse_starttls(struct cursor *c, const char *starttls, struct esa_eve
 	return 1;
 }
 
-/* "DCID 2386070 IP 192.168.2.2 TLS failed: ..." (the inconsistent form of AsyncOS 4.5). */
+/* "DCID 2386070 IP 192.168.2.2 TLS failed: ..." (the inconsistent form of AsyncOS 4.5), also
+ * with colons: "DCID: 5633 IP: 192.0.2.7 TLS failed: ...". */
 static int parse_ip_prefixed(struct cursor *c, struct esa_event *ev)
 {
 	struct span t;
@@ -497,7 +498,7 @@ static int parse_conn_verb(struct cursor *c, struct span verb, struct esa_event 
 		return parse_disconnected(c, ev);
 	if (TOK_IS(verb, "TLS"))
 		return parse_tls(c, verb.p, ev);
-	if (TOK_IS(verb, "IP"))
+	if (TOK_IS(verb, "IP") || TOK_IS(verb, "IP:"))
 		return parse_ip_prefixed(c, ev);
 	if (TOK_IS(verb, "STARTTLS"))
 		return parse_starttls(c, verb.p, ev);
@@ -731,6 +732,35 @@ static int parse_rewritten(struct cursor *c, uint64_t parent, struct esa_event *
 	return msg_relate(ev, parent, child);
 }
 
+/* The domain of "<user@domain>" (or a bare user@domain): after the last '@', up to '>'. */
+static struct span address_domain(struct span addr)
+{
+	const char *at = memrchr(addr.p, '@', addr.len);
+	if (at == NULL)
+		return span_none();
+	const char *d = at + 1, *end = addr.p + addr.len;
+	const char *e = memchr(d, '>', (size_t)(end - d));
+	if (e == NULL)
+		e = end;
+	return e > d ? span_between(d, e) : span_none();
+}
+
+/* After "MID m ICID n": "RID r To: <user@domain>" names a recipient (its index and domain). */
+static void parse_recipient(struct cursor *c, struct esa_event *ev)
+{
+	unsigned long long rid;
+	skip_spaces(c);
+	/* Most "MID m ICID n" lines go on with "From:"; look at one byte before reading tokens. */
+	if (c->pos >= c->len || ascii_lower((unsigned char)c->s[c->pos]) != 'r')
+		return;
+	if (!EXPECT(c, "RID") || span_to_u64(next_token(c), UINT32_MAX, &rid) != 0 ||
+	    !EXPECT(c, "To:"))
+		return;
+	ev->rcpt_domain = address_domain(next_token(c));
+	if (span_present(ev->rcpt_domain))
+		ev->rid = (uint32_t)rid;
+}
+
 /* "MID m ICID n ..." links; "MID a was split creating MID b", "MID a [was] generated ...",
  * "MID a rewritten to ..." relate. Every other "MID m ..." line is unclassified. */
 static int parse_mid_line(struct cursor *c, struct esa_event *ev)
@@ -746,6 +776,7 @@ static int parse_mid_line(struct cursor *c, struct esa_event *ev)
 		ev->mid = mid;
 		ev->dir = ESA_DIR_IN;
 		ev->kind = ESA_MSG_LINK;
+		parse_recipient(c, ev);
 		return 1;
 	}
 	if (TOK_IS(t, "was")) {
@@ -889,6 +920,21 @@ static int dispatch_len4(struct cursor *c, struct span first, struct esa_event *
 	}
 }
 
+static int dispatch_len5(struct cursor *c, struct span first, struct esa_event *ev)
+{
+	switch (ascii_lower((unsigned char)first.p[0])) {
+	case 's':
+		return TOK_IS(first, "Start") && parse_start(c, ev);
+	/* "ICID: n ..." / "DCID: n ...": the colon form some lines use. */
+	case 'i':
+		return TOK_IS(first, "ICID:") && parse_conn_line(c, ESA_DIR_IN, ev);
+	case 'd':
+		return TOK_IS(first, "DCID:") && parse_conn_line(c, ESA_DIR_OUT, ev);
+	default:
+		return 0;
+	}
+}
+
 static int dispatch_len8(struct cursor *c, struct span first, struct esa_event *ev)
 {
 	if (TOK_IS(first, "Delivery"))
@@ -910,7 +956,7 @@ static int dispatch(struct cursor *c, struct span first, struct esa_event *ev)
 	case 4:
 		return dispatch_len4(c, first, ev);
 	case 5:
-		return TOK_IS(first, "Start") && parse_start(c, ev);
+		return dispatch_len5(c, first, ev);
 	case 7:
 		return TOK_IS(first, "Message") && parse_message(c, ev);
 	case 8:
@@ -935,6 +981,22 @@ void esa_classify(const char *text, size_t len, struct esa_event *ev)
 	c.pos = 0;
 	if (!dispatch(&c, next_token(&c), ev))
 		event_reset(ev);
+}
+
+int esa_first_rid(struct span rids, uint32_t *rid)
+{
+	const char *p = rids.p, *end = rids.p + rids.len, *q;
+	unsigned long long v;
+	if (!span_present(rids))
+		return -1;
+	while (p < end && *p == ' ')
+		p++;
+	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		;
+	if (span_to_u64(span_between(p, q), UINT32_MAX, &v) != 0)
+		return -1;
+	*rid = (uint32_t)v;
+	return 0;
 }
 
 const char *esa_kind_name(enum esa_kind kind)

@@ -76,12 +76,18 @@ struct esa_event {
 	                           * STARTTLS_UNSUPPORTED: "STARTTLS command not supported"; CONN_ERROR:
 	                           * the "details:" text (else the text after "Connection Error:");
 	                           * CONN_NOTE and MSG_OUTCOME: the rest of the line */
-	struct span rids; /* DELIVERY_*: inside the brackets of "to RID [0, 1]" / "to [0]" */
+	struct span rids;        /* DELIVERY_*: inside the brackets of "to RID [0, 1]" / "to [0]" */
+	uint32_t rid;            /* MSG_LINK "MID m ICID n RID r To: <a@d>": r */
+	struct span rcpt_domain; /* MSG_LINK: d, the recipient's domain (absent without RID/To:) */
 };
 
 /* Classifies text[0..len) (the part after "Level: "). Always fills *ev; lines it does not know,
  * and known shapes with unreadable numbers, are ESA_UNCLASSIFIED. */
 void esa_classify(const char *text, size_t len, struct esa_event *ev);
+
+/* The first RID listed in a DELIVERY_* event's rids span ("0, 1" -> 0): 0 on success, -1 if
+ * there is none. */
+int esa_first_rid(struct span rids, uint32_t *rid);
 
 /* Name of a kind ("tls_ok", ...). */
 const char *esa_kind_name(enum esa_kind kind);

@@ -7,7 +7,7 @@
 
 enum count_header {
 	COUNT_NONE,     /* not octet counting: read the frame as an LF line */
-	COUNT_PARTIAL,  /* only digits so far: the space that would make it a count may follow */
+	COUNT_PARTIAL,  /* too early to tell: only digits so far, or "YYYY " and part of a month */
 	COUNT_COMPLETE, /* "<digits> " read; *count and *header_len are set */
 	COUNT_BAD       /* too many digits: LF line, flagged FRAME_F_BADCOUNT */
 };
@@ -42,6 +42,28 @@ static size_t find_terminator(const char *p, size_t n)
 	return nul ? (size_t)(nul - p) : limit;
 }
 
+static int is_letter(char c)
+{
+	return (unsigned char)((c | 0x20) - 'a') < 26;
+}
+
+/* Whether a frame of n digits and a space opens like a collector's year-first stamp
+ * ("2026 Dec  4 09:01:00 ..."), not a count: four digits, three letters, a space. A counted
+ * SYSLOG-MSG opens with its "<PRI>" instead. 1 if so, 0 if not, -1 when too few bytes tell. */
+static int year_first_stamp(const char *buf, size_t n, size_t len)
+{
+	const char *m = buf + n + 1;
+	if (n != 4)
+		return 0;
+	for (size_t i = 0; i < 4; i++) {
+		if (n + 1 + i == len)
+			return -1;
+		if (i < 3 ? !is_letter(m[i]) : m[i] != ' ')
+			return 0;
+	}
+	return 1;
+}
+
 static enum count_header read_count_header(const char *buf, size_t len, uint64_t *count,
                                            size_t *header_len)
 {
@@ -60,6 +82,12 @@ static enum count_header read_count_header(const char *buf, size_t len, uint64_t
 		return COUNT_NONE; /* "123abc", "42\n": an LF line that starts with digits */
 	if (span_to_u64(span_make(buf, n), FRAME_COUNT_MAX, &v) != 0)
 		return COUNT_BAD;
+	switch (year_first_stamp(buf, n, len)) {
+	case 1:
+		return COUNT_NONE;
+	case -1:
+		return COUNT_PARTIAL;
+	}
 	*count = v;
 	*header_len = n + 1;
 	return COUNT_COMPLETE;

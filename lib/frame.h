@@ -1,6 +1,7 @@
 /* Syslog-over-TCP framing (RFC 6587): turns a byte stream into messages, detected per frame.
- * A frame that starts with a digit and reads "<count> " is octet-counted (RFC 6587 3.4.1); any
- * other frame ends at LF, CR LF or NUL (RFC 6587 3.4.2). Incremental, allocation-free: the
+ * A frame that starts with a digit and reads "<count> " is octet-counted (RFC 6587 3.4.1), unless
+ * it opens like a collector's year-first stamp ("2026 Dec  4 ..."); any other frame ends at LF,
+ * CR LF or NUL (RFC 6587 3.4.2). Incremental, allocation-free: the
  * caller keeps the unconsumed bytes and calls again when more arrive. */
 #ifndef ESATLS_FRAME_H
 #define ESATLS_FRAME_H

@@ -20,8 +20,25 @@ void ringmap_init(struct ringmap *rm, uint32_t limit)
 	id_index_init(&rm->index, ringmap_key_of, rm);
 }
 
+void ringmap_set_drop(struct ringmap *rm, ringmap_drop_fn fn, void *ctx)
+{
+	rm->on_drop = fn;
+	rm->drop_ctx = ctx;
+}
+
+static void ringmap_dropping(struct ringmap *rm, const struct ringmap_entry *e)
+{
+	if (rm->on_drop != NULL)
+		rm->on_drop(rm->drop_ctx, e);
+}
+
 void ringmap_free(struct ringmap *rm)
 {
+	for (uint32_t i = 0; i < rm->len; i++) {
+		const struct ringmap_entry *e = &rm->ring[(rm->tail + i) % rm->size];
+		if (e->live)
+			ringmap_dropping(rm, e);
+	}
 	free(rm->ring);
 	id_index_free(&rm->index);
 	rm->ring = NULL;
@@ -34,6 +51,7 @@ static int ringmap_pop(struct ringmap *rm)
 	struct ringmap_entry *e = &rm->ring[rm->tail];
 	int was_live = e->live;
 	if (was_live) {
+		ringmap_dropping(rm, e);
 		id_index_remove(&rm->index, ringmap_key_of(rm, rm->tail));
 		e->live = 0;
 		rm->live--;
@@ -121,11 +139,18 @@ const struct ringmap_entry *ringmap_get(const struct ringmap *rm, struct id_key 
 	return pos == ID_INDEX_NONE ? NULL : &rm->ring[pos];
 }
 
+struct ringmap_entry *ringmap_get_mut(struct ringmap *rm, struct id_key key)
+{
+	uint32_t pos = id_index_find(&rm->index, key);
+	return pos == ID_INDEX_NONE ? NULL : &rm->ring[pos];
+}
+
 void ringmap_del(struct ringmap *rm, struct id_key key)
 {
 	uint32_t pos = id_index_find(&rm->index, key);
 	if (pos == ID_INDEX_NONE)
 		return;
+	ringmap_dropping(rm, &rm->ring[pos]);
 	id_index_remove(&rm->index, key);
 	rm->ring[pos].live = 0;
 	rm->live--;

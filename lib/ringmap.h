@@ -21,8 +21,14 @@ struct ringmap_entry {
 	uint16_t live; /* 0 once deleted: a hole that the ring skips */
 };
 
+/* Told of every live entry that leaves the map (replaced, deleted, dropped, freed), so that a
+ * value naming storage of the caller's can be released. */
+typedef void (*ringmap_drop_fn)(void *ctx, const struct ringmap_entry *e);
+
 struct ringmap {
 	struct ringmap_entry *ring;
+	ringmap_drop_fn on_drop; /* NULL: values own nothing */
+	void *drop_ctx;
 	uint32_t size; /* allocated entries (grows up to limit) */
 	uint32_t limit;
 	uint32_t tail; /* oldest entry */
@@ -36,12 +42,18 @@ void ringmap_init(struct ringmap *rm, uint32_t limit);
 
 void ringmap_free(struct ringmap *rm);
 
+/* Calls fn(ctx, entry) for each live entry as it leaves the map, from now on. */
+void ringmap_set_drop(struct ringmap *rm, ringmap_drop_fn fn, void *ctx);
+
 /* Adds or replaces the entry for key. Returns 1 if a live older entry had to be dropped to make
  * room, 0 if not, -1 if memory ran out (nothing stored). */
 int ringmap_put(struct ringmap *rm, struct id_key key, uint64_t value, int64_t time);
 
 /* The live entry for key, or NULL. The pointer is valid until the next put. */
 const struct ringmap_entry *ringmap_get(const struct ringmap *rm, struct id_key key);
+
+/* The same, writable: the caller may change its value (not its key or time). */
+struct ringmap_entry *ringmap_get_mut(struct ringmap *rm, struct id_key key);
 
 /* Deletes the entry for key, if any. */
 void ringmap_del(struct ringmap *rm, struct id_key key);

@@ -8,20 +8,21 @@
 #define VALUE_MAX 255
 #define MIDS_MAX 64
 
-/* The format fixes these limits (u8 lengths and counts, 14 string fields): a change in
- * verdict.h needs a new STATE_VERSION. */
+/* The format fixes these limits (u8 lengths and counts, string fields by id): a change in
+ * verdict.h needs a new STATE_VERSION, except a new string field added with the next id (a
+ * file of the older version then still reads; field 15, peer_domain, came that way). */
 _Static_assert(VERDICT_FIELD_MAX == VALUE_MAX, "string lengths are stored as u8");
 _Static_assert(VERDICT_MIDS_MAX == MIDS_MAX, "STATE_RECORD_MAX counts 64 MIDs");
-_Static_assert(VERDICT_STR_COUNT + 1 == STATE_FIELD_COUNT, "field ids 1..14 are the strings");
+_Static_assert(VERDICT_STR_COUNT + 1 == STATE_FIELD_COUNT, "field ids 1..15 are the strings");
 _Static_assert(STATE_WRITER_BUF >= 4 + STATE_RECORD_MAX, "a record fits the writer's buffer");
 
-/* Field id k (1..14) of the file is str[string_of_field[k - 1]]: the file's numbering stays put
+/* Field id k (1..15) of the file is str[string_of_field[k - 1]]: the file's numbering stays put
  * if verdict.h ever reorders its strings. */
 static const enum verdict_str string_of_field[VERDICT_STR_COUNT] = {
-    VERDICT_S_PEER_IP,      VERDICT_S_PEER_RDNS,    VERDICT_S_INTERFACE, VERDICT_S_LOCAL_IP,
-    VERDICT_S_POLICY,       VERDICT_S_SENDER_GROUP, VERDICT_S_SBRS,      VERDICT_S_COUNTRY,
-    VERDICT_S_TLS_PROTOCOL, VERDICT_S_TLS_CIPHER,   VERDICT_S_TLS_CN,    VERDICT_S_TLS_DOMAIN,
-    VERDICT_S_TLS_ERROR,    VERDICT_S_ERROR,
+    VERDICT_S_PEER_IP,      VERDICT_S_PEER_RDNS,    VERDICT_S_INTERFACE,   VERDICT_S_LOCAL_IP,
+    VERDICT_S_POLICY,       VERDICT_S_SENDER_GROUP, VERDICT_S_SBRS,        VERDICT_S_COUNTRY,
+    VERDICT_S_TLS_PROTOCOL, VERDICT_S_TLS_CIPHER,   VERDICT_S_TLS_CN,      VERDICT_S_TLS_DOMAIN,
+    VERDICT_S_TLS_ERROR,    VERDICT_S_ERROR,        VERDICT_S_PEER_DOMAIN,
 };
 
 static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)

@@ -45,7 +45,7 @@
 #define STATE_TRAILER_MARK "END\n"
 #define STATE_TRAILER_LEN (4 + 8 + 8)
 #define STATE_RECORD_FIXED 81
-#define STATE_FIELD_COUNT 15 /* host and the VERDICT_STR_COUNT strings */
+#define STATE_FIELD_COUNT 16 /* host and the VERDICT_STR_COUNT strings */
 #define STATE_RECORD_MAX (STATE_RECORD_FIXED + 64 * 8 + STATE_FIELD_COUNT * (2 + 255))
 
 /* A byte sink: returns 0, or -1 on failure (the writer then stops calling it). */

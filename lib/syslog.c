@@ -5,16 +5,33 @@
  * for RFC 5424 structured data, which must be walked to find MSG. */
 #include "syslog.h"
 
+#include <string.h>
+
 #define SYSLOG_PRI_MAX 191
 #define SYSLOG_YEAR_MIN 1970
 #define SYSLOG_FRAC_DIGITS_MAX 9
+/* Header tokens a collector may put between its timestamp and the ESA level marker: host,
+ * facility, severity and tag ("esa1 mail [info] mail_logs:nopid"), with room to spare. */
+#define SYSLOG_PREFIX_TOKENS_MAX 6
 
-/* What follows a timestamp (or stands alone in a PARTIAL line): [HOST] [TAG:] [Level:]. */
+/* What follows a timestamp (or stands alone in a PARTIAL line): [HOST] [TAG:] [Level:], and
+ * the ESA's own stamp when a forwarder wrapped a log-file line in its header. */
 struct syslog_tail {
 	struct span host;
 	struct span tag;
 	enum syslog_level level;
 	const char *text; /* first byte after the header */
+	int inner;        /* inner_time holds the wrapped line's own timestamp */
+	struct civil inner_time;
+	int inner_offset;
+};
+
+/* Which timestamp shape a header began with. */
+enum stamp_shape {
+	STAMP_RFC3339,    /* 2026-12-05T10:00:00[.frac][offset] */
+	STAMP_YEAR_FIRST, /* 2026 Dec  5 10:00:00 (collectors) */
+	STAMP_BSD,        /* [Www ]Dec  5 10:00:00[ 2026] */
+	STAMP_NATIVE      /* Www Dec  5 10:00:00 2026: the ESA log-file stamp */
 };
 
 static int is_blank(char c)
@@ -195,6 +212,70 @@ static int take_tag(const char *p, const char *e, struct span *tag)
 	return 1;
 }
 
+/* A collector's "name:pid" tag ("mail_logs:nopid", "mail_logs:1234"): one colon with a name
+ * before it and a word after it. IPv6 host names have two colons or more, so they are not
+ * taken for one. */
+static int take_tag_pid(const char *p, const char *e, struct span *tag)
+{
+	const char *colon = memchr(p, ':', (size_t)(e - p));
+
+	if (colon == NULL || colon == p || colon + 1 == e ||
+	    memchr(colon + 1, ':', (size_t)(e - colon - 1)) != NULL)
+		return 0;
+	*tag = span_make(p, (size_t)(colon - p));
+	return 1;
+}
+
+static int word_in(const char *p, size_t n, const char *const *words)
+{
+	for (; *words != NULL; words++) {
+		size_t i;
+		for (i = 0;
+		     i < n && (*words)[i] != '\0' && lower(p[i]) == (unsigned char)(*words)[i]; i++)
+			;
+		if (i == n && (*words)[i] == '\0')
+			return 1;
+	}
+	return 0;
+}
+
+/* RFC 5424 6.2.1 facility and severity keywords as collectors print them. */
+static int is_facility(const char *p, size_t n)
+{
+	static const char *const names[] = {
+	    "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
+	    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "local0",
+	    "local1", "local2", "local3",   "local4", "local5", "local6",   "local7",  NULL};
+	return word_in(p, n, names);
+}
+
+static int is_severity(const char *p, size_t n)
+{
+	static const char *const names[] = {"emerg", "emergency",     "alert",   "crit", "critical",
+	                                    "err",   "error",         "warning", "warn", "notice",
+	                                    "info",  "informational", "debug",   NULL};
+	return word_in(p, n, names);
+}
+
+/* A facility, a severity or "facility.severity", bare or in [] or <> brackets, as collectors
+ * put between the host and the tag ("mail [info]", "mail.info", "<local0.notice>"). */
+static int is_priority_word(const char *p, const char *e)
+{
+	const char *dot;
+
+	if (e - p >= 2 && ((*p == '[' && e[-1] == ']') || (*p == '<' && e[-1] == '>'))) {
+		p++;
+		e--;
+	}
+	if (p == e)
+		return 0;
+	dot = memchr(p, '.', (size_t)(e - p));
+	if (dot != NULL)
+		return is_facility(p, (size_t)(dot - p)) &&
+		       is_severity(dot + 1, (size_t)(e - dot - 1));
+	return is_facility(p, (size_t)(e - p)) || is_severity(p, (size_t)(e - p));
+}
+
 /* <PRI> (RFC 3164 4.1.1, RFC 5424 6.2.1): 1-3 digits, 0..191. Returns p past it, or p unchanged
  * (and *pri = -1) when there is none or it is malformed. */
 static const char *parse_pri(const char *p, const char *end, int *pri)
@@ -337,6 +418,15 @@ static const char *parse_iso_stamp(const char *p, const char *end, struct civil 
 	return p;
 }
 
+/* No host, no tag, no level, no inner stamp. */
+static void tail_clear(struct syslog_tail *tail)
+{
+	tail->host = span_none();
+	tail->tag = span_none();
+	tail->level = SYSLOG_LEVEL_NONE;
+	tail->inner = 0;
+}
+
 /* [HOST] [TAG:] [Level:] after a timestamp (RFC 3164 4.1.3, ESA's "Level: " inside MSG). ESA
  * pushes omit HOST when the appliance sends none ("<166>Mar 17 18:24:37 mail_logs: Info:") and
  * TAG when the subscription has none ("<14>Jun 4 15:45:37 esa.example.com Info:"). */
@@ -344,9 +434,7 @@ static void parse_tail(const char *p, const char *end, struct syslog_tail *tail)
 {
 	const char *e, *q;
 
-	tail->host = span_none();
-	tail->tag = span_none();
-	tail->level = SYSLOG_LEVEL_NONE;
+	tail_clear(tail);
 	p = skip_blanks(p, end);
 	if ((q = take_level(p, end, &tail->level)) != NULL) {
 		tail->text = q;
@@ -389,42 +477,166 @@ static void set_tail(struct syslog_msg *msg, const struct syslog_tail *tail, con
 	set_text(msg, tail->text, end);
 }
 
-/* [Www ]Mmm dd hh:mm:ss[ YYYY] or an RFC 3339 stamp (rsyslog's forwarding and file formats),
- * then [HOST] [TAG:] [Level:]. Weekday and year together are the ESA native file format, whose
- * level follows the year directly; a header there is only believed when a level follows it. */
+/* "YYYY Mmm dd hh:mm:ss", as collectors that put the year first write it. */
+static const char *parse_year_first(const char *p, const char *end, struct civil *t)
+{
+	int y;
+
+	if (left(p, end) < sizeof("YYYY ") - 1 || p[4] != ' ')
+		return NULL;
+	y = fixed_digits(p, 4);
+	if (y < SYSLOG_YEAR_MIN)
+		return NULL;
+	p = parse_bsd_stamp(p + 5, end, t);
+	if (p != NULL)
+		t->year = y;
+	return p;
+}
+
+/* Any timestamp a header starts with: RFC 3339 (rsyslog's forwarding and file formats), a
+ * year-first stamp, or [Www ]Mmm dd hh:mm:ss[ YYYY]. Returns the byte after it, or NULL.
+ * Inlined: it is on every line's path (measured: a call costs ~2 % of replay). */
+static inline __attribute__((always_inline)) const char *
+parse_stamp(const char *p, const char *end, struct civil *t, int *offset, enum stamp_shape *shape)
+{
+	const char *q;
+	int weekday = 0;
+
+	if (p < end && is_digit(*p)) {
+		if ((q = parse_iso_stamp(p, end, t, offset)) != NULL) {
+			*shape = STAMP_RFC3339;
+			return q;
+		}
+		*shape = STAMP_YEAR_FIRST;
+		return parse_year_first(p, end, t);
+	}
+	if (end - p >= 4 && p[3] == ' ' && is_weekday(p)) {
+		weekday = 1;
+		p += 4;
+	}
+	q = parse_bsd_stamp(p, end, t);
+	if (q != NULL)
+		q = parse_year(q, end, &t->year);
+	*shape = weekday && t->year != 0 ? STAMP_NATIVE : STAMP_BSD;
+	return q;
+}
+
+/* The wrapped line's own stamp and the level behind it, as a file-tailing forwarder sends an
+ * ESA log file: "... HOST TAG: Www Mmm dd hh:mm:ss YYYY Info: text". */
+static const char *take_inner_stamp(const char *p, const char *end, struct syslog_tail *tail)
+{
+	struct civil t = {0};
+	int offset = LOGTIME_NO_OFFSET;
+	enum stamp_shape shape;
+	const char *q = parse_stamp(p, end, &t, &offset, &shape);
+
+	if (q == NULL || t.year == 0 ||
+	    (q = take_level(skip_blanks(q, end), end, &tail->level)) == NULL)
+		return NULL;
+	tail->inner = 1;
+	tail->inner_time = t;
+	tail->inner_offset = offset;
+	return q;
+}
+
+/* Gives the tokens before a level marker their roles: [HOST] [FACILITY|[severity]...] [TAG]. The
+ * tag is the last token and has a tag's shape; the first token, unless it is that tag, is the
+ * host; anything between must be a facility or severity word; an inner stamp needs a tag before
+ * it. 0 when they do not fit. */
+static int prefix_roles(const struct span *tok, size_t n, struct syslog_tail *tail)
+{
+	size_t i, mid_end = n;
+	const char *e;
+
+	if (n == 0)
+		return !tail->inner;
+	e = tok[n - 1].p + tok[n - 1].len;
+	if (take_tag(tok[n - 1].p, e, &tail->tag) || take_tag_pid(tok[n - 1].p, e, &tail->tag))
+		mid_end = n - 1;
+	else if (tail->inner)
+		return 0; /* a forwarder's own stamp follows its tag */
+	if (mid_end > 0) {
+		struct span not_a_tag;
+		if (take_tag(tok[0].p, tok[0].p + tok[0].len, &not_a_tag))
+			return 0;
+		tail->host = tok[0];
+	}
+	for (i = 1; i < mid_end; i++)
+		if (!is_priority_word(tok[i].p, tok[i].p + tok[i].len))
+			return 0;
+	return 1;
+}
+
+/* The header tokens between a timestamp (or the start of a PARTIAL line) and the first ESA
+ * level marker, read as prefix_roles says, with an inner stamp allowed just before the level.
+ * Fills *tail and returns 1 only when a level marker was found behind such a prefix. */
+static int scan_prefix(const char *p, const char *end, struct syslog_tail *tail)
+{
+	struct span tok[SYSLOG_PREFIX_TOKENS_MAX];
+	size_t n = 0;
+	const char *e, *q;
+
+	tail_clear(tail);
+	p = skip_blanks(p, end);
+	while ((q = take_level(p, end, &tail->level)) == NULL &&
+	       (q = take_inner_stamp(p, end, tail)) == NULL) {
+		e = token_end(p, end);
+		if (e == p || n == SYSLOG_PREFIX_TOKENS_MAX)
+			return 0;
+		tok[n++] = span_make(p, (size_t)(e - p));
+		p = skip_blanks(e, end);
+	}
+	tail->text = q;
+	if (prefix_roles(tok, n, tail))
+		return 1;
+	tail_clear(tail);
+	return 0;
+}
+
+/* Puts the time of the record into msg: the wrapped line's own stamp when there is one (it is
+ * the appliance's), else the header's. */
+static void set_time(struct syslog_msg *msg, const struct syslog_tail *tail,
+                     const struct civil *outer, int outer_offset)
+{
+	msg->has_time = 1;
+	msg->time = tail->inner ? tail->inner_time : *outer;
+	msg->offset_min = tail->inner ? tail->inner_offset : outer_offset;
+}
+
+/* A timestamped header, then [HOST] [TAG:] [Level:]. Weekday and year together are the ESA
+ * native file format, whose level follows the year directly; a header there is only believed
+ * when a level follows it. When no level marker follows a header-shaped prefix, the plain RFC
+ * 3164 reading [HOST] [TAG:] text is kept. */
 static int parse_timestamped(const char *p, const char *end, struct syslog_msg *msg)
 {
 	struct civil t = {0};
 	struct syslog_tail tail;
-	int offset = LOGTIME_NO_OFFSET, weekday = 0, native;
-	const char *q;
+	int offset = LOGTIME_NO_OFFSET;
+	enum stamp_shape shape;
+	const char *q = parse_stamp(p, end, &t, &offset, &shape);
 
-	if (p < end && is_digit(*p)) {
-		q = parse_iso_stamp(p, end, &t, &offset);
-	} else {
-		if (end - p >= 4 && p[3] == ' ' && is_weekday(p)) {
-			weekday = 1;
-			p += 4;
-		}
-		q = parse_bsd_stamp(p, end, &t);
-		if (q != NULL)
-			q = parse_year(q, end, &t.year);
-	}
 	if (q == NULL)
 		return 0;
-	parse_tail(q, end, &tail);
-	native = weekday && t.year != 0;
-	if (native && tail.level == SYSLOG_LEVEL_NONE) {
-		tail.host = span_none();
-		tail.tag = span_none();
-		tail.text = q;
+	/* The level right after the stamp (a native log-file line) needs no prefix scan. */
+	tail_clear(&tail);
+	if ((tail.text = take_level(skip_blanks(q, end), end, &tail.level)) == NULL &&
+	    !scan_prefix(q, end, &tail)) {
+		parse_tail(q, end, &tail);
+		if (shape == STAMP_NATIVE && tail.level == SYSLOG_LEVEL_NONE) {
+			tail.host = span_none();
+			tail.tag = span_none();
+			tail.text = q;
+		}
 	}
-	msg->format = native && !span_present(tail.host) && !span_present(tail.tag)
-	                  ? SYSLOG_FMT_NATIVE
-	                  : SYSLOG_FMT_RFC3164;
-	msg->has_time = 1;
-	msg->time = t;
-	msg->offset_min = offset;
+	if (tail.inner)
+		msg->format = SYSLOG_FMT_WRAPPED;
+	else if (shape == STAMP_YEAR_FIRST)
+		msg->format = SYSLOG_FMT_COLLECTOR;
+	else if (shape == STAMP_NATIVE && !span_present(tail.host) && !span_present(tail.tag))
+		msg->format = SYSLOG_FMT_NATIVE;
+	else
+		msg->format = SYSLOG_FMT_RFC3164;
+	set_time(msg, &tail, &t, offset);
 	set_tail(msg, &tail, end);
 	return 1;
 }
@@ -487,10 +699,13 @@ static const char *structured_data(const char *p, const char *end)
 	return p == end || *p == ' ' ? p : NULL;
 }
 
-/* MSG (RFC 5424 6.4): after one space, optionally a UTF-8 BOM, then ESA's "Level: text". */
+/* MSG (RFC 5424 6.4): after one space, optionally a UTF-8 BOM, then ESA's "Level: text", or a
+ * whole log-file line ("Www Mmm dd hh:mm:ss YYYY Level: text") that a forwarder sent on, whose
+ * own stamp is then the time. */
 static void rfc5424_msg(const char *p, const char *end, struct syslog_msg *msg)
 {
 	static const char bom[] = "\xEF\xBB\xBF";
+	struct syslog_tail inner = {.inner = 0};
 	const char *q;
 
 	if (p < end)
@@ -499,6 +714,11 @@ static void rfc5424_msg(const char *p, const char *end, struct syslog_msg *msg)
 		p += 3;
 	p = skip_blanks(p, end);
 	q = take_level(p, end, &msg->level);
+	if (q == NULL && (q = take_inner_stamp(p, end, &inner)) != NULL) {
+		msg->format = SYSLOG_FMT_WRAPPED;
+		msg->level = inner.level;
+		set_time(msg, &inner, &inner.inner_time, inner.inner_offset);
+	}
 	set_text(msg, q != NULL ? q : p, end);
 }
 
@@ -557,39 +777,21 @@ static int parse_rfc5424(const char *p, const char *end, struct syslog_msg *msg)
 }
 
 /* Header remnants without a timestamp, as left by collectors that strip it ("HOST TAG: Level:",
- * "TAG: Level:", "HOST Level:", "Level:"). The level must be the 1st, 2nd or 3rd token and the
- * tokens before it must fit that grammar, so text that merely contains "Info:" is not taken. */
+ * "TAG: Level:", "HOST Level:", "Level:", also with the ESA's own stamp before the level). Every
+ * token before the level must fit the header grammar (scan_prefix), so text that merely
+ * contains "Info:" is not taken. */
 static int parse_partial(const char *p, const char *end, struct syslog_msg *msg)
 {
-	struct syslog_tail tail = {span_none(), span_none(), SYSLOG_LEVEL_NONE, NULL};
-	const char *t1, *e1, *t2, *e2, *q;
-	struct span first_tag;
-	int first_is_tag;
+	struct syslog_tail tail;
 
-	t1 = skip_blanks(p, end);
-	if ((q = take_level(t1, end, &tail.level)) != NULL)
-		goto found;
-	e1 = token_end(t1, end);
-	t2 = skip_blanks(e1, end);
-	first_is_tag = take_tag(t1, e1, &first_tag);
-	if ((q = take_level(t2, end, &tail.level)) != NULL) {
-		if (first_is_tag)
-			tail.tag = first_tag;
-		else
-			tail.host = span_make(t1, (size_t)(e1 - t1));
-		goto found;
+	if (!scan_prefix(p, end, &tail))
+		return 0;
+	if (tail.inner) {
+		msg->format = SYSLOG_FMT_WRAPPED;
+		set_time(msg, &tail, &tail.inner_time, tail.inner_offset);
+	} else {
+		msg->format = SYSLOG_FMT_PARTIAL;
 	}
-	if (first_is_tag)
-		return 0;
-	e2 = token_end(t2, end);
-	if (!take_tag(t2, e2, &tail.tag))
-		return 0;
-	if ((q = take_level(skip_blanks(e2, end), end, &tail.level)) == NULL)
-		return 0;
-	tail.host = span_make(t1, (size_t)(e1 - t1));
-found:
-	tail.text = q;
-	msg->format = SYSLOG_FMT_PARTIAL;
 	set_tail(msg, &tail, end);
 	return 1;
 }
@@ -625,6 +827,20 @@ void syslog_parse(const char *buf, size_t len, struct syslog_msg *msg)
 		return;
 	/* A valid PRI was still a header part: it is reported and kept out of the text. */
 	msg->text = span_trim(span_make(p, (size_t)(end - p)));
+}
+
+const char *syslog_format_name(enum syslog_format format)
+{
+	switch (format) {
+#define SYSLOG_FORMAT_CASE(name, str)                                                              \
+	case SYSLOG_FMT_##name:                                                                    \
+		return str;
+		SYSLOG_FORMATS(SYSLOG_FORMAT_CASE)
+#undef SYSLOG_FORMAT_CASE
+	case SYSLOG_FMT_COUNT:
+		break;
+	}
+	return "invalid";
 }
 
 const char *syslog_level_name(enum syslog_level level)

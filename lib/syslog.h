@@ -8,13 +8,22 @@
 #include "logtime.h"
 #include "span.h"
 
+/* Header shapes, as counted per message. */
+#define SYSLOG_FORMATS(X)                                                                          \
+	X(NONE, "none")           /* no header recognised: the whole input is text */              \
+	X(NATIVE, "native")       /* ESA log file: weekday, date, time, year, level */             \
+	X(RFC3164, "rfc3164")     /* [<PRI>][Www ]Mmm dd HH:MM:SS[ YYYY] [HOST] [TAG:] [Level:] */ \
+	X(RFC5424, "rfc5424")     /* <PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG */              \
+	X(PARTIAL, "partial")     /* no timestamp, but a level marker: [HOST] [TAG:] Level: */     \
+	X(COLLECTOR, "collector") /* YYYY Mmm dd HH:MM:SS HOST [FACILITY] [[sev]] TAG Level: */    \
+	X(WRAPPED, "wrapped")     /* a header around a log-file line: ... TAG: Www Mmm dd          \
+	                           * HH:MM:SS YYYY Level: (the inner stamp is the time) */
+
 enum syslog_format {
-	SYSLOG_FMT_NONE,    /* no header recognised: the whole input is text */
-	SYSLOG_FMT_NATIVE,  /* ESA log file: weekday, date, time, year, level */
-	SYSLOG_FMT_RFC3164, /* [<PRI>][Www ]Mmm dd HH:MM:SS[ YYYY] [HOST] [TAG:] [Level:] text */
-	SYSLOG_FMT_RFC5424, /* <PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG */
-	SYSLOG_FMT_PARTIAL  /* no timestamp, but a level marker was found: [HOST] [TAG:] Level: text
-	                     */
+#define SYSLOG_FORMAT_ENUM(name, str) SYSLOG_FMT_##name,
+	SYSLOG_FORMATS(SYSLOG_FORMAT_ENUM)
+#undef SYSLOG_FORMAT_ENUM
+	    SYSLOG_FMT_COUNT
 };
 
 enum syslog_level {
@@ -42,6 +51,9 @@ struct syslog_msg {
 /* Parses buf[0..len) into *msg. Never fails: unrecognised input yields SYSLOG_FMT_NONE with the
  * whole (trimmed) input as text. */
 void syslog_parse(const char *buf, size_t len, struct syslog_msg *msg);
+
+/* Name of a header shape ("rfc3164", ...) for counters. */
+const char *syslog_format_name(enum syslog_format format);
 
 /* Name of a level for output, "" for SYSLOG_LEVEL_NONE. */
 const char *syslog_level_name(enum syslog_level level);

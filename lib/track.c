@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "idindex.h"
+#include "rcptdomain.h"
 #include "ringmap.h"
 #include "track.h"
 
@@ -68,9 +69,10 @@ struct tracker {
 
 	struct id_index index;
 	struct list lru, age;
-	struct ringmap linger;    /* ended IDs; value unused, time = clock at the end */
-	struct ringmap mid_links; /* (source, mid) -> ICID */
-	struct ringmap alerts;    /* failed connections awaiting their early alert; time = due */
+	struct ringmap linger;     /* ended IDs; value unused, time = clock at the end */
+	struct ringmap mid_links;  /* (source, mid) -> ICID */
+	struct ringmap alerts;     /* failed connections awaiting their early alert; time = due */
+	struct rcpt_domains rcpts; /* (source, mid, rid) -> recipient domain */
 
 	int64_t base; /* clock value that relative times count from */
 	int64_t last_now;
@@ -106,6 +108,7 @@ void track_config_defaults(struct track_config *cfg)
 	cfg->max_mid_links = 200000;
 	cfg->alert_delay = 2;
 	cfg->max_alerts = 100000;
+	cfg->max_recipients = 100000;
 }
 
 struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit, void *arg)
@@ -124,6 +127,7 @@ struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit,
 	ringmap_init(&t->linger, cfg->max_linger);
 	ringmap_init(&t->mid_links, cfg->max_mid_links);
 	ringmap_init(&t->alerts, cfg->max_alerts);
+	rcpt_domains_init(&t->rcpts, cfg->max_recipients);
 	return t;
 }
 
@@ -166,6 +170,7 @@ void track_free(struct tracker *t)
 	ringmap_free(&t->linger);
 	ringmap_free(&t->mid_links);
 	ringmap_free(&t->alerts);
+	rcpt_domains_free(&t->rcpts);
 	free(t);
 }
 
@@ -551,6 +556,17 @@ static void conn_apply_open(struct tracker *t, struct conn *c, const struct esa_
 		c->peer_port = (uint16_t)ev->peer_port;
 }
 
+/* An outbound connection without a destination domain takes the domain of the first recipient
+ * its delivery names, as its "MID m ICID n RID r To:" line gave it. */
+static void conn_set_delivery_domain(struct tracker *t, struct conn *c, const struct esa_event *ev)
+{
+	uint32_t rid;
+	if (span_present(blob_get(c, VERDICT_S_PEER_DOMAIN)) || esa_first_rid(ev->rids, &rid) != 0)
+		return;
+	conn_set_str(t, c, VERDICT_S_PEER_DOMAIN,
+	             rcpt_domains_get(&t->rcpts, c->source, ev->mid, rid), 0);
+}
+
 static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev, int64_t now)
 {
 	struct conn *c = conn_at(t, i);
@@ -575,6 +591,8 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 		    {VERDICT_S_TLS_CN, ev->tls_cn, 1},
 		    {VERDICT_S_TLS_DOMAIN, ev->tls_domain, 1},
 		    {VERDICT_S_PEER_IP, ev->peer_ip, 0},
+		    {VERDICT_S_PEER_DOMAIN, c->dir == ESA_DIR_OUT ? ev->tls_domain : span_none(),
+		     0},
 		};
 		c->flags |= F_TLS_OK;
 		conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
@@ -601,6 +619,7 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 		    {VERDICT_S_ERROR, ev->reason, 1},
 		    {VERDICT_S_PEER_IP, ev->peer_ip, 0},
 		    {VERDICT_S_LOCAL_IP, ev->local_ip, 0},
+		    {VERDICT_S_PEER_DOMAIN, ev->tls_domain, 0},
 		};
 		conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
 		if (c->peer_port == 0 && ev->peer_port > 0 && ev->peer_port <= UINT16_MAX)
@@ -616,8 +635,11 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 		else if (ev->end == ESA_END_CLOSE)
 			conn_end(t, i, VERDICT_END_CLOSE, now);
 		return;
-	case ESA_MSG_LINK:
 	case ESA_DELIVERY_START:
+		conn_set_delivery_domain(t, c, ev);
+		conn_add_mid(t, c, ev->mid);
+		break;
+	case ESA_MSG_LINK:
 	case ESA_DELIVERY_DONE:
 		conn_add_mid(t, c, ev->mid);
 		break;
@@ -648,6 +670,10 @@ static void track_mid_event(struct tracker *t, uint32_t source, const struct esa
 		break;
 	case ESA_MSG_LINK:
 		track_link_mid(t, k, ev->conn_id, now);
+		if (span_present(ev->rcpt_domain) &&
+		    rcpt_domains_put(&t->rcpts, source, ev->mid, ev->rid, ev->rcpt_domain, now) ==
+		        1)
+			t->count.recipients_dropped++;
 		break;
 	case ESA_MSG_RELATE: {
 		/* A split or rewritten copy travels on under the parent's connection. */
@@ -663,6 +689,7 @@ static void track_mid_event(struct tracker *t, uint32_t source, const struct esa
 	case ESA_MSG_FINISHED:
 		ringmap_del(&t->mid_links, k);
 		ringmap_del(&t->mid_links, make_key(source, ESA_DIR_OUT, ev->mid));
+		rcpt_domains_forget(&t->rcpts, source, ev->mid);
 		break;
 	default:
 		break;
@@ -1082,5 +1109,5 @@ size_t track_memory(const struct tracker *t)
 	return ringmap_memory(&t->alerts) + (size_t)t->n_chunks * CHUNK_SIZE * sizeof(struct conn) +
 	       (size_t)t->cap_chunks * sizeof(struct conn *) + id_index_memory(&t->index) +
 	       t->blob_bytes + t->mid_bytes + ringmap_memory(&t->linger) +
-	       ringmap_memory(&t->mid_links);
+	       ringmap_memory(&t->mid_links) + rcpt_domains_memory(&t->rcpts);
 }

@@ -22,6 +22,7 @@ struct track_config {
 	uint32_t max_mid_links;   /* MID -> ICID links remembered */
 	int64_t alert_delay;      /* seconds from a TLS failure line to its early alert */
 	uint32_t max_alerts;      /* early alerts waiting for their delay */
+	uint32_t max_recipients;  /* messages whose recipient domains are remembered */
 };
 
 /* The defaults of DESIGN.md: idle 10 min, lifetime 24 h, linger 60 s, 1 000 000 connections,
@@ -45,6 +46,7 @@ struct track_counters {
 	uint64_t alloc_failures;   /* state that could not be allocated: the line was dropped */
 	uint64_t linger_dropped;   /* ended IDs forgotten early because the linger table was full */
 	uint64_t mid_links_dropped;  /* MID links forgotten early because the table was full */
+	uint64_t recipients_dropped; /* recipient domains forgotten early: the table was full */
 	uint64_t strings_truncated;  /* field values cut to VERDICT_FIELD_MAX */
 	uint64_t mids_capped;        /* MIDs counted but not listed (over VERDICT_MIDS_MAX) */
 	uint64_t early_alerts;       /* alerts sent while the connection was still open */

@@ -28,8 +28,8 @@ enum verdict_kind {
 	X(DISCONNECTED, "disconnected")                                                            \
 	X(ERROR, "error")                                                                          \
 	X(SUPERSEDED, "superseded")                                                                \
-	X(IDLE, "idle") X(LIFETIME, "lifetime") X(EVICTED, "evicted") X(SHUTDOWN, "shutdown")      \
-	    X(EOF, "eof")
+	X(IDLE, "idle")                                                                            \
+	X(LIFETIME, "lifetime") X(EVICTED, "evicted") X(SHUTDOWN, "shutdown") X(EOF, "eof")
 
 enum verdict_end {
 #define VERDICT_END_ENUM(name, str) VERDICT_END_##name,
@@ -50,13 +50,15 @@ enum verdict_end {
 #define VERDICT_STRINGS(X)                                                                         \
 	X(PEER_IP, "peer_ip")                                                                      \
 	X(PEER_RDNS, "peer_rdns")                                                                  \
+	X(PEER_DOMAIN, "peer_domain")                                                              \
 	X(INTERFACE, "interface")                                                                  \
 	X(LOCAL_IP, "local_ip")                                                                    \
 	X(POLICY, "policy")                                                                        \
 	X(SENDER_GROUP, "sender_group")                                                            \
-	X(SBRS, "sbrs") X(COUNTRY, "country") X(TLS_PROTOCOL, "tls_protocol")                      \
-	    X(TLS_CIPHER, "tls_cipher") X(TLS_CN, "tls_cn") X(TLS_DOMAIN, "tls_domain")            \
-	        X(TLS_ERROR, "tls_error") X(ERROR, "error")
+	X(SBRS, "sbrs")                                                                            \
+	X(COUNTRY, "country") X(TLS_PROTOCOL, "tls_protocol") X(TLS_CIPHER, "tls_cipher")          \
+	    X(TLS_CN, "tls_cn") X(TLS_DOMAIN, "tls_domain") X(TLS_ERROR, "tls_error")              \
+	        X(ERROR, "error")
 
 enum verdict_str {
 #define VERDICT_STR_ENUM(name, str) VERDICT_S_##name,

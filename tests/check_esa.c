@@ -29,6 +29,8 @@ struct expect {
 	int64_t offset;
 	const char *ifname, *lip, *pip, *rdns, *policy, *sg, *sbrs, *country, *proto, *cipher, *cn,
 	    *domain, *reason, *rids;
+	uint32_t rid;
+	const char *rdomain; /* recipient domain of a "MID m ICID n RID r To:" line */
 };
 
 static void check_span(const char *line, const char *base, size_t len, const char *field,
@@ -86,6 +88,8 @@ static void check_event_buf(const struct expect *x, const char *buf, size_t len)
 	check_span(l, buf, len, "tls_domain", ev.tls_domain, x->domain);
 	check_span(l, buf, len, "reason", ev.reason, x->reason);
 	check_span(l, buf, len, "rids", ev.rids, x->rids);
+	ck_assert_msg(ev.rid == x->rid, "%s: rid %u, want %u", l, ev.rid, x->rid);
+	check_span(l, buf, len, "rcpt_domain", ev.rcpt_domain, x->rdomain);
 }
 
 /* The line in a heap buffer of exactly its length, so that AddressSanitizer catches any read
@@ -219,9 +223,20 @@ static const struct expect inbound[] = {
     {"Start MID 26983 ICID 824108", ESA_MSG_LINK, IN, 824108, 26983},
     {"Start MID 9 ICID 0 (ISQ Notification)", ESA_MSG_LINK, IN, 0, 9},
     {"MID 26983 ICID 824108 From: <noreply-dmarc@zoho.com>", ESA_MSG_LINK, IN, 824108, 26983},
-    {"MID 24611507 ICID 60140302 RID 0 To: <c@d>", ESA_MSG_LINK, IN, 60140302, 24611507},
+    {"MID 24611507 ICID 60140302 RID 0 To: <c@d>", ESA_MSG_LINK, IN, 60140302, 24611507,
+     .rdomain = "d"},
     {"MID 11916996 ICID 7416170 RID 99 To: <chan_swarnakar@yahoo.com>", ESA_MSG_LINK, IN, 7416170,
-     11916996},
+     11916996, .rid = 99, .rdomain = "yahoo.com"},
+    /* The last '@' starts the domain; a quoted local part may hold another. */
+    {"MID 5 ICID 6 RID 2 To: <\"a@b\"@Example.ORG>", ESA_MSG_LINK, IN, 6, 5, .rid = 2,
+     .rdomain = "Example.ORG"},
+    {"MID 5 ICID 6 RID 3 To: bare@example.net", ESA_MSG_LINK, IN, 6, 5, .rid = 3,
+     .rdomain = "example.net"},
+    /* No domain, or a RID that is no number: still a link, without a recipient. */
+    {"MID 5 ICID 6 RID 1 To: <postmaster>", ESA_MSG_LINK, IN, 6, 5},
+    {"MID 5 ICID 6 RID 1 To: <user@>", ESA_MSG_LINK, IN, 6, 5},
+    {"MID 5 ICID 6 RID x To: <a@b.c>", ESA_MSG_LINK, IN, 6, 5},
+    {"MID 5 ICID 6 RID 99999999999 To: <a@b.c>", ESA_MSG_LINK, IN, 6, 5},
     {"MID 83143152 ICID 0 RID 0 To: <>", ESA_MSG_LINK, IN, 0, 83143152},
     {"MID 5091057 ICID 10292815 From: <linda@dataselect.co.u>", ESA_MSG_LINK, IN, 10292815,
      5091057},
@@ -266,6 +281,14 @@ static const struct expect outbound[] = {
      .proto = "TLSv1", .cipher = "RC4-SHA", .cn = "host"},
     {"DCID 80167 TLS failed: STARTTLS unexpected response", ESA_TLS_FAIL, OUT, 80167,
      .reason = "STARTTLS unexpected response"},
+    /* The colon forms: "ICID: n", "DCID: n", "IP: a". */
+    {"DCID: 5633 IP: 192.0.2.7 TLS failed: STARTTLS unexpected response", ESA_TLS_FAIL, OUT, 5633,
+     .pip = "192.0.2.7", .reason = "STARTTLS unexpected response"},
+    {"DCID: 5633 IP: 192.0.2.7 SMTP authentication failed", ESA_CONN_NOTE, OUT, 5633,
+     .reason = "IP: 192.0.2.7 SMTP authentication failed"},
+    {"DCID: 5633 close", ESA_CONN_END, OUT, 5633, .end = ESA_END_CLOSE},
+    {"ICID: 77 TLS success protocol TLSv1.3 cipher TLS_AES_128_GCM_SHA256", ESA_TLS_OK, IN, 77,
+     .proto = "TLSv1.3", .cipher = "TLS_AES_128_GCM_SHA256"},
     {"DCID 2386070 IP 192.168.2.2 TLS failed: STARTTLS unexpected response", ESA_TLS_FAIL, OUT,
      2386070, .pip = "192.168.2.2", .reason = "STARTTLS unexpected response"},
     {"DCID 8 IP 204.15.82.140 TLS was required but could not be successfully negotiated",
@@ -1116,6 +1139,21 @@ START_TEST(test_kind_names)
 }
 END_TEST
 
+START_TEST(test_first_rid)
+{
+	uint32_t rid = 7;
+	ck_assert_int_eq(esa_first_rid(span_make("0, 1", 4), &rid), 0);
+	ck_assert_uint_eq(rid, 0);
+	ck_assert_int_eq(esa_first_rid(span_make(" 12,3", 5), &rid), 0);
+	ck_assert_uint_eq(rid, 12);
+	ck_assert_int_eq(esa_first_rid(span_make("", 0), &rid), -1);
+	ck_assert_int_eq(esa_first_rid(span_make("x", 1), &rid), -1);
+	ck_assert_int_eq(esa_first_rid(span_make("99999999999", 11), &rid), -1);
+	ck_assert_int_eq(esa_first_rid(span_none(), &rid), -1);
+	ck_assert_uint_eq(rid, 12);
+}
+END_TEST
+
 static Suite *esa_suite(void)
 {
 	Suite *s = suite_create("esa");
@@ -1147,6 +1185,7 @@ static Suite *esa_suite(void)
 
 	tc = tcase_create("names");
 	tcase_add_test(tc, test_kind_names);
+	tcase_add_test(tc, test_first_rid);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -395,6 +395,29 @@ START_TEST(ten_digit_count_is_a_count)
 }
 END_TEST
 
+START_TEST(year_first_line_is_no_count)
+{
+	/* A collector's "YYYY Mmm dd ..." line over TCP is an LF line, not 2026 counted bytes. */
+	static const char line[] = "2026 Dec  4 09:01:00 esa2 mail_logs:nopid Info: ICID 1 close\n";
+	struct framer f;
+	struct frame_result res;
+
+	frame_init(&f, FRAME_MODE_AUTO, 4096);
+	ck_assert_uint_eq(frame_next(&f, LIT(line), &res), sizeof(line) - 1);
+	check_msg(&res, FRAME_F_MESSAGE, line, line, sizeof(line) - 2);
+	/* Until the month's letters and space arrive, nobody can tell. */
+	ck_assert_uint_eq(frame_next(&f, LIT("2026 "), &res), 0);
+	ck_assert_uint_eq(frame_next(&f, LIT("2026 De"), &res), 0);
+	ck_assert_uint_eq(frame_next(&f, LIT("2026 Dec"), &res), 0);
+	/* Anything else after four digits is still a count. */
+	static const char counted[] = "0005 <1>ab", letters[] = "0003 Dexx";
+	ck_assert_uint_eq(frame_next(&f, LIT(counted), &res), 10);
+	check_msg(&res, FRAME_F_MESSAGE, counted + 5, "<1>ab", 5);
+	ck_assert_uint_eq(frame_next(&f, LIT(letters), &res), 8);
+	check_msg(&res, FRAME_F_MESSAGE, letters + 5, "Dex", 3);
+}
+END_TEST
+
 START_TEST(oversized_skipped_exactly)
 {
 	struct framer f;
@@ -892,6 +915,7 @@ static Suite *frame_suite(void)
 	tcase_add_test(bounds, badcount);
 	tcase_add_test(bounds, badcount_truncated);
 	tcase_add_test(bounds, ten_digit_count_is_a_count);
+	tcase_add_test(bounds, year_first_line_is_no_count);
 	tcase_add_test(bounds, oversized_skipped_exactly);
 	tcase_add_test(bounds, oversized_in_one_read);
 	tcase_add_test(bounds, oversized_split_feeds);

@@ -681,6 +681,55 @@ START_TEST(test_model_large_limit)
 }
 END_TEST
 
+/* Every live entry that leaves is reported once, whichever way it leaves; holes are not. */
+struct drops {
+	uint64_t sum; /* of the values reported */
+	unsigned n;
+};
+
+static void count_drop(void *ctx, const struct ringmap_entry *e)
+{
+	struct drops *d = ctx;
+	require(e->live, "a hole reported as dropped");
+	d->sum += e->value;
+	d->n++;
+}
+
+START_TEST(test_drop_callback)
+{
+	struct ringmap rm;
+	struct drops d = {0, 0};
+	ringmap_init(&rm, 4);
+	ringmap_set_drop(&rm, count_drop, &d);
+	for (uint32_t n = 0; n < 4; n++)
+		ck_assert_int_eq(ringmap_put(&rm, nkey(n), 1u << n, n), 0);
+	ck_assert_uint_eq(d.n, 0);
+	/* Replacing reports the old value. */
+	ck_assert_int_eq(ringmap_put(&rm, nkey(1), 100, 4), 0);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_uint_eq(d.sum, 2);
+	/* Deleting reports; deleting a missing key does not. */
+	ringmap_del(&rm, nkey(2));
+	ringmap_del(&rm, nkey(2));
+	ck_assert_uint_eq(d.n, 2);
+	ck_assert_uint_eq(d.sum, 2 + 4);
+	/* Full: the oldest live one (key 0) is dropped and reported. */
+	ck_assert_int_eq(ringmap_put(&rm, nkey(5), 1000, 5), 0);
+	ck_assert_int_eq(ringmap_put(&rm, nkey(6), 2000, 6), 1);
+	ck_assert_uint_eq(d.n, 3);
+	ck_assert_uint_eq(d.sum, 2 + 4 + 1);
+	/* Expiry and popping report too. */
+	ringmap_expire(&rm, 5);
+	ck_assert_uint_eq(d.sum, 2 + 4 + 1 + 8 + 100);
+	ringmap_pop_oldest(&rm);
+	ck_assert_uint_eq(d.sum, 2 + 4 + 1 + 8 + 100 + 1000);
+	/* Freeing reports what is left, once. */
+	ringmap_free(&rm);
+	ck_assert_uint_eq(d.n, 7);
+	ck_assert_uint_eq(d.sum, 2 + 4 + 1 + 8 + 100 + 1000 + 2000);
+}
+END_TEST
+
 static Suite *ringmap_suite(void)
 {
 	Suite *s = suite_create("ringmap");
@@ -690,6 +739,7 @@ static Suite *ringmap_suite(void)
 	tcase_add_test(b, test_replace_moves_to_newest);
 	tcase_add_test(b, test_del);
 	tcase_add_test(b, test_limit_one);
+	tcase_add_test(b, test_drop_callback);
 	suite_add_tcase(s, b);
 	TCase *f = tcase_create("full");
 	tcase_add_test(f, test_fifo_drop);

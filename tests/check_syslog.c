@@ -1188,6 +1188,182 @@ START_TEST(real_sample_times)
 }
 END_TEST
 
+/* --- Collector and forwarder shapes ------------------------------------------------------- */
+
+START_TEST(wrapped_native_line_takes_inner_time)
+{
+	struct syslog_msg m;
+	/* A file-tailing forwarder's header around a line of the ESA log file. */
+	parse(
+	    "<13>Dec  5 10:00:01 esa1.example.com esa_tail: Fri Dec  4 09:00:00 2026 Info: ICID 5 "
+	    "close",
+	    &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_WRAPPED);
+	ck_assert_int_eq(m.pri, 13);
+	assert_time(&m, 2026, 12, 4, 9, 0, 0);
+	ck_assert_int_eq(m.offset_min, LOGTIME_NO_OFFSET);
+	assert_span(m.host, "esa1.example.com", "host");
+	assert_span(m.tag, "esa_tail", "tag");
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_INFO);
+	assert_span(m.text, "ICID 5 close", "text");
+}
+END_TEST
+
+START_TEST(wrapped_shapes)
+{
+	struct syslog_msg m;
+	/* Tag only, no host: the sender's address will name the appliance. */
+	parse("<14>Dec  5 10:00:01 mail_logs: Sat Dec  5 09:59:59 2026 Warning: x", &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_WRAPPED);
+	ck_assert(!span_present(m.host));
+	assert_span(m.tag, "mail_logs", "tag");
+	assert_time(&m, 2026, 12, 5, 9, 59, 59);
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_WARNING);
+	/* RFC 3339 outer stamp with an offset: the inner stamp (the appliance's) wins, offset
+	 * included. */
+	parse("2026-12-05T10:00:01.123+01:00 relay tail[77]: Sat Dec  5 09:59:59 2026 Info: y", &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_WRAPPED);
+	assert_span(m.host, "relay", "host");
+	assert_span(m.tag, "tail", "tag");
+	assert_time(&m, 2026, 12, 5, 9, 59, 59);
+	ck_assert_int_eq(m.offset_min, LOGTIME_NO_OFFSET);
+	assert_span(m.text, "y", "text");
+	/* The outer stamp stripped by a collector: still the inner one. */
+	parse("esa2 mail_logs: Sat Dec  5 09:59:59 2026 Info: z", &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_WRAPPED);
+	assert_span(m.host, "esa2", "host");
+	assert_span(m.tag, "mail_logs", "tag");
+	assert_time(&m, 2026, 12, 5, 9, 59, 59);
+	assert_span(m.text, "z", "text");
+}
+END_TEST
+
+START_TEST(wrapped_in_rfc5424)
+{
+	struct syslog_msg m;
+	/* logger --rfc5424 sending on a line of the log file. */
+	parse("<13>1 2026-12-05T10:00:01.5+01:00 fwd esa_tail - - - Fri Dec  4 09:00:00 2026 Info: "
+	      "ICID 5 close",
+	      &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_WRAPPED);
+	assert_span(m.host, "fwd", "host");
+	assert_span(m.tag, "esa_tail", "tag");
+	assert_time(&m, 2026, 12, 4, 9, 0, 0);
+	ck_assert_int_eq(m.offset_min, LOGTIME_NO_OFFSET);
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_INFO);
+	assert_span(m.text, "ICID 5 close", "text");
+	/* No level behind the inner stamp: plain RFC 5424 text, the header's time. */
+	parse("<13>1 2026-12-05T10:00:01Z fwd t - - - Fri Dec  4 09:00:00 2026 hello", &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_RFC5424);
+	assert_time(&m, 2026, 12, 5, 10, 0, 1);
+	assert_span(m.text, "Fri Dec  4 09:00:00 2026 hello", "text");
+}
+END_TEST
+
+START_TEST(wrapped_needs_a_tag_and_a_year)
+{
+	struct syslog_msg m;
+	/* A stamp behind a bare word is no forwarder's header. */
+	parse("<13>Dec  5 10:00:01 host Sat Dec  5 09:59:59 2026 Info: x", &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_RFC3164);
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_NONE);
+	assert_time(&m, 0, 12, 5, 10, 0, 1);
+	/* An inner stamp without a year is no log-file stamp. */
+	parse("<13>Dec  5 10:00:01 host tag: Dec  5 09:59:59 Info: x", &m);
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_NONE);
+	assert_time(&m, 0, 12, 5, 10, 0, 1);
+	assert_span(m.text, "Dec  5 09:59:59 Info: x", "text");
+}
+END_TEST
+
+START_TEST(collector_year_first)
+{
+	struct syslog_msg m;
+	parse(
+	    "2026 Dec 04 09:01:00 esa2.example.com mail [info] mail_logs:nopid Info: ICID 7 close",
+	    &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_COLLECTOR);
+	ck_assert_int_eq(m.pri, -1);
+	assert_time(&m, 2026, 12, 4, 9, 1, 0);
+	assert_span(m.host, "esa2.example.com", "host");
+	assert_span(m.tag, "mail_logs", "tag");
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_INFO);
+	assert_span(m.text, "ICID 7 close", "text");
+	/* facility.severity, bracketed or bare, and a numeric pid. */
+	parse("<22>2026 Dec  4 09:01:00 esa2 <mail.info> mail_logs:1234 Debug: x", &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_COLLECTOR);
+	assert_span(m.host, "esa2", "host");
+	assert_span(m.tag, "mail_logs", "tag");
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_DEBUG);
+	parse("2026 Dec  4 09:01:00 esa2 local3.notice mail_logs: Info: x", &m);
+	assert_span(m.host, "esa2", "host");
+	assert_span(m.tag, "mail_logs", "tag");
+	/* Without a tag: the host, then priority words only. */
+	parse("2026 Dec  4 09:01:00 esa2 mail [info] Info: x", &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_COLLECTOR);
+	assert_span(m.host, "esa2", "host");
+	ck_assert(!span_present(m.tag));
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_INFO);
+}
+END_TEST
+
+START_TEST(collector_prefix_must_fit)
+{
+	struct syslog_msg m;
+	/* A word that is neither facility nor severity between host and tag: no header. */
+	parse("2026 Dec  4 09:01:00 esa2 said [info] mail_logs: Info: x", &m);
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_NONE);
+	/* Too many header tokens before the level. */
+	parse("Dec  4 09:01:00 h mail mail mail mail mail t: Info: x", &m);
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_NONE);
+	/* A year before 1970 is no year-first stamp. */
+	parse("1969 Dec  4 09:01:00 esa2 mail_logs: Info: x", &m);
+	ck_assert_int_ne(m.format, SYSLOG_FMT_COLLECTOR);
+	ck_assert_int_eq(m.has_time, 0);
+}
+END_TEST
+
+START_TEST(ipv6_host_is_no_tag)
+{
+	struct syslog_msg m;
+	/* Two colons or more: an address, not "name:pid". */
+	parse("<13>Dec  5 10:00:01 2001:db8::25 mail_logs: Info: x", &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_RFC3164);
+	assert_span(m.host, "2001:db8::25", "host");
+	assert_span(m.tag, "mail_logs", "tag");
+	parse("<13>Dec  5 10:00:01 fe80::1 Info: x", &m);
+	assert_span(m.host, "fe80::1", "host");
+	ck_assert(!span_present(m.tag));
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_INFO);
+}
+END_TEST
+
+START_TEST(relay_year_after_time_and_tag_only_kept)
+{
+	struct syslog_msg m;
+	parse("Dec  4 09:02:00 2026 esa3.example.com mail_logs: Info: x", &m);
+	ck_assert_int_eq(m.format, SYSLOG_FMT_RFC3164);
+	assert_time(&m, 2026, 12, 4, 9, 2, 0);
+	assert_span(m.host, "esa3.example.com", "host");
+	assert_span(m.tag, "mail_logs", "tag");
+	parse("Dec  4 09:02:00 mail_logs: Info: x", &m);
+	ck_assert(!span_present(m.host));
+	assert_span(m.tag, "mail_logs", "tag");
+	ck_assert_int_eq(m.level, SYSLOG_LEVEL_INFO);
+}
+END_TEST
+
+START_TEST(format_names)
+{
+	static const char *const names[] = {"none",    "native",    "rfc3164", "rfc5424",
+	                                    "partial", "collector", "wrapped"};
+	ck_assert_int_eq(SYSLOG_FMT_COUNT, 7);
+	for (int i = 0; i < SYSLOG_FMT_COUNT; i++)
+		ck_assert_str_eq(syslog_format_name((enum syslog_format)i), names[i]);
+	ck_assert_str_eq(syslog_format_name(SYSLOG_FMT_COUNT), "invalid");
+}
+END_TEST
+
 static Suite *syslog_suite(void)
 {
 	Suite *s = suite_create("syslog");
@@ -1252,6 +1428,18 @@ static Suite *syslog_suite(void)
 	tcase_add_test(tc, partial_host_level);
 	tcase_add_test(tc, partial_tag_with_pid);
 	tcase_add_test(tc, partial_level_too_late_or_misplaced);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("collectors");
+	tcase_add_test(tc, wrapped_native_line_takes_inner_time);
+	tcase_add_test(tc, wrapped_shapes);
+	tcase_add_test(tc, wrapped_in_rfc5424);
+	tcase_add_test(tc, wrapped_needs_a_tag_and_a_year);
+	tcase_add_test(tc, collector_year_first);
+	tcase_add_test(tc, collector_prefix_must_fit);
+	tcase_add_test(tc, ipv6_host_is_no_tag);
+	tcase_add_test(tc, relay_year_after_time_and_tag_only_kept);
+	tcase_add_test(tc, format_names);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("none");

@@ -626,10 +626,10 @@ START_TEST(test_names)
 	ck_assert_str_eq(verdict_end_name(VERDICT_END_COUNT), "invalid");
 
 	static const char *const strs[] = {
-	    "peer_ip",      "peer_rdns",  "interface", "local_ip",     "policy",
-	    "sender_group", "sbrs",       "country",   "tls_protocol", "tls_cipher",
-	    "tls_cn",       "tls_domain", "tls_error", "error"};
-	ck_assert_int_eq(VERDICT_STR_COUNT, 14);
+	    "peer_ip",    "peer_rdns",    "peer_domain", "interface", "local_ip",
+	    "policy",     "sender_group", "sbrs",        "country",   "tls_protocol",
+	    "tls_cipher", "tls_cn",       "tls_domain",  "tls_error", "error"};
+	ck_assert_int_eq(VERDICT_STR_COUNT, 15);
 	for (int f = 0; f < VERDICT_STR_COUNT; f++)
 		ck_assert_str_eq(verdict_str_name((enum verdict_str)f), strs[f]);
 	ck_assert_str_eq(verdict_str_name(VERDICT_STR_COUNT), "invalid");

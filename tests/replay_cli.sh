@@ -26,6 +26,11 @@ check "seed records match seed.expected.jsonl" $?
 [ -s "$tmp/seed.out" ] && [ ! -s "$tmp/seed.err" ]
 check "seed writes records and no warnings" $?
 
+# Every header shape a collector or forwarder writes gives its expected records (one per line
+# of shapes.expected.jsonl; the continuation fragment in it closes nothing).
+"$bin" -r "$data/shapes.log" | cmp -s - "$data/shapes.expected.jsonl"
+check "shapes records match shapes.expected.jsonl" $?
+
 # -o writes the same to a file; stdin via "-" gives the same again.
 "$bin" -r "$data/seed.log" -o "$tmp/seed.file" && cmp -s "$tmp/seed.file" "$data/seed.expected.jsonl"
 check "-o FILE" $?

@@ -73,6 +73,15 @@ static void check_format(const struct syslog_msg *m)
 	case SYSLOG_FMT_PARTIAL:
 		require(!m->has_time && m->level != SYSLOG_LEVEL_NONE);
 		break;
+	case SYSLOG_FMT_COLLECTOR:
+		require(m->has_time && m->time.year != 0);
+		break;
+	case SYSLOG_FMT_WRAPPED:
+		/* The time is the wrapped line's own stamp, which has a year, and a level follows.
+		 */
+		require(m->has_time && m->time.year != 0 && m->level != SYSLOG_LEVEL_NONE);
+		break;
+	case SYSLOG_FMT_COUNT:
 	default:
 		abort();
 	}
