@@ -89,7 +89,7 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	  "Message links forgotten early because the table was full.", SRC_TRACK,                  \
 	  T(mid_links_dropped), 0, NULL)                                                           \
 	X(RECIPIENTS_DROPPED, COUNTER, "esatlsd_recipient_domains_dropped_total",                  \
-	  "Recipient domains forgotten early because the table was full.", SRC_TRACK,              \
+	  "Messages whose recipient domains were forgotten early: the table was full.", SRC_TRACK, \
 	  T(recipients_dropped), 0, NULL)                                                          \
 	X(STRINGS_TRUNCATED, COUNTER, "esatlsd_strings_truncated_total",                           \
 	  "Record field values cut to their maximum length.", SRC_TRACK, T(strings_truncated), 0,  \

@@ -1,8 +1,9 @@
 /* Recipient domains of messages in flight: (appliance, MID, RID) -> the domain of that
  * recipient, learned from "MID m ICID n RID r To: <user@domain>", so that the delivery
  * connection that later carries RID r ("Delivery start DCID d MID m to RID [r]") can name the
- * domain it delivered to. A bounded first-in-first-out table: when full the oldest recipient is
- * forgotten (counted by the caller through the return value). Pure; owns copies of the names. */
+ * domain it delivered to. A bounded first-in-first-out table of messages: when full the oldest
+ * message's recipients are forgotten (counted by the caller through the return value). Pure;
+ * owns copies of the names. */
 #ifndef ESATLS_RCPTDOMAIN_H
 #define ESATLS_RCPTDOMAIN_H
 

@@ -46,7 +46,7 @@ struct track_counters {
 	uint64_t alloc_failures;   /* state that could not be allocated: the line was dropped */
 	uint64_t linger_dropped;   /* ended IDs forgotten early because the linger table was full */
 	uint64_t mid_links_dropped;  /* MID links forgotten early because the table was full */
-	uint64_t recipients_dropped; /* recipient domains forgotten early: the table was full */
+	uint64_t recipients_dropped; /* messages whose recipient domains were forgotten early */
 	uint64_t strings_truncated;  /* field values cut to VERDICT_FIELD_MAX */
 	uint64_t mids_capped;        /* MIDs counted but not listed (over VERDICT_MIDS_MAX) */
 	uint64_t early_alerts;       /* alerts sent while the connection was still open */
