@@ -60,27 +60,11 @@ static uint32_t list_find(const struct rcpt_list *l, uint32_t rid)
 	return off;
 }
 
-static struct rcpt_list *list_new(struct rcpt_domains *r, uint32_t source, uint64_t mid,
-                                  int64_t now, int *dropped)
+/* Appends one entry to *lp, which may move. */
+static int list_append(struct rcpt_domains *r, struct rcpt_list **lp, uint32_t rid,
+                       struct span d)
 {
-	struct rcpt_list *l = malloc(sizeof(*l) + LIST_FIRST_CAP);
-	if (l == NULL)
-		return NULL;
-	l->n = l->used = 0;
-	l->cap = LIST_FIRST_CAP;
-	*dropped = ringmap_put(&r->map, message_key(source, mid), (uint64_t)(uintptr_t)l, now);
-	if (*dropped < 0) {
-		free(l);
-		return NULL;
-	}
-	r->heap_bytes += sizeof(*l) + l->cap;
-	return l;
-}
-
-/* Appends one entry to the list held by entry e; the list may move. */
-static int list_append(struct rcpt_domains *r, struct ringmap_entry *e, uint32_t rid, struct span d)
-{
-	struct rcpt_list *l = list_of(e);
+	struct rcpt_list *l = *lp;
 	size_t need = l->used + ENTRY_HEAD + d.len;
 	if (need > l->cap) {
 		size_t cap = l->cap * 2u;
@@ -91,8 +75,7 @@ static int list_append(struct rcpt_domains *r, struct ringmap_entry *e, uint32_t
 			return -1;
 		r->heap_bytes += cap - grown->cap;
 		grown->cap = (uint32_t)cap;
-		e->value = (uint64_t)(uintptr_t)grown;
-		l = grown;
+		*lp = l = grown;
 	}
 	memcpy(l->data + l->used, &rid, sizeof(rid));
 	l->data[l->used + 4] = (unsigned char)d.len;
@@ -100,6 +83,29 @@ static int list_append(struct rcpt_domains *r, struct ringmap_entry *e, uint32_t
 	l->used += ENTRY_HEAD + (uint32_t)d.len;
 	l->n++;
 	return 0;
+}
+
+/* A new list holding one entry, stored under k: 1 when that dropped the oldest message, 0
+ * when not, -1 when memory ran out. */
+static int list_start(struct rcpt_domains *r, struct id_key k, uint32_t rid, struct span d,
+                      int64_t now)
+{
+	size_t cap = LIST_FIRST_CAP;
+	while (cap < ENTRY_HEAD + d.len)
+		cap *= 2;
+	struct rcpt_list *l = malloc(sizeof(*l) + cap);
+	if (l == NULL)
+		return -1;
+	l->n = l->used = 0;
+	l->cap = (uint32_t)cap;
+	r->heap_bytes += sizeof(*l) + l->cap;
+	(void)list_append(r, &l, rid, d); /* fits: cap was sized for it */
+	int dropped = ringmap_put(&r->map, k, (uint64_t)(uintptr_t)l, now);
+	if (dropped < 0) {
+		r->heap_bytes -= sizeof(*l) + l->cap;
+		free(l);
+	}
+	return dropped;
 }
 
 int rcpt_domains_put(struct rcpt_domains *r, uint32_t source, uint64_t mid, uint32_t rid,
@@ -111,21 +117,15 @@ int rcpt_domains_put(struct rcpt_domains *r, uint32_t source, uint64_t mid, uint
 		domain.len = RCPT_DOMAIN_MAX;
 	struct id_key k = message_key(source, mid);
 	struct ringmap_entry *e = ringmap_get_mut(&r->map, k);
-	int dropped = 0;
-	if (e != NULL) {
-		const struct rcpt_list *l = list_of(e);
-		if (list_find(l, rid) < l->used)
-			return 0; /* the first To: line of a RID names it; repeats change nothing */
-		if (l->n >= RCPT_PER_MESSAGE_MAX)
-			return -1;
-	} else {
-		if (list_new(r, source, mid, now, &dropped) == NULL)
-			return -1;
-		e = ringmap_get_mut(&r->map, k);
-	}
-	if (list_append(r, e, rid, domain) != 0)
+	if (e == NULL)
+		return list_start(r, k, rid, domain, now);
+	struct rcpt_list *l = list_of(e);
+	if (list_find(l, rid) < l->used)
+		return 0; /* the first To: line of a RID names it; repeats change nothing */
+	if (l->n >= RCPT_PER_MESSAGE_MAX || list_append(r, &l, rid, domain) != 0)
 		return -1;
-	return dropped;
+	e->value = (uint64_t)(uintptr_t)l;
+	return 0;
 }
 
 struct span rcpt_domains_get(const struct rcpt_domains *r, uint32_t source, uint64_t mid,

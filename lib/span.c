@@ -20,13 +20,33 @@ int span_starts_ci(struct span s, const char *w)
 	return 1;
 }
 
+/* The digits of s as a number when there are at most 19 of them (no overflow is possible);
+ * -1 when a byte is not a digit. */
+static int digits_to_u64(struct span s, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned d = (unsigned char)s.p[i] - '0';
+		if (d > 9)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
 int span_to_u64(struct span s, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v = 0;
-	size_t i;
 	if (s.len == 0)
 		return -1;
-	for (i = 0; i < s.len; i++) {
+	if (s.len <= 19) { /* 10^19 - 1 < 2^64: checked once at the end */
+		if (digits_to_u64(s, &v) != 0 || v > max)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	for (size_t i = 0; i < s.len; i++) {
 		unsigned d = (unsigned char)s.p[i] - '0';
 		if (d > 9)
 			return -1;
