@@ -22,8 +22,15 @@ static int id_key_equal(struct id_key a, struct id_key b)
 	return a.id == b.id && a.source == b.source && a.kind == b.kind;
 }
 
-void id_index_init(struct id_index *ix, id_key_fn key_of, const void *ctx)
+void id_index_init(struct id_index *ix, id_key_fn key_of, const void *ctx, uint32_t max_value)
 {
+	if (max_value > ID_INDEX_VALUE_MAX)
+		max_value = ID_INDEX_VALUE_MAX;
+	uint32_t bits = 1;
+	while (bits < 32 && ((uint64_t)max_value + 1) >> bits != 0)
+		bits++;
+	ix->value_mask = bits >= 32 ? UINT32_MAX : (1u << bits) - 1;
+	ix->max_value = max_value;
 	ix->slot = NULL;
 	ix->mask = 0;
 	ix->used = 0;
@@ -39,17 +46,44 @@ void id_index_free(struct id_index *ix)
 	ix->used = 0;
 }
 
+/* Key hash bits for the slot bits above ix->value_mask: the hash's high half, whose low bits
+ * already chose the home slot. */
+static uint32_t hash_tag(const struct id_index *ix, uint64_t hash)
+{
+	return (uint32_t)(hash >> 32) & ~ix->value_mask;
+}
+
+/* The slot of value whose key hashes to hash. */
+static uint32_t slot_of(const struct id_index *ix, uint32_t value, uint64_t hash)
+{
+	return (value + 1) | hash_tag(ix, hash);
+}
+
+/* The value a used slot holds. */
+static uint32_t slot_value(const struct id_index *ix, uint32_t s)
+{
+	return (s & ix->value_mask) - 1;
+}
+
+/* The position of key k's slot, or of the empty slot ending its probe run. */
+static uint32_t probe(const struct id_index *ix, struct id_key k)
+{
+	uint64_t h = id_key_hash(k);
+	uint32_t tag = hash_tag(ix, h), tag_bits = ~ix->value_mask, i = (uint32_t)h & ix->mask;
+	for (;; i = (i + 1) & ix->mask) {
+		uint32_t s = ix->slot[i];
+		if (s == 0 || ((s & tag_bits) == tag &&
+		               id_key_equal(ix->key_of(ix->ctx, slot_value(ix, s)), k)))
+			return i;
+	}
+}
+
 uint32_t id_index_find(const struct id_index *ix, struct id_key k)
 {
 	if (ix->slot == NULL)
 		return ID_INDEX_NONE;
-	for (uint32_t i = (uint32_t)id_key_hash(k) & ix->mask;; i = (i + 1) & ix->mask) {
-		uint32_t s = ix->slot[i];
-		if (s == 0)
-			return ID_INDEX_NONE;
-		if (id_key_equal(ix->key_of(ix->ctx, s - 1), k))
-			return s - 1;
-	}
+	uint32_t s = ix->slot[probe(ix, k)];
+	return s == 0 ? ID_INDEX_NONE : slot_value(ix, s);
 }
 
 static void id_index_place(uint32_t *slot, uint32_t mask, uint64_t hash, uint32_t stored)
@@ -72,7 +106,8 @@ static int id_index_grow(struct id_index *ix)
 	for (uint32_t i = 0; i < old_cap; i++) {
 		uint32_t s = ix->slot[i];
 		if (s != 0)
-			id_index_place(slot, cap - 1, id_key_hash(ix->key_of(ix->ctx, s - 1)), s);
+			id_index_place(slot, cap - 1,
+			               id_key_hash(ix->key_of(ix->ctx, slot_value(ix, s))), s);
 	}
 	free(ix->slot);
 	ix->slot = slot;
@@ -82,12 +117,13 @@ static int id_index_grow(struct id_index *ix)
 
 int id_index_insert(struct id_index *ix, uint32_t value)
 {
-	if (value == ID_INDEX_NONE)
+	if (value == ID_INDEX_NONE || value > ix->max_value)
 		return -1;
 	if ((ix->slot == NULL || (uint64_t)(ix->used + 1) * 2 > (uint64_t)ix->mask + 1) &&
 	    id_index_grow(ix) != 0)
 		return -1;
-	id_index_place(ix->slot, ix->mask, id_key_hash(ix->key_of(ix->ctx, value)), value + 1);
+	uint64_t hash = id_key_hash(ix->key_of(ix->ctx, value));
+	id_index_place(ix->slot, ix->mask, hash, slot_of(ix, value, hash));
 	ix->used++;
 	return 0;
 }
@@ -96,20 +132,16 @@ void id_index_remove(struct id_index *ix, struct id_key k)
 {
 	if (ix->slot == NULL)
 		return;
-	uint32_t i = (uint32_t)id_key_hash(k) & ix->mask;
-	for (;; i = (i + 1) & ix->mask) {
-		uint32_t s = ix->slot[i];
-		if (s == 0)
-			return;
-		if (id_key_equal(ix->key_of(ix->ctx, s - 1), k))
-			break;
-	}
+	uint32_t i = probe(ix, k);
+	if (ix->slot[i] == 0)
+		return;
 	/* Backward-shift: pull later members of the probe run into the hole so that every entry
 	 * stays reachable from its home slot without tombstones. */
 	uint32_t hole = i;
 	for (uint32_t j = (hole + 1) & ix->mask; ix->slot[j] != 0; j = (j + 1) & ix->mask) {
 		uint32_t home =
-		    (uint32_t)id_key_hash(ix->key_of(ix->ctx, ix->slot[j] - 1)) & ix->mask;
+		    (uint32_t)id_key_hash(ix->key_of(ix->ctx, slot_value(ix, ix->slot[j]))) &
+		    ix->mask;
 		/* The entry at j may move to the hole only if its home is not cyclically in (hole,
 		 * j]. */
 		int home_in_range =

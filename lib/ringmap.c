@@ -17,7 +17,7 @@ void ringmap_init(struct ringmap *rm, uint32_t limit)
 {
 	memset(rm, 0, sizeof(*rm));
 	rm->limit = limit ? limit : 1;
-	id_index_init(&rm->index, ringmap_key_of, rm);
+	id_index_init(&rm->index, ringmap_key_of, rm, rm->limit - 1); /* ring positions */
 }
 
 void ringmap_set_drop(struct ringmap *rm, ringmap_drop_fn fn, void *ctx)

@@ -10,6 +10,11 @@
 
 #include "testutil.h"
 
+/* The largest value of every index under test: main runs the suite once with the widest range
+ * (no tag bits) and once with a narrow one (12 tag bits per slot). */
+static uint32_t values_max = ID_INDEX_VALUE_MAX;
+#define NARROW_VALUES_MAX ((1u << 20) - 1)
+
 static void shuffle(struct rng *r, uint32_t *a, uint32_t n)
 {
 	for (uint32_t i = n; i > 1; i--) {
@@ -54,6 +59,12 @@ static struct id_key poison_key(void)
 	return key3(UINT64_MAX, UINT32_MAX, UINT32_MAX);
 }
 
+/* The value a used slot holds, whatever its tag bits. */
+static uint32_t stored_value(const struct id_index *ix, uint32_t slot)
+{
+	return (slot & ix->value_mask) - 1;
+}
+
 static uint32_t occupied_slots(const struct id_index *ix)
 {
 	uint32_t n = 0;
@@ -82,7 +93,7 @@ START_TEST(test_empty)
 {
 	struct records rec = records_new(1);
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec);
+	id_index_init(&ix, records_key_of, &rec, values_max);
 	ck_assert_ptr_null(ix.slot);
 	ck_assert_uint_eq(ix.used, 0);
 	ck_assert_uint_eq(id_index_memory(&ix), 0);
@@ -108,7 +119,7 @@ START_TEST(test_single_entry)
 	struct records rec = records_new(4);
 	rec.key[2] = key3(12345, 3, 1);
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec);
+	id_index_init(&ix, records_key_of, &rec, values_max);
 	ck_assert_int_eq(id_index_insert(&ix, 2), 0);
 	assert_shape(&ix, 1);
 	ck_assert_uint_gt(id_index_memory(&ix), 0);
@@ -142,7 +153,7 @@ START_TEST(test_insert_none_refused)
 	struct records rec = records_new(2);
 	rec.key[0] = key3(7, 0, 0);
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec);
+	id_index_init(&ix, records_key_of, &rec, values_max);
 	/* records_key_of aborts if the index asks about the refused value. */
 	ck_assert_int_eq(id_index_insert(&ix, ID_INDEX_NONE), -1);
 	ck_assert_uint_eq(ix.used, 0);
@@ -165,26 +176,73 @@ static struct id_key arithmetic_key_of(const void *ctx, uint32_t value)
 START_TEST(test_values_at_range_edges)
 {
 	static const uint32_t values[] = {0,           1,           UINT32_MAX - 1, UINT32_MAX - 2,
-	                                  0x80000000u, 0x7fffffffu, 0xffffu,        0x10000u};
+	                                  0x80000000u, 0x7fffffffu, 0xffffu,        0x10000u,
+	                                  NARROW_VALUES_MAX, NARROW_VALUES_MAX + 1};
 	const uint32_t n = sizeof(values) / sizeof(values[0]);
+	uint32_t kept = 0, largest = 0;
 	struct id_index ix;
-	id_index_init(&ix, arithmetic_key_of, NULL);
-	for (uint32_t i = 0; i < n; i++)
-		ck_assert_int_eq(id_index_insert(&ix, values[i]), 0);
-	assert_shape(&ix, n);
+	id_index_init(&ix, arithmetic_key_of, NULL, values_max);
+	for (uint32_t i = 0; i < n; i++) {
+		/* A value above the index's largest is refused, never stored truncated. */
+		ck_assert_int_eq(id_index_insert(&ix, values[i]), values[i] <= values_max ? 0 : -1);
+		if (values[i] <= values_max) {
+			kept++;
+			largest = values[i] > largest ? values[i] : largest;
+		}
+	}
+	assert_shape(&ix, kept);
 	for (uint32_t i = 0; i < n; i++)
 		ck_assert_uint_eq(id_index_find(&ix, arithmetic_key_of(NULL, values[i])),
-		                  values[i]);
+		                  values[i] <= values_max ? values[i] : ID_INDEX_NONE);
 	ck_assert_uint_eq(id_index_find(&ix, arithmetic_key_of(NULL, 2)), ID_INDEX_NONE);
-	/* The largest storable value is kept as UINT32_MAX in its slot; removing it must work. */
-	id_index_remove(&ix, arithmetic_key_of(NULL, UINT32_MAX - 1));
-	ck_assert_uint_eq(id_index_find(&ix, arithmetic_key_of(NULL, UINT32_MAX - 1)),
-	                  ID_INDEX_NONE);
-	assert_shape(&ix, n - 1);
+	/* The largest storable value fills every value bit of its slot; removing it must work. */
+	ck_assert_uint_eq(largest, values_max);
+	uint32_t found = 0;
+	for (uint32_t i = 0; i <= ix.mask; i++)
+		if (ix.slot[i] != 0 && stored_value(&ix, ix.slot[i]) == largest)
+			found++;
+	ck_assert_uint_eq(found, 1);
+	id_index_remove(&ix, arithmetic_key_of(NULL, largest));
+	ck_assert_uint_eq(id_index_find(&ix, arithmetic_key_of(NULL, largest)), ID_INDEX_NONE);
+	assert_shape(&ix, kept - 1);
 	for (uint32_t i = 0; i < n; i++)
-		if (values[i] != UINT32_MAX - 1)
+		if (values[i] < largest)
 			ck_assert_uint_eq(id_index_find(&ix, arithmetic_key_of(NULL, values[i])),
 			                  values[i]);
+	id_index_free(&ix);
+}
+END_TEST
+
+static unsigned key_of_calls;
+
+static struct id_key counting_key_of(const void *ctx, uint32_t value)
+{
+	key_of_calls++;
+	return arithmetic_key_of(ctx, value);
+}
+
+/* Looking up keys that are absent: with tag bits in the slots the records are almost never
+ * asked for their keys; without them every probed slot is. */
+START_TEST(test_tags_spare_records)
+{
+	const uint32_t n = 4096, lookups = 20000;
+	struct id_index ix;
+	id_index_init(&ix, counting_key_of, NULL, values_max);
+	for (uint32_t v = 0; v < n; v++)
+		ck_assert_int_eq(id_index_insert(&ix, v), 0);
+	key_of_calls = 0;
+	for (uint32_t v = n; v < n + lookups; v++)
+		ck_assert_uint_eq(id_index_find(&ix, arithmetic_key_of(NULL, v)), ID_INDEX_NONE);
+	if (values_max == NARROW_VALUES_MAX) /* 12 tag bits: 1 in 4096 false matches */
+		ck_assert_uint_lt(key_of_calls, 100);
+	else
+		ck_assert_uint_gt(key_of_calls, lookups / 4);
+	/* Present keys are still found, each with one call when the tags tell them apart. */
+	key_of_calls = 0;
+	for (uint32_t v = 0; v < n; v++)
+		ck_assert_uint_eq(id_index_find(&ix, arithmetic_key_of(NULL, v)), v);
+	if (values_max == NARROW_VALUES_MAX)
+		ck_assert_uint_lt(key_of_calls, n + 100);
 	id_index_free(&ix);
 }
 END_TEST
@@ -214,7 +272,7 @@ START_TEST(test_keys_differ_in_one_field)
 	rec.n = n;
 
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec);
+	id_index_init(&ix, records_key_of, &rec, values_max);
 	for (uint32_t v = 0; v < n; v++)
 		ck_assert_int_eq(id_index_insert(&ix, v), 0);
 	assert_shape(&ix, n);
@@ -239,7 +297,7 @@ START_TEST(test_growth_many_doublings)
 	for (uint32_t v = 0; v < n; v++)
 		rec.key[v] = key3(1000000 + v / 4, v % 2, (v / 2) % 2);
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec);
+	id_index_init(&ix, records_key_of, &rec, values_max);
 	size_t memory = 0;
 	unsigned doublings = 0;
 	for (uint32_t v = 0; v < n; v++) {
@@ -294,7 +352,7 @@ START_TEST(test_clear_keeps_slots)
 	for (uint32_t v = 0; v < n; v++)
 		rec.key[v] = key3(v * 7919ULL, 1, 0);
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec);
+	id_index_init(&ix, records_key_of, &rec, values_max);
 	for (uint32_t v = 0; v < n; v++)
 		ck_assert_int_eq(id_index_insert(&ix, v), 0);
 	size_t memory = id_index_memory(&ix);
@@ -339,7 +397,7 @@ static void homes_observe(struct homes *h)
 		h->rec.key[v] = key3(5000000 + v, 2, 1);
 	for (uint32_t v = 0; v < CANDIDATES; v++) {
 		struct id_index ix;
-		id_index_init(&ix, records_key_of, &h->rec);
+		id_index_init(&ix, records_key_of, &h->rec, values_max);
 		require(id_index_insert(&ix, v) == 0, "insert %u failed", v);
 		h->cap = ix.mask + 1;
 		h->home[v] = UINT32_MAX;
@@ -391,7 +449,7 @@ static void run_removal(const struct homes *h, const uint32_t *values, uint32_t 
                         const uint32_t *order)
 {
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &h->rec);
+	id_index_init(&ix, records_key_of, &h->rec, values_max);
 	for (uint32_t i = 0; i < n; i++)
 		require(id_index_insert(&ix, values[i]) == 0, "insert %u failed", values[i]);
 	require(ix.mask + 1 == h->cap, "capacity %u, homes observed at %u", ix.mask + 1, h->cap);
@@ -442,7 +500,7 @@ START_TEST(test_backward_shift_every_order)
 	/* The wrapping run really wraps: its seven keys fill slots c-2 .. 4. */
 	uint8_t taken[CANDIDATES] = {0};
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &h->rec);
+	id_index_init(&ix, records_key_of, &h->rec, values_max);
 	for (uint32_t i = 0; i < 7; i++)
 		ck_assert_int_eq(id_index_insert(&ix, homes_pick(h, wrap[i], taken)), 0);
 	for (uint32_t i = 0; i < 7; i++)
@@ -514,7 +572,7 @@ START_TEST(test_random_against_model)
 	}
 	uint32_t nfree = MODEL_KEYS, present = 0;
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec);
+	id_index_init(&ix, records_key_of, &rec, values_max);
 	for (uint32_t op = 0; op < MODEL_OPS; op++) {
 		const unsigned *m = mix[op / (MODEL_OPS / 5) % 5];
 		uint32_t k = rng_below(&r, MODEL_KEYS);
@@ -559,6 +617,7 @@ static Suite *idindex_suite(void)
 	tcase_add_test(b, test_single_entry);
 	tcase_add_test(b, test_insert_none_refused);
 	tcase_add_test(b, test_values_at_range_edges);
+	tcase_add_test(b, test_tags_spare_records);
 	tcase_add_test(b, test_keys_differ_in_one_field);
 	tcase_add_test(b, test_clear_keeps_slots);
 	suite_add_tcase(s, b);
@@ -575,11 +634,18 @@ static Suite *idindex_suite(void)
 	return s;
 }
 
-int main(void)
+static int run_suite(uint32_t max)
 {
+	values_max = max;
 	SRunner *sr = srunner_create(idindex_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	return failed;
+}
+
+int main(void)
+{
+	int failed = run_suite(ID_INDEX_VALUE_MAX) + run_suite(NARROW_VALUES_MAX);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
