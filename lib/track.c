@@ -123,8 +123,8 @@ struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit,
 	t->emit_arg = arg;
 	t->free_head = NIL;
 	t->lru.head = t->lru.tail = t->age.head = t->age.tail = NIL;
-	/* Connection numbers stay below max_connections rounded up to whole chunks. */
-	id_index_init(&t->index, conn_key_of, t, t->cfg.max_connections + CHUNK_SIZE - 1);
+	/* A reload may raise max_connections, so connection numbers are bounded only by NIL. */
+	id_index_init(&t->index, conn_key_of, t, ID_INDEX_VALUE_MAX);
 	ringmap_init(&t->linger, cfg->max_linger);
 	ringmap_init(&t->mid_links, cfg->max_mid_links);
 	ringmap_init(&t->alerts, cfg->max_alerts);

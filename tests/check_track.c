@@ -719,6 +719,24 @@ START_TEST(reconfigure_shrinks_max_connections)
 }
 END_TEST
 
+START_TEST(reconfigure_grows_max_connections)
+{
+	/* Started with room for 1000: after a reload allowing 20000, connections numbered well
+	 * past the first chunks are still tracked and found again. */
+	struct track_config cfg;
+	track_config_defaults(&cfg);
+	cfg.max_connections = 20000;
+	track_reconfigure(tr, &cfg);
+	for (uint64_t i = 1; i <= 12000; i++)
+		open_in(0, i, 10);
+	ck_assert_uint_eq(track_open_count(tr), 12000);
+	ck_assert_uint_eq(track_counters(tr)->alloc_failures, 0);
+	end_conn(0, ESA_DIR_IN, 12000, ESA_END_CLOSE, 11);
+	ck_assert_uint_eq(n_records, 1);
+	ck_assert_uint_eq(records[0].id, 12000);
+}
+END_TEST
+
 START_TEST(failure_still_open_alerts_early_once)
 {
 	/* A failure line at t=100 on an open connection: at t=101 nothing yet (alert_delay 2 s),
@@ -1026,6 +1044,7 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, many_connections_exactly_one_record_each);
 	tcase_add_test(tc, mids_after_failure_counted_past_the_list);
 	tcase_add_test(tc, reconfigure_shrinks_max_connections);
+	tcase_add_test(tc, reconfigure_grows_max_connections);
 	tcase_add_test(tc, failure_still_open_alerts_early_once);
 	tcase_add_test(tc, failure_closed_before_delay_alerts_with_final_record);
 	tcase_add_test(tc, every_connection_one_file_record_one_hook_record);
