@@ -11,6 +11,39 @@
 #include "cidr.h"
 #include "engine.h"
 
+/* Defaults and limits of the settings (DESIGN.md "Configuration"); the tracker's own defaults
+ * are in lib/ (track_config_defaults). Every module takes them from here. */
+#define CONFIG_MAX_BYTES (1024 * 1024)
+#define DEFAULT_LISTEN_ADDRESS "127.0.0.1:5514"
+#define DEFAULT_TCP_MAX_CONNECTIONS 256
+#define DEFAULT_TCP_IDLE_MS (10 * 60 * 1000)
+#define MAX_TCP_CONNECTIONS 65536
+#define MAX_RCVBUF (512ULL * 1024 * 1024)
+#define DEFAULT_MAX_MESSAGE (64 * 1024)
+#define MIN_MAX_MESSAGE 1024
+#define MAX_MAX_MESSAGE (1024 * 1024)
+#define DEFAULT_ALERT_DELAY_MS 2000
+#define DEFAULT_CHECKPOINT_MS 60000
+#define DEFAULT_LOG_BURST 5
+#define DEFAULT_LOG_INTERVAL_MS 60000
+#define MAX_LOG_BURST 1000
+#define MAX_LOG_INTERVAL_MS 86400000ull
+#define MAX_TRACKED 100000000
+#define DEFAULT_QUEUE 10000
+#define MAX_QUEUE 10000000
+#define MAX_HOOKS 64 /* each hook holds runners, queues and throttle tables */
+#define HOOK_NAME_MAX 64
+#define HOOK_ARGS_MAX 64 /* the program included */
+#define HOOK_ARG_BYTES 4096
+#define DEFAULT_HOOK_TIMEOUT_MS 10000
+#define MAX_HOOK_TIMEOUT_MS (60 * 60 * 1000)
+#define DEFAULT_HOOK_CONCURRENT 4
+#define MAX_HOOK_CONCURRENT 64
+#define DEFAULT_HOOK_QUEUE 1000
+#define MAX_HOOK_QUEUE 1000000
+#define DEFAULT_HOOK_RETRIES 3
+#define MAX_HOOK_RETRIES 10
+
 enum listen_proto { LISTEN_UDP, LISTEN_TCP };
 
 struct listen_config {

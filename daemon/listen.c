@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "cidr.h"
 #include "frame.h"
 #include "listen.h"
@@ -61,39 +62,12 @@ struct tcp_conn {
 
 /* ---- addresses ---- */
 
-static void sockaddr_to_cidr_form(const struct sockaddr_storage *ss, uint8_t out[16])
-{
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-		cidr_addr_from_bytes((const uint8_t *)&in->sin_addr, 4, out);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-		cidr_addr_from_bytes(in6->sin6_addr.s6_addr, 16, out);
-	} else {
-		memset(out, 0, 16);
-	}
-}
-
-/* The sender's address as text; IPv4-mapped IPv6 senders are shown as IPv4. */
-static void sockaddr_to_text(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	uint8_t a[16];
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	sockaddr_to_cidr_form(ss, a);
-	if (ss->ss_family == AF_INET || memcmp(a, mapped, 12) == 0) {
-		if (inet_ntop(AF_INET, a + 12, buf, (socklen_t)len) == NULL)
-			snprintf(buf, len, "?");
-	} else if (inet_ntop(AF_INET6, a, buf, (socklen_t)len) == NULL) {
-		snprintf(buf, len, "?");
-	}
-}
-
 static int sender_allowed(const struct listener *l, const struct sockaddr_storage *ss)
 {
 	uint8_t a[16];
 	if (l->sink.allowed == NULL)
 		return 1;
-	sockaddr_to_cidr_form(ss, a);
+	addr_to_cidr_form(ss, a);
 	return l->sink.allowed(l->sink.arg, a);
 }
 
@@ -101,21 +75,12 @@ static void listener_set_name(struct listener *l)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
-	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET) {
-			const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-			port = ntohs(in->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
-			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-			port = ntohs(in6->sin6_port);
-		}
-	}
-	snprintf(l->name, sizeof(l->name), ss.ss_family == AF_INET6 ? "%s [%s]:%u" : "%s %s:%u",
-	         l->cfg.proto == LISTEN_UDP ? "udp" : "tcp", host, port);
+	char where[ADDR_TEXT_MAX] = "?:0";
+
+	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == 0)
+		addr_format((const struct sockaddr *)&ss, where, sizeof(where));
+	snprintf(l->name, sizeof(l->name), "%s %s", l->cfg.proto == LISTEN_UDP ? "udp" : "tcp",
+	         where);
 }
 
 /* ---- UDP ---- */
@@ -170,14 +135,14 @@ static void udp_deliver(struct listener *l, const struct mmsghdr *m,
 	uint8_t a[16];
 	size_t len = m->msg_len;
 	l->count.bytes += len;
-	sockaddr_to_cidr_form(peer, a);
+	addr_to_cidr_form(peer, a);
 	if (!l->have_last_peer || memcmp(a, l->last_peer, sizeof(a)) != 0) {
 		if (l->sink.allowed != NULL && !l->sink.allowed(l->sink.arg, a)) {
 			l->count.rejected++;
 			return;
 		}
 		memcpy(l->last_peer, a, sizeof(a));
-		sockaddr_to_text(peer, l->last_peer_text, sizeof(l->last_peer_text));
+		addr_host_text(peer, l->last_peer_text, sizeof(l->last_peer_text));
 		l->have_last_peer = 1;
 	}
 	if (m->msg_hdr.msg_flags & MSG_TRUNC)
@@ -326,7 +291,7 @@ static void tcp_conn_new(struct listener *l, int fd, const struct sockaddr_stora
 	c->l = l;
 	c->fd = fd;
 	frame_init(&c->fr, FRAME_MODE_AUTO, l->max_message);
-	sockaddr_to_text(peer, c->sender, sizeof(c->sender));
+	addr_host_text(peer, c->sender, sizeof(c->sender));
 	c->ev = event_new(l->base, fd, EV_READ | EV_PERSIST, tcp_read_cb, c);
 	if (c->ev == NULL) {
 		free(c->buf);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -176,23 +177,6 @@ static void metrics_request_cb(struct evhttp_request *req, void *arg)
 		reply_metrics(m, req);
 }
 
-/* "127.0.0.1:9514" or "[::1]:9514". */
-static void format_addr(const struct sockaddr *sa, char *buf, size_t size)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	snprintf(buf, size, "?");
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-		if (inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host)) != NULL)
-			snprintf(buf, size, "%s:%u", host, ntohs(sin->sin_port));
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-		if (inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host)) != NULL)
-			snprintf(buf, size, "[%s]:%u", host, ntohs(sin6->sin6_port));
-	}
-}
-
 /* A listening socket on addr; -1 after logging why. IPv6 sockets are IPv6-only, as the
  * listeners' are, so that "[::]:PORT" and "0.0.0.0:PORT" can both be configured. */
 static int metrics_bind(const struct sockaddr *addr, socklen_t addrlen)
@@ -213,7 +197,7 @@ static int metrics_bind(const struct sockaddr *addr, socklen_t addrlen)
 	if (bind(fd, addr, addrlen) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
 		int saved = errno;
 		char name[METRICS_NAME_MAX];
-		format_addr(addr, name, sizeof(name));
+		addr_format(addr, name, sizeof(name));
 		errno = saved;
 		log_warn("metrics %s: bind", name);
 		close(fd);
@@ -251,9 +235,9 @@ struct metrics *metrics_open(struct event_base *base, const struct sockaddr *add
 	struct sockaddr_storage bound;
 	socklen_t len = sizeof(bound);
 	if (getsockname(fd, (struct sockaddr *)&bound, &len) == 0)
-		format_addr((const struct sockaddr *)&bound, m->name, sizeof(m->name));
+		addr_format((const struct sockaddr *)&bound, m->name, sizeof(m->name));
 	else
-		format_addr(addr, m->name, sizeof(m->name));
+		addr_format(addr, m->name, sizeof(m->name));
 	if (evhttp_accept_socket_with_handle(m->http, fd) == NULL) {
 		log_warnx("metrics %s: cannot accept connections", m->name);
 		close(fd);

@@ -927,6 +927,9 @@ START_TEST(test_webhook_urls)
 	    "http://192.0.2.1/~user/-._!$&'()*+,;=:@",
 	    "http://192.0.2.1:0080/leading-zeros",
 	    "HTTP://192.0.2.1/",
+	    /* an empty port is the scheme's default (RFC 3986 section 3.2.3), as the runner uses it */
+	    "http://192.0.2.1:/",
+	    "http://[::1]:/x",
 	};
 	char doc[512];
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -1673,13 +1676,11 @@ START_TEST(test_webhook_url_errors)
 	    {"http://[::g]/", URL_HOST_TEXT},
 	    {"http:// 192.0.2.1/", URL_HOST_TEXT},
 	    {"http://192.0.2.1 /", URL_HOST_TEXT},
-	    {"http://192.0.2.1:/", URL_PORT_TEXT},
 	    {"http://192.0.2.1:65536/", URL_PORT_TEXT},
 	    {"http://192.0.2.1:http/", URL_PORT_TEXT},
 	    {"http://192.0.2.1:+80/", URL_PORT_TEXT},
 	    {"http://192.0.2.1:-1", URL_PORT_TEXT},
 	    {"http://192.0.2.1:80:81/", URL_PORT_TEXT},
-	    {"http://[::1]:/", URL_PORT_TEXT},
 	    {"http://[::1]:99999999999999999999999/", URL_PORT_TEXT},
 	    {"http://192.0.2.1/a\\\"b", URL_PATH_TEXT},
 	    {"http://192.0.2.1/<script>", URL_PATH_TEXT},
