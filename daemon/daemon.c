@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "daemon.h"
 #include "hook.h"
 #include "listen.h"
@@ -21,8 +22,8 @@
 #include "metrics.h"
 #include "notify.h"
 #include "output.h"
+#include "reload.h"
 #include "stats.h"
-#include "statefile.h"
 #include "verdict.h"
 
 #define TICK_MS 250             /* expiry, due alerts, status and drop reports run on this tick */
@@ -55,11 +56,8 @@ struct daemon {
 	struct event *tick, *watchdog;
 	unsigned ticks;
 	struct daemon_counters count;
-	uint64_t reported_drops;     /* sum of drop counters at the last summary */
-	uint64_t checkpoint_ms;      /* clock_now_ms() of the last state file write (or load) */
-	uint64_t checkpoint_changes; /* daemon_state_changes() then: unchanged, no write */
-	int checkpoint_now;          /* a new state_file: write it at the next tick */
-	size_t checkpoint_open;
+	uint64_t reported_drops; /* sum of drop counters at the last summary */
+	struct checkpoint checkpoint;
 	char line[VERDICT_LINE_MAX];
 };
 
@@ -188,88 +186,6 @@ static void daemon_report_drops(struct daemon *d)
 	d->reported_drops = drops;
 }
 
-/* ---- state file ---- */
-
-/* Grows with everything a state file holds: lines applied, connections ended, alerts sent. */
-static uint64_t daemon_state_changes(const struct daemon *d)
-{
-	const struct track_counters *tc = engine_track_counters(d->engine);
-	uint64_t n = engine_counters(d->engine)->messages + tc->early_alerts + tc->restored;
-	for (int i = 0; i < VERDICT_END_COUNT; i++)
-		n += tc->ends[i];
-	return n;
-}
-
-static int daemon_save_state(struct daemon *d)
-{
-	uint64_t start = clock_now_ms();
-	int r = statefile_save(d->cfg->state_file, d->engine, daemon_now(d));
-	d->checkpoint_ms = clock_now_ms();
-	d->count.state_save_ms = d->checkpoint_ms - start;
-	if (r != 0) {
-		d->count.state_save_failures++;
-		return -1;
-	}
-	d->count.state_saves++;
-	d->checkpoint_changes = daemon_state_changes(d);
-	d->checkpoint_open = engine_open_connections(d->engine);
-	log_debug("state file %s: %zu open connections written in %" PRIu64 " ms",
-	          d->cfg->state_file, d->checkpoint_open, d->count.state_save_ms);
-	return 0;
-}
-
-/* Removes a state file that no longer matches what was reported (an older checkpoint): the
- * next start would resume connections that already have their records. */
-static void daemon_forget_state(struct daemon *d, const char *why)
-{
-	const char *path = d->cfg->state_file;
-	if (unlink(path) == 0)
-		log_warnx("state file %s: removed, %s", path, why);
-	else if (errno != ENOENT)
-		log_warn("state file %s: cannot remove it (%s); the next start may report "
-		         "connections twice",
-		         path, why);
-}
-
-/* Periodic checkpoints bound what a crash loses; nothing is written while nothing changed. */
-static void daemon_maybe_checkpoint(struct daemon *d)
-{
-	const struct config *cfg = d->cfg;
-	if (cfg->state_file == NULL || cfg->checkpoint_ms == 0)
-		return;
-	int now = d->checkpoint_now;
-	d->checkpoint_now = 0; /* one try: a failure waits for the interval like any other */
-	if (!now && clock_now_ms() - d->checkpoint_ms < cfg->checkpoint_ms)
-		return;
-	if (!now && daemon_state_changes(d) == d->checkpoint_changes) {
-		d->checkpoint_ms = clock_now_ms();
-		return;
-	}
-	/* An older file left in place would, after a crash, resume connections that ended since:
-	 * without a fresh one, none is better. */
-	if (daemon_save_state(d) != 0)
-		daemon_forget_state(d, "a checkpoint could not replace it");
-}
-
-static void daemon_load_state(struct daemon *d)
-{
-	size_t restored;
-	d->checkpoint_ms = clock_now_ms();
-	if (d->cfg->state_file == NULL)
-		return;
-	enum statefile_load r =
-	    statefile_load(d->cfg->state_file, d->engine, daemon_now(d), &restored);
-	if (r == STATEFILE_SET_ASIDE)
-		d->count.state_set_aside++;
-	/* Without checkpoints the file holds the last stop only: once loaded it would, after a
-	 * crash, resume connections that have ended since. */
-	if (r == STATEFILE_LOADED && d->cfg->checkpoint_ms == 0)
-		daemon_forget_state(d, "loaded; with checkpoint_interval 0 the next is written at "
-		                       "stop");
-	d->checkpoint_changes = daemon_state_changes(d);
-	d->checkpoint_open = engine_open_connections(d->engine);
-}
-
 static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -288,7 +204,7 @@ static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (d->ticks % DROPS_EVERY_TICKS == 0)
 		daemon_report_drops(d);
 	if (!d->stopping)
-		daemon_maybe_checkpoint(d);
+		checkpoint_tick(&d->checkpoint, d->cfg, daemon_now(d));
 	log_tick();
 }
 
@@ -314,96 +230,82 @@ static struct config *daemon_read_config(const struct daemon *d)
 	return config_load(d->config_path, config_report_to_log, NULL);
 }
 
-/* Listeners for ncfg: the running ones that bind the same socket are kept, the others are
- * opened now. Returns the new array, or NULL (everything newly opened closed again). */
-static struct listener **daemon_new_listeners(struct daemon *d, const struct config *ncfg,
-                                              unsigned char *kept)
+/* ---- reload ---- */
+
+/* What a reload's callbacks see: the running daemon and the configuration it moves to. */
+struct reload_ctx {
+	struct daemon *d;
+	const struct config *ncfg;
+};
+
+static void *listener_running(void *ctx, size_t j)
 {
-	struct listener **ls = calloc(ncfg->n_listen ? ncfg->n_listen : 1, sizeof(*ls));
-	unsigned char *reused = calloc(ncfg->n_listen ? ncfg->n_listen : 1, 1);
-	if (ls == NULL || reused == NULL)
-		goto fail;
-	for (size_t i = 0; i < ncfg->n_listen; i++) {
-		for (size_t j = 0; j < d->n_listeners && ls[i] == NULL; j++) {
-			if (!kept[j] && config_listen_same(listener_config(d->listeners[j]),
-			                                   &ncfg->listen[i])) {
-				ls[i] = d->listeners[j];
-				kept[j] = 1;
-				reused[i] = 1;
-			}
-		}
-		if (ls[i] == NULL) {
-			ls[i] = daemon_open_listener(d, &ncfg->listen[i], ncfg->max_message_size);
-			if (ls[i] == NULL)
-				goto fail;
-		}
-	}
-	free(reused);
-	return ls;
-fail:
-	for (size_t i = 0; ls != NULL && i < ncfg->n_listen; i++)
-		if (ls[i] != NULL && !reused[i])
-			listener_close(ls[i]);
-	memset(kept, 0, d->n_listeners);
-	free(reused);
-	free(ls);
-	return NULL;
+	return ((struct reload_ctx *)ctx)->d->listeners[j];
 }
 
-/* Outputs for ncfg. A file that stays configured keeps its output, reopened by path (the
- * reopen logrotate needs), so records it still queues are not lost; others are opened anew.
- * Returns NULL (nothing newly opened left open) if one cannot be opened. */
-static struct output **daemon_new_outputs(struct daemon *d, const struct config *ncfg,
-                                          unsigned char *kept)
+/* A listener that binds the same socket the same way is kept. */
+static int listener_keeps(void *ctx, void *obj, size_t i)
 {
-	struct output **os = calloc(ncfg->n_outputs ? ncfg->n_outputs : 1, sizeof(*os));
-	unsigned char *reused = calloc(ncfg->n_outputs ? ncfg->n_outputs : 1, 1);
-	if (os == NULL || reused == NULL)
-		goto fail;
-	for (size_t i = 0; i < ncfg->n_outputs; i++) {
-		for (size_t j = 0; j < d->n_outputs && os[i] == NULL; j++) {
-			if (!kept[j] &&
-			    strcmp(output_name(d->outputs[j]), ncfg->outputs[i].file) == 0) {
-				os[i] = d->outputs[j];
-				kept[j] = 1;
-				reused[i] = 1;
-			}
-		}
-		if (os[i] == NULL && (os[i] = output_open(&ncfg->outputs[i], d->base)) == NULL)
-			goto fail;
-	}
-	free(reused);
-	return os;
-fail:
-	for (size_t i = 0; os != NULL && i < ncfg->n_outputs; i++)
-		if (os[i] != NULL && !reused[i])
-			output_close(os[i]);
-	memset(kept, 0, d->n_outputs ? d->n_outputs : 1);
-	free(reused);
-	free(os);
-	return NULL;
+	return config_listen_same(listener_config(obj),
+	                          &((struct reload_ctx *)ctx)->ncfg->listen[i]);
 }
 
-/* Closes what a failed reload had opened (listeners and outputs the running set does not own). */
-static void daemon_undo_reload(struct daemon *d, const struct config *ncfg, struct listener **ls,
-                               struct output **os)
+static void *listener_open_entry(void *ctx, size_t i)
 {
-	for (size_t i = 0; ls != NULL && i < ncfg->n_listen; i++) {
-		int reused = 0;
-		for (size_t j = 0; j < d->n_listeners; j++)
-			reused |= ls[i] == d->listeners[j];
-		if (!reused)
-			listener_close(ls[i]);
+	const struct reload_ctx *rc = ctx;
+	return daemon_open_listener(rc->d, &rc->ncfg->listen[i], rc->ncfg->max_message_size);
+}
+
+static void listener_close_obj(void *obj)
+{
+	listener_close(obj);
+}
+
+static const struct reload_ops listener_reload = {listener_running, listener_keeps,
+                                                  listener_open_entry, listener_close_obj};
+
+static void *output_running(void *ctx, size_t j)
+{
+	return ((struct reload_ctx *)ctx)->d->outputs[j];
+}
+
+/* A file that stays configured keeps its output, reopened by path (the reopen logrotate
+ * needs), so that records it still queues are not lost. */
+static int output_keeps(void *ctx, void *obj, size_t i)
+{
+	return strcmp(output_name(obj), ((struct reload_ctx *)ctx)->ncfg->outputs[i].file) == 0;
+}
+
+static void *output_open_entry(void *ctx, size_t i)
+{
+	const struct reload_ctx *rc = ctx;
+	return output_open(&rc->ncfg->outputs[i], rc->d->base);
+}
+
+static void output_close_obj(void *obj)
+{
+	output_close(obj);
+}
+
+static const struct reload_ops output_reload = {output_running, output_keeps, output_open_entry,
+                                                output_close_obj};
+
+/* The prepared listeners and outputs as the daemon's typed arrays; -1 if memory ran out. */
+static int reload_arrays(const struct reload_set *rl, const struct reload_set *ro,
+                         struct listener ***ls, struct output ***os)
+{
+	*ls = calloc(rl->n_next ? rl->n_next : 1, sizeof(**ls));
+	*os = calloc(ro->n_next ? ro->n_next : 1, sizeof(**os));
+	if (*ls == NULL || *os == NULL) {
+		free(*ls);
+		free(*os);
+		return -1;
 	}
-	for (size_t i = 0; os != NULL && i < ncfg->n_outputs; i++) {
-		int reused = 0;
-		for (size_t j = 0; j < d->n_outputs; j++)
-			reused |= os[i] == d->outputs[j];
-		if (!reused)
-			output_close(os[i]);
-	}
-	free(ls);
-	free(os);
+	for (size_t i = 0; i < rl->n_next; i++)
+		(*ls)[i] = rl->next[i];
+	for (size_t i = 0; i < ro->n_next; i++)
+		(*os)[i] = ro->next[i];
+	return 0;
 }
 
 static void daemon_reload(struct daemon *d)
@@ -411,26 +313,28 @@ static void daemon_reload(struct daemon *d)
 	log_info("reloading %s", d->config_path ? d->config_path : "built-in defaults");
 	notify_reloading(d->notify);
 	struct config *ncfg = daemon_read_config(d);
-	unsigned char *kept_l = calloc(d->n_listeners ? d->n_listeners : 1, 1);
-	unsigned char *kept_o = calloc(d->n_outputs ? d->n_outputs : 1, 1);
-	struct listener **ls = NULL;
-	struct output **os = NULL;
+	struct reload_ctx rc = {d, ncfg};
+	struct reload_set rl, ro;
+	struct listener **ls;
+	struct output **os;
 	struct metrics *nm = NULL;
-	if (ncfg == NULL || kept_l == NULL || kept_o == NULL)
+	if (ncfg == NULL)
 		goto fail;
 	int metrics_moved = !metrics_addr_same(d->cfg, ncfg);
-	if ((ls = daemon_new_listeners(d, ncfg, kept_l)) == NULL)
+	if (reload_prepare(&rl, &listener_reload, &rc, d->n_listeners, ncfg->n_listen) != 0)
 		goto fail;
 	daemon_flush_outputs(d);
 	/* The endpoint is rebound only when its address changed: a scrape in progress on the old
 	 * socket is cut, and a new address that cannot be bound fails the reload. */
-	if ((os = daemon_new_outputs(d, ncfg, kept_o)) == NULL ||
+	if (reload_prepare(&ro, &output_reload, &rc, d->n_outputs, ncfg->n_outputs) != 0 ||
 	    (metrics_moved && ncfg->metrics_address != NULL &&
 	     (nm = daemon_open_metrics(d, ncfg)) == NULL) ||
-	    hooks_reload(d->hooks, ncfg->hooks, ncfg->n_hooks) != 0) {
-		metrics_close(nm);
-		daemon_undo_reload(d, ncfg, ls, os);
-		goto fail;
+	    reload_arrays(&rl, &ro, &ls, &os) != 0)
+		goto undo;
+	if (hooks_reload(d->hooks, ncfg->hooks, ncfg->n_hooks) != 0) {
+		free(ls);
+		free(os);
+		goto undo;
 	}
 	if (metrics_moved) {
 		metrics_close(d->metrics);
@@ -441,20 +345,18 @@ static void daemon_reload(struct daemon *d)
 
 	struct stats_view before = daemon_view(d);
 	uint64_t drops_before = stats_drops(&before);
-	for (size_t j = 0; j < d->n_listeners; j++)
-		if (!kept_l[j])
-			listener_close(d->listeners[j]);
+	reload_commit(&rl, &listener_reload, &rc);
 	for (size_t i = 0; i < ncfg->n_listen; i++) {
 		listener_update(ls[i], &ncfg->listen[i], ncfg->max_message_size);
 		listener_start(ls[i]); /* adding an added event again is harmless */
 	}
-	for (size_t j = 0; j < d->n_outputs; j++)
-		if (!kept_o[j])
-			output_close(d->outputs[j]);
+	reload_commit(&ro, &output_reload, &rc);
 	for (size_t i = 0; i < ncfg->n_outputs; i++) {
 		output_update(os[i], &ncfg->outputs[i]);
 		output_reopen(os[i]);
 	}
+	reload_done(&rl);
+	reload_done(&ro);
 	free(d->listeners);
 	free(d->outputs);
 	d->listeners = ls;
@@ -471,30 +373,23 @@ static void daemon_reload(struct daemon *d)
 	if ((d->cfg->user == NULL) != (ncfg->user == NULL) ||
 	    (ncfg->user && strcmp(d->cfg->user, ncfg->user) != 0))
 		log_warnx("reload: a new 'user' takes effect only at the next start");
-	const char *old_state = d->cfg->state_file, *new_state = ncfg->state_file;
-	int state_moved = (old_state == NULL) != (new_state == NULL) ||
-	                  (old_state != NULL && strcmp(old_state, new_state) != 0);
-	if (state_moved && old_state != NULL)
-		daemon_forget_state(d, "no longer the configured state_file");
-	else if (old_state != NULL && ncfg->checkpoint_ms == 0 && d->cfg->checkpoint_ms != 0)
-		daemon_forget_state(d, "checkpoints are off: the next is written at stop");
+	checkpoint_reconfigure(&d->checkpoint, d->cfg, ncfg);
 	config_free(d->cfg);
 	d->cfg = ncfg;
-	d->checkpoint_now = state_moved && new_state != NULL;
 	log_set_limit_defaults(ncfg->log_burst, ncfg->log_interval_ms);
 	d->count.reloads++;
-	free(kept_l);
-	free(kept_o);
 	for (size_t i = 0; i < d->n_listeners; i++)
 		log_info("listening on %s", listener_name(d->listeners[i]));
 	log_info("reloaded");
 	notify_send(d->notify, "READY=1");
 	return;
+undo: /* a failed prepare leaves its set empty: abandoning it is harmless */
+	metrics_close(nm);
+	reload_abandon(&ro, &output_reload);
+	reload_abandon(&rl, &listener_reload);
 fail:
 	d->count.reload_failures++;
 	log_warnx("reload failed; the running configuration stays in force");
-	free(kept_l);
-	free(kept_o);
 	config_free(ncfg);
 	notify_send(d->notify, "READY=1");
 }
@@ -527,14 +422,9 @@ static void daemon_stop(struct daemon *d)
 		listener_shutdown(d->listeners[i]); /* delivers unterminated last TCP lines */
 	/* With a state file, open connections go there for the next start to resume; if it
 	 * cannot be written they end here as "shutdown" rather than be lost. */
-	if (d->cfg->state_file == NULL) {
+	if (d->cfg->state_file == NULL ||
+	    checkpoint_at_stop(&d->checkpoint, d->cfg, daemon_now(d)) != 0)
 		engine_flush(d->engine, VERDICT_END_SHUTDOWN);
-	} else if (daemon_save_state(d) != 0) {
-		engine_flush(d->engine, VERDICT_END_SHUTDOWN);
-		daemon_forget_state(d, "its connections ended as shutdown");
-	} else
-		log_info("state file %s: %zu open connections saved", d->cfg->state_file,
-		         d->checkpoint_open);
 	for (int attempt = 0; attempt < DRAIN_ATTEMPTS; attempt++) {
 		int pending = 0;
 		for (size_t i = 0; i < d->n_outputs; i++)
@@ -681,15 +571,24 @@ static int daemon_start(struct daemon *d)
 		return -1;
 	/* Outputs are opened as the user the daemon runs as, so that a file it creates stays
 	 * its own and reopening after log rotation works. */
-	unsigned char none = 0;
-	d->outputs = daemon_new_outputs(d, d->cfg, &none);
-	if (d->outputs == NULL)
+	struct reload_ctx rc = {d, d->cfg};
+	struct reload_set ro;
+	if (reload_prepare(&ro, &output_reload, &rc, 0, d->cfg->n_outputs) != 0)
 		return -1;
-	d->n_outputs = d->cfg->n_outputs;
+	if ((d->outputs = calloc(ro.n_next ? ro.n_next : 1, sizeof(*d->outputs))) == NULL) {
+		reload_abandon(&ro, &output_reload);
+		return -1;
+	}
+	for (size_t i = 0; i < ro.n_next; i++)
+		d->outputs[i] = ro.next[i];
+	d->n_outputs = ro.n_next;
+	reload_done(&ro);
 	d->hooks = hooks_new(d->base, d->cfg->hooks, d->cfg->n_hooks);
 	if (d->hooks == NULL)
 		return -1;
-	daemon_load_state(d); /* before any line arrives, as the user that will write it */
+	checkpoint_init(&d->checkpoint, d->engine, &d->count);
+	/* before any line arrives, as the user that will write it */
+	checkpoint_load(&d->checkpoint, d->cfg, daemon_now(d));
 	for (size_t i = 0; i < d->n_listeners; i++) {
 		if (listener_start(d->listeners[i]) != 0)
 			return -1;
