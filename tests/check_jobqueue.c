@@ -1,0 +1,244 @@
+/* The hook runners' shared queue: FIFO order, the bound and its drop count, slots against
+ * max_concurrent, and the drain at close. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobqueue.h"
+
+/* A runner's job as the runners lay theirs out: struct job first, its own fields after. */
+struct tjob {
+	struct job base;
+	int id;
+	char *extra;
+};
+
+static struct tjob *tjob_new(int id, size_t extra)
+{
+	char json[32];
+	int n = snprintf(json, sizeof(json), "{\"n\":%d}\n", id);
+	struct tjob *j = jobqueue_job_new(sizeof(*j), json, (size_t)n, extra);
+	ck_assert_ptr_nonnull(j);
+	j->id = id;
+	j->extra = (char *)j->base.json + j->base.len;
+	return j;
+}
+
+static uint64_t drops; /* the runner's counter that the queue adds its refusals to */
+static struct jobqueue q;
+
+/* A fresh queue with these limits (capacity waiting), no drops counted. */
+static void queue_with(uint32_t max_concurrent, uint32_t capacity)
+{
+	drops = 0;
+	jobqueue_init(&q, &drops);
+	jobqueue_set_limits(&q, max_concurrent, capacity);
+}
+
+/* Admits, builds and queues alert id in q as a runner's submit does. 0, or -1 when refused. */
+static int submit(int id)
+{
+	if (!jobqueue_admit(&q))
+		return -1;
+	jobqueue_push(&q, &tjob_new(id, 0)->base);
+	return 0;
+}
+
+/* The id of the job q lets out next (freed; its slot stays taken), or -1. */
+static int next_id(void)
+{
+	struct tjob *j = (struct tjob *)jobqueue_next(&q);
+	if (j == NULL)
+		return -1;
+	int id = j->id;
+	free(j);
+	return id;
+}
+
+START_TEST(job_holds_its_copy_and_extra_bytes)
+{
+	char json[] = "{\"verdict\":\"tls_failed\"}\n";
+	struct tjob *j = jobqueue_job_new(sizeof(*j), json, strlen(json), 16);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_ptr_null(j->base.next);
+	ck_assert_int_eq(j->id, 0); /* the runner's part starts zeroed */
+	ck_assert_uint_eq(j->base.len, strlen(json));
+	ck_assert_ptr_ne(j->base.json, json);
+	memset(json, 'x', strlen(json)); /* the caller's buffer is reused for the next alert */
+	ck_assert(memcmp(j->base.json, "{\"verdict\":\"tls_failed\"}\n", j->base.len) == 0);
+	char *extra = (char *)j->base.json + j->base.len;
+	for (int i = 0; i < 16; i++)
+		ck_assert_int_eq(extra[i], 0);
+	memset(extra, 'e', 16); /* all of it is usable (ASan checks the bound) */
+	free(j);
+
+	struct tjob *empty = jobqueue_job_new(sizeof(*empty), NULL, 0, 0);
+	ck_assert_ptr_nonnull(empty);
+	ck_assert_uint_eq(empty->base.len, 0);
+	free(empty);
+	ck_assert_ptr_null(jobqueue_job_new(sizeof(struct tjob), json, SIZE_MAX - 4, 0));
+	ck_assert_ptr_null(jobqueue_job_new(sizeof(struct tjob), json, 8, SIZE_MAX - 8));
+}
+END_TEST
+
+START_TEST(fifo_order)
+{
+	queue_with(1, 10);
+	for (int i = 1; i <= 5; i++)
+		ck_assert_int_eq(submit(i), 0);
+	ck_assert_uint_eq(jobqueue_queued(&q), 5);
+	for (int i = 1; i <= 5; i++) {
+		ck_assert_int_eq(next_id(), i);
+		ck_assert_uint_eq(jobqueue_running(&q), 1);
+		ck_assert_uint_eq(jobqueue_queued(&q), (size_t)(5 - i));
+		jobqueue_done(&q);
+	}
+	ck_assert_int_eq(next_id(), -1);
+	/* Emptied, the queue takes new jobs in order again (head and tail reset). */
+	ck_assert_int_eq(submit(6), 0);
+	ck_assert_int_eq(submit(7), 0);
+	ck_assert_int_eq(next_id(), 6);
+	jobqueue_done(&q);
+	ck_assert_int_eq(next_id(), 7);
+	jobqueue_done(&q);
+	ck_assert_uint_eq(drops, 0);
+}
+END_TEST
+
+/* max_concurrent 1, queue 3: with the slot taken 3 wait and the rest are dropped, counted in
+ * the runner's counter; a free slot or room in the queue takes alerts again. */
+START_TEST(bound_and_drop_count)
+{
+	queue_with(1, 3);
+	ck_assert_int_eq(submit(0), 0);
+	ck_assert_int_eq(next_id(), 0); /* running */
+	int accepted = 0, refused = 0;
+	for (int i = 1; i < 10; i++) {
+		if (submit(i) == 0)
+			accepted++;
+		else
+			refused++;
+	}
+	ck_assert_int_eq(accepted, 3);
+	ck_assert_int_eq(refused, 6);
+	ck_assert_uint_eq(drops, 6);
+	ck_assert_uint_eq(jobqueue_queued(&q), 3);
+	/* The slot frees: one waiting job leaves, room for one more. */
+	jobqueue_done(&q);
+	ck_assert_int_eq(next_id(), 1);
+	ck_assert_int_eq(submit(10), 0);
+	ck_assert_int_eq(submit(11), -1);
+	ck_assert_uint_eq(drops, 7);
+	ck_assert_uint_eq(jobqueue_drain(&q), 3);
+}
+END_TEST
+
+/* queue 0: an alert is taken only when a slot is free. */
+START_TEST(queue_zero_takes_only_with_a_free_slot)
+{
+	queue_with(2, 0);
+	ck_assert_int_eq(submit(1), 0);
+	ck_assert_int_eq(next_id(), 1);
+	ck_assert_int_eq(submit(2), 0);
+	ck_assert_int_eq(next_id(), 2);
+	ck_assert_int_eq(submit(3), -1);
+	ck_assert_uint_eq(drops, 1);
+	ck_assert_uint_eq(jobqueue_queued(&q), 0);
+	jobqueue_done(&q);
+	ck_assert_int_eq(submit(4), 0);
+	ck_assert_uint_eq(drops, 1);
+	ck_assert_uint_eq(jobqueue_drain(&q), 1);
+}
+END_TEST
+
+START_TEST(slots_against_max_concurrent)
+{
+	drops = 0;
+	jobqueue_init(&q, &drops);
+	ck_assert_int_eq(submit(1), 0); /* before any limits: one slot, no room to wait */
+	ck_assert_int_eq(next_id(), 1);
+	ck_assert_int_eq(submit(2), -1);
+	jobqueue_done(&q);
+
+	jobqueue_set_limits(&q, 2, 10);
+	for (int i = 1; i <= 5; i++)
+		ck_assert_int_eq(submit(i), 0);
+	ck_assert_int_eq(next_id(), 1);
+	ck_assert_int_eq(next_id(), 2);
+	ck_assert_int_eq(next_id(), -1); /* both slots taken */
+	ck_assert_uint_eq(jobqueue_running(&q), 2);
+	ck_assert_uint_eq(jobqueue_queued(&q), 3);
+	jobqueue_done(&q);
+	ck_assert_uint_eq(jobqueue_running(&q), 1);
+	ck_assert_int_eq(next_id(), 3);
+	ck_assert_int_eq(next_id(), -1);
+
+	/* A reload with more slots lets more out at once; running jobs keep theirs. */
+	jobqueue_set_limits(&q, 4, 10);
+	ck_assert_int_eq(next_id(), 4);
+	ck_assert_int_eq(next_id(), 5);
+	ck_assert_uint_eq(jobqueue_running(&q), 4);
+	/* Fewer slots: nothing more starts until enough have ended. */
+	ck_assert_int_eq(submit(6), 0);
+	jobqueue_set_limits(&q, 0, 10); /* 0 means one at a time */
+	jobqueue_done(&q);
+	jobqueue_done(&q);
+	jobqueue_done(&q);
+	ck_assert_int_eq(next_id(), -1);
+	jobqueue_done(&q);
+	ck_assert_uint_eq(jobqueue_running(&q), 0);
+	ck_assert_int_eq(next_id(), 6);
+	jobqueue_done(&q);
+	jobqueue_done(&q); /* one too many does not wrap the count */
+	ck_assert_uint_eq(jobqueue_running(&q), 0);
+	ck_assert_uint_eq(drops, 1);
+}
+END_TEST
+
+/* At close the waiting jobs are freed (ASan's leak check holds it to that) and counted; the
+ * running ones are the runner's and stay counted as running. */
+START_TEST(drain_at_close)
+{
+	queue_with(1, 100);
+	ck_assert_uint_eq(jobqueue_drain(&q), 0);
+	for (int i = 0; i < 4; i++)
+		jobqueue_push(&q, &tjob_new(i, 64)->base);
+	struct job *running = jobqueue_next(&q);
+	ck_assert_ptr_nonnull(running);
+	ck_assert_uint_eq(jobqueue_drain(&q), 3);
+	ck_assert_uint_eq(jobqueue_queued(&q), 0);
+	ck_assert_uint_eq(jobqueue_running(&q), 1);
+	ck_assert_ptr_null(jobqueue_next(&q));
+	ck_assert_uint_eq(jobqueue_drain(&q), 0);
+	free(running);
+	/* Drained, the queue still works. */
+	jobqueue_done(&q);
+	ck_assert_int_eq(submit(9), 0);
+	ck_assert_int_eq(next_id(), 9);
+	ck_assert_uint_eq(drops, 0);
+}
+END_TEST
+
+static Suite *jobqueue_suite(void)
+{
+	Suite *s = suite_create("jobqueue");
+	TCase *tc = tcase_create("queue");
+	tcase_add_test(tc, job_holds_its_copy_and_extra_bytes);
+	tcase_add_test(tc, fifo_order);
+	tcase_add_test(tc, bound_and_drop_count);
+	tcase_add_test(tc, queue_zero_takes_only_with_a_free_slot);
+	tcase_add_test(tc, slots_against_max_concurrent);
+	tcase_add_test(tc, drain_at_close);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(jobqueue_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
