@@ -14,6 +14,7 @@
 
 #include "hook_exec.h"
 #include "clock.h"
+#include "jobqueue.h"
 #include "log.h"
 
 #define EXEC_GRACE_MS 2000         /* SIGTERM to SIGKILL */
@@ -39,14 +40,11 @@ enum exec_log_kind {
 	EXEC_LOG_COUNT
 };
 
-/* One alert, copied in one allocation: the JSON for stdin and the environment, ready for
- * posix_spawn. */
+/* One alert, copied in one allocation: the JSON for stdin (the queue's copy) and the
+ * environment, ready for posix_spawn; the variables' strings follow the JSON. */
 struct exec_job {
-	struct exec_job *next;
-	const char *json;
-	size_t len;
+	struct job base;
 	char *envp[ALERT_ENV_COUNT + 2]; /* PATH, the alert's variables, NULL */
-	char data[];
 };
 
 enum exec_stop { EXEC_RUNNING, EXEC_TERM_SENT, EXEC_KILL_SENT };
@@ -80,13 +78,9 @@ struct exec_runner {
 	char *name;
 	char **argv;
 	uint64_t timeout_ms;
-	uint32_t max_concurrent;
-	uint32_t queue;
 
-	struct exec_child *children;
-	size_t n_running;
-	struct exec_job *q_head, *q_tail;
-	size_t n_queued;
+	struct exec_child *children; /* one per slot taken in q */
+	struct jobqueue q;
 
 	struct exec_counters counters;
 	struct log_limit limits[EXEC_LOG_COUNT];
@@ -129,9 +123,7 @@ static char **exec_argv_copy(const struct hook_config *cfg)
 static void exec_take_limits(struct exec_runner *r, const struct hook_config *cfg)
 {
 	r->timeout_ms = cfg->timeout_ms;
-	/* 0 would never run anything: one at a time is the least that works. */
-	r->max_concurrent = cfg->max_concurrent > 0 ? cfg->max_concurrent : 1;
-	r->queue = cfg->queue;
+	jobqueue_set_limits(&r->q, cfg->max_concurrent, cfg->queue);
 }
 
 static int exec_is_control(unsigned char c)
@@ -152,19 +144,14 @@ static char *exec_copy_env(char *dst, const char *s)
 
 static struct exec_job *exec_job_new(const struct alert *a)
 {
-	size_t size = a->len;
+	size_t size = 0;
 	for (int i = 0; i < ALERT_ENV_COUNT; i++)
 		if (a->env[i] != NULL)
 			size += strlen(a->env[i]) + 1;
-	struct exec_job *j = malloc(sizeof(*j) + size);
+	struct exec_job *j = jobqueue_job_new(sizeof(*j), a->json, a->len, size);
 	if (j == NULL)
 		return NULL;
-	j->next = NULL;
-	j->len = a->len;
-	if (a->len > 0)
-		memcpy(j->data, a->json, a->len);
-	j->json = j->data;
-	char *p = j->data + a->len;
+	char *p = (char *)j->base.json + j->base.len;
 	size_t n = 0;
 	j->envp[n++] = (char *)exec_path_env;
 	for (int i = 0; i < ALERT_ENV_COUNT; i++) {
@@ -174,29 +161,6 @@ static struct exec_job *exec_job_new(const struct alert *a)
 		p = exec_copy_env(p, a->env[i]);
 	}
 	j->envp[n] = NULL;
-	return j;
-}
-
-static void exec_queue_push(struct exec_runner *r, struct exec_job *j)
-{
-	if (r->q_tail != NULL)
-		r->q_tail->next = j;
-	else
-		r->q_head = j;
-	r->q_tail = j;
-	r->n_queued++;
-}
-
-static struct exec_job *exec_queue_pop(struct exec_runner *r)
-{
-	struct exec_job *j = r->q_head;
-	if (j == NULL)
-		return NULL;
-	r->q_head = j->next;
-	if (r->q_head == NULL)
-		r->q_tail = NULL;
-	r->n_queued--;
-	j->next = NULL;
 	return j;
 }
 
@@ -365,7 +329,7 @@ static void exec_child_unlink(struct exec_runner *r, struct exec_child *c)
 	for (struct exec_child **pp = &r->children; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
-			r->n_running--;
+			jobqueue_done(&r->q);
 			return;
 		}
 	}
@@ -429,8 +393,9 @@ static void exec_timer_cb(evutil_socket_t fd, short what, void *arg)
  * stdin without reading is its own business (EPIPE; SIGPIPE is ignored by the daemon). */
 static void exec_write_stdin(struct exec_child *c)
 {
-	while (c->in_done < c->job->len) {
-		ssize_t n = write(c->in_fd, c->job->json + c->in_done, c->job->len - c->in_done);
+	const struct job *j = &c->job->base;
+	while (c->in_done < j->len) {
+		ssize_t n = write(c->in_fd, j->json + c->in_done, j->len - c->in_done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -555,7 +520,8 @@ static void exec_kill_and_reap(pid_t pid)
 		;
 }
 
-/* Starts the hook for j (taken). A failure is logged and counted; nothing is left behind. */
+/* Starts the hook for j (taken, holding a slot). A failure is logged and counted; nothing is
+ * left behind, the slot is free again. */
 static void exec_start(struct exec_runner *r, struct exec_job *j)
 {
 	struct exec_child *c = calloc(1, sizeof(*c));
@@ -584,7 +550,6 @@ static void exec_start(struct exec_runner *r, struct exec_job *j)
 	r->counters.runs++;
 	c->next = r->children;
 	r->children = c;
-	r->n_running++;
 	if (exec_child_watch(c) != 0) {
 		exec_spawn_failed(r, "cannot watch", errno);
 		exec_kill_and_reap(pid);
@@ -602,12 +567,14 @@ fail:
 	exec_close_fd(&err[1]);
 	free(c);
 	free(j);
+	jobqueue_done(&r->q);
 }
 
 static void exec_start_queued(struct exec_runner *r)
 {
-	while (r->n_running < r->max_concurrent && r->q_head != NULL)
-		exec_start(r, exec_queue_pop(r));
+	struct job *j;
+	while ((j = jobqueue_next(&r->q)) != NULL)
+		exec_start(r, (struct exec_job *)j);
 }
 
 /* ---- the interface ---- */
@@ -626,6 +593,7 @@ struct exec_runner *exec_runner_new(struct event_base *base, const struct hook_c
 	}
 	r->base = base;
 	r->limits[EXEC_LOG_STDERR].burst = EXEC_STDERR_RUNS_SHOWN;
+	jobqueue_init(&r->q, &r->counters.queue_drops);
 	exec_take_limits(r, cfg);
 	return r;
 }
@@ -633,11 +601,10 @@ struct exec_runner *exec_runner_new(struct event_base *base, const struct hook_c
 int exec_runner_submit(struct exec_runner *r, const struct alert *a)
 {
 	r->counters.submitted++;
-	if (r->n_running >= r->max_concurrent && r->n_queued >= r->queue) {
-		r->counters.queue_drops++;
+	if (!jobqueue_admit(&r->q)) {
 		log_limit_warnx(&r->limits[EXEC_LOG_DROP],
 		                "hook %s: queue full (%zu waiting); alert dropped", r->name,
-		                r->n_queued);
+		                jobqueue_queued(&r->q));
 		return -1;
 	}
 	struct exec_job *j = exec_job_new(a);
@@ -645,7 +612,7 @@ int exec_runner_submit(struct exec_runner *r, const struct alert *a)
 		exec_spawn_failed(r, "cannot copy the alert for", ENOMEM);
 		return -1;
 	}
-	exec_queue_push(r, j);
+	jobqueue_push(&r->q, &j->base);
 	exec_start_queued(r);
 	return 0;
 }
@@ -665,12 +632,12 @@ void exec_runner_update(struct exec_runner *r, const struct hook_config *cfg)
 
 size_t exec_runner_running(const struct exec_runner *r)
 {
-	return r->n_running;
+	return jobqueue_running(&r->q);
 }
 
 size_t exec_runner_queued(const struct exec_runner *r)
 {
-	return r->n_queued;
+	return jobqueue_queued(&r->q);
 }
 
 const char *exec_runner_name(const struct exec_runner *r)
@@ -687,7 +654,7 @@ void exec_runner_close(struct exec_runner *r)
 {
 	if (r == NULL)
 		return;
-	size_t killed = r->n_running;
+	size_t killed = jobqueue_running(&r->q);
 	while (r->children != NULL) {
 		struct exec_child *c = r->children;
 		r->children = c->next;
@@ -696,11 +663,9 @@ void exec_runner_close(struct exec_runner *r)
 	}
 	if (killed > 0)
 		log_warnx("hook %s: %zu runs still going at close were killed", r->name, killed);
-	if (r->n_queued > 0)
-		log_warnx("hook %s: %zu queued alerts lost at close", r->name, r->n_queued);
-	struct exec_job *j;
-	while ((j = exec_queue_pop(r)) != NULL)
-		free(j);
+	size_t lost = jobqueue_drain(&r->q);
+	if (lost > 0)
+		log_warnx("hook %s: %zu queued alerts lost at close", r->name, lost);
 	exec_log_flush(r);
 	exec_argv_free(r->argv);
 	free(r->name);
