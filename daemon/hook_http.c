@@ -13,6 +13,7 @@
 
 #include "hook_http.h"
 #include "clock.h"
+#include "jobqueue.h"
 #include "log.h"
 
 #define WEBHOOK_DEFAULT_PORT 80
@@ -63,10 +64,9 @@ enum attempt_error {
 enum webhook_log_kind { WEBHOOK_LOG_DROP, WEBHOOK_LOG_FAILED, WEBHOOK_LOG_KINDS };
 
 struct webhook_job {
+	struct job base; /* the body: the queue's copy of the alert's JSON */
 	struct webhook_runner *r;
-	struct webhook_job *prev, *next; /* queue (next only) or active list */
-	char *body;
-	size_t len;
+	struct webhook_job *prev, *next; /* active list */
 	enum job_state state;
 	uint32_t attempts; /* requests started */
 	struct evhttp_connection *conn;
@@ -81,10 +81,8 @@ struct webhook_runner {
 	struct hook_config cfg; /* own copy: name and url are ours, argv and hosts unused */
 	struct webhook_target target;
 	struct event *settle_ev; /* handles answers outside evhttp's own callbacks */
-	struct webhook_job *queue_head, *queue_tail;
-	size_t n_queued;
-	struct webhook_job *active; /* jobs holding a slot */
-	size_t n_active;
+	struct jobqueue q;
+	struct webhook_job *active; /* jobs holding a slot in q */
 	struct log_limit logs[WEBHOOK_LOG_KINDS];
 	struct webhook_counters counters;
 };
@@ -263,17 +261,9 @@ static void job_set_state(struct webhook_job *job, enum job_state state)
 
 static struct webhook_job *job_new(struct webhook_runner *r, const struct alert *a)
 {
-	struct webhook_job *job = calloc(1, sizeof(*job));
+	struct webhook_job *job = jobqueue_job_new(sizeof(*job), a->json, a->len, 0);
 	if (job == NULL)
 		return NULL;
-	job->body = malloc(a->len > 0 ? a->len : 1);
-	if (job->body == NULL) {
-		free(job);
-		return NULL;
-	}
-	if (a->len > 0)
-		memcpy(job->body, a->json, a->len);
-	job->len = a->len;
 	job->r = r;
 	job->state = JOB_QUEUED;
 	return job;
@@ -285,7 +275,6 @@ static void job_free(struct webhook_job *job)
 		evhttp_connection_free(job->conn);
 	if (job->timer != NULL)
 		event_free(job->timer);
-	free(job->body);
 	free(job);
 }
 
@@ -296,7 +285,6 @@ static void runner_active_link(struct webhook_runner *r, struct webhook_job *job
 	if (r->active != NULL)
 		r->active->prev = job;
 	r->active = job;
-	r->n_active++;
 }
 
 static void runner_active_unlink(struct webhook_runner *r, struct webhook_job *job)
@@ -308,38 +296,15 @@ static void runner_active_unlink(struct webhook_runner *r, struct webhook_job *j
 	if (job->next != NULL)
 		job->next->prev = job->prev;
 	job->prev = job->next = NULL;
-	r->n_active--;
-}
-
-static void runner_queue_push(struct webhook_runner *r, struct webhook_job *job)
-{
-	job->next = NULL;
-	if (r->queue_tail != NULL)
-		r->queue_tail->next = job;
-	else
-		r->queue_head = job;
-	r->queue_tail = job;
-	r->n_queued++;
-}
-
-static struct webhook_job *runner_queue_pop(struct webhook_runner *r)
-{
-	struct webhook_job *job = r->queue_head;
-	if (job == NULL)
-		return NULL;
-	r->queue_head = job->next;
-	if (r->queue_head == NULL)
-		r->queue_tail = NULL;
-	job->next = NULL;
-	r->n_queued--;
-	return job;
 }
 
 /* Ends a job with its outcome already counted: frees its slot. */
 static void job_finish(struct webhook_job *job)
 {
-	runner_active_unlink(job->r, job);
+	struct webhook_runner *r = job->r;
+	runner_active_unlink(r, job);
 	job_free(job);
+	jobqueue_done(&r->q);
 }
 
 static void webhook_request_error_cb(enum evhttp_request_error err, void *arg)
@@ -431,8 +396,8 @@ static void job_post(struct webhook_job *job)
 		return;
 	}
 	evhttp_request_set_error_cb(req, webhook_request_error_cb);
-	if (job_add_headers(r, req) != 0 ||
-	    evbuffer_add(evhttp_request_get_output_buffer(req), job->body, job->len) != 0) {
+	if (job_add_headers(r, req) != 0 || evbuffer_add(evhttp_request_get_output_buffer(req),
+	                                                 job->base.json, job->base.len) != 0) {
 		evhttp_request_free(req);
 		job_fail_to_start(job);
 		return;
@@ -541,14 +506,16 @@ static void job_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 static void runner_pump(struct webhook_runner *r)
 {
-	while (r->n_active < r->cfg.max_concurrent && r->queue_head != NULL) {
-		struct webhook_job *job = runner_queue_pop(r);
+	struct job *next;
+	while ((next = jobqueue_next(&r->q)) != NULL) {
+		struct webhook_job *job = (struct webhook_job *)next;
 		job->timer = evtimer_new(r->base, job_timer_cb, job);
 		if (job->timer == NULL) {
 			r->counters.failed++;
 			job->error = ATTEMPT_START;
 			runner_log_failed(r, job);
 			job_free(job);
+			jobqueue_done(&r->q);
 			continue;
 		}
 		runner_active_link(r, job);
@@ -592,8 +559,6 @@ static int runner_config_copy(struct hook_config *dst, const struct hook_config 
 	dst->n_hosts = 0;
 	dst->name = strdup(src->name != NULL ? src->name : "webhook");
 	dst->url = strdup(url);
-	if (dst->max_concurrent == 0)
-		dst->max_concurrent = 1;
 	if (dst->timeout_ms == 0)
 		dst->timeout_ms = WEBHOOK_DEFAULT_TIMEOUT_MS;
 	if (dst->name == NULL || dst->url == NULL) {
@@ -628,15 +593,15 @@ struct webhook_runner *webhook_runner_new(struct event_base *base, const struct 
 		free(r);
 		return NULL;
 	}
+	jobqueue_init(&r->q, &r->counters.queue_drops);
+	jobqueue_set_limits(&r->q, cfg->max_concurrent, cfg->queue);
 	return r;
 }
 
 int webhook_runner_submit(struct webhook_runner *r, const struct alert *a)
 {
 	r->counters.submitted++;
-	/* Queued alerts only wait while every slot is taken (runner_pump drains otherwise). */
-	if (r->n_active >= r->cfg.max_concurrent && r->n_queued >= r->cfg.queue) {
-		r->counters.queue_drops++;
+	if (!jobqueue_admit(&r->q)) {
 		runner_log_drop(r, "queue full");
 		return -1;
 	}
@@ -646,7 +611,7 @@ int webhook_runner_submit(struct webhook_runner *r, const struct alert *a)
 		runner_log_drop(r, "out of memory");
 		return -1;
 	}
-	runner_queue_push(r, job);
+	jobqueue_push(&r->q, &job->base);
 	runner_pump(r);
 	return 0;
 }
@@ -669,6 +634,7 @@ void webhook_runner_update(struct webhook_runner *r, const struct hook_config *c
 	}
 	runner_config_free(&r->cfg);
 	r->cfg = copy;
+	jobqueue_set_limits(&r->q, cfg->max_concurrent, cfg->queue);
 	if (why == NULL) {
 		webhook_target_free(&r->target);
 		r->target = t;
@@ -678,12 +644,12 @@ void webhook_runner_update(struct webhook_runner *r, const struct hook_config *c
 
 size_t webhook_runner_in_flight(const struct webhook_runner *r)
 {
-	return r->n_active;
+	return jobqueue_running(&r->q);
 }
 
 size_t webhook_runner_queued(const struct webhook_runner *r)
 {
-	return r->n_queued;
+	return jobqueue_queued(&r->q);
 }
 
 const char *webhook_runner_name(const struct webhook_runner *r)
@@ -699,7 +665,7 @@ const struct webhook_counters *webhook_runner_counters(const struct webhook_runn
 void webhook_runner_close(struct webhook_runner *r)
 {
 	struct webhook_job *job;
-	size_t lost_active = 0, lost_queued = 0;
+	size_t lost_active = 0;
 	if (r == NULL)
 		return;
 	while ((job = r->active) != NULL) {
@@ -710,10 +676,7 @@ void webhook_runner_close(struct webhook_runner *r)
 			lost_active++;
 		job_finish(job);
 	}
-	while ((job = runner_queue_pop(r)) != NULL) {
-		lost_queued++;
-		job_free(job);
-	}
+	size_t lost_queued = jobqueue_drain(&r->q);
 	if (lost_active + lost_queued > 0)
 		log_warnx("hook %s: %zu alert%s lost at close (%zu in flight or waiting to retry, "
 		          "%zu queued)",
