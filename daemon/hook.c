@@ -35,8 +35,8 @@ struct hook {
 	char *name;
 	enum hook_kind kind;
 	struct hook_filter filter;
-	struct exec_runner *exec;
-	struct webhook_runner *web;
+	const struct hook_runner_ops *ops; /* its kind's */
+	void *runner;
 	struct throttle_entry *throttle; /* THROTTLE_KEYS entries, allocated on first use */
 	int retiring;                    /* removed by a reload: finishing what it has */
 	struct hook_counters count;
@@ -52,6 +52,12 @@ struct hooks {
 	struct hook **hook;
 	size_t n;
 	struct alert_buf buf; /* the alert being built: one record at a time */
+};
+
+/* The runner of each kind of hook. */
+static const struct hook_runner_ops *const hook_runners[] = {
+    [HOOK_EXEC] = &hook_exec_ops,
+    [HOOK_WEBHOOK] = &hook_webhook_ops,
 };
 
 /* ---- configuration copies ---- */
@@ -94,10 +100,8 @@ static void hook_close(struct hook *k)
 {
 	if (k == NULL)
 		return;
-	if (k->exec)
-		exec_runner_close(k->exec);
-	if (k->web)
-		webhook_runner_close(k->web);
+	if (k->runner != NULL)
+		k->ops->close(k->runner);
 	filter_free(&k->filter);
 	free(k->throttle);
 	free(k->name);
@@ -114,11 +118,11 @@ static struct hook *hook_open(struct event_base *base, const struct hook_config 
 		return NULL;
 	}
 	k->kind = cfg->kind;
-	if (cfg->kind == HOOK_EXEC)
-		k->exec = exec_runner_new(base, cfg);
-	else
-		k->web = webhook_runner_new(base, cfg);
-	if (k->exec == NULL && k->web == NULL) {
+	if ((size_t)cfg->kind < sizeof(hook_runners) / sizeof(hook_runners[0]))
+		k->ops = hook_runners[cfg->kind];
+	if (k->ops != NULL)
+		k->runner = k->ops->open(base, cfg);
+	if (k->runner == NULL) {
 		log_warnx("hook %s: cannot be set up", cfg->name);
 		hook_close(k);
 		return NULL;
@@ -138,18 +142,13 @@ static int hook_update(struct hook *k, const struct hook_config *cfg)
 	}
 	k->filter = f;
 	k->retiring = 0;
-	if (k->exec)
-		exec_runner_update(k->exec, cfg);
-	else
-		webhook_runner_update(k->web, cfg);
+	k->ops->update(k->runner, cfg);
 	return 0;
 }
 
 static int hook_busy(const struct hook *k)
 {
-	if (k->exec)
-		return exec_runner_running(k->exec) + exec_runner_queued(k->exec) > 0;
-	return webhook_runner_in_flight(k->web) + webhook_runner_queued(k->web) > 0;
+	return k->ops->running(k->runner) + k->ops->queued(k->runner) > 0;
 }
 
 /* ---- filters and throttle ---- */
@@ -338,9 +337,7 @@ void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, siz
 		}
 		struct alert a;
 		alert_build(&a, &h->buf, v, json, len, suppressed, k->name);
-		int r =
-		    k->exec ? exec_runner_submit(k->exec, &a) : webhook_runner_submit(k->web, &a);
-		if (r == 0) {
+		if (k->ops->submit(k->runner, &a) == 0) {
 			k->count.submitted++;
 		} else {
 			/* Nothing went out: the key keeps its window and its suppressed count. */
@@ -447,29 +444,10 @@ void hooks_stats(const struct hooks *h, size_t i, struct hook_stats *s)
 	s->name = k->name;
 	s->offered = k->count.offered;
 	s->throttled = k->count.throttled;
-	if (k->exec) {
-		const struct exec_counters *c = exec_runner_counters(k->exec);
-		s->kind = "exec";
-		s->runs = c->runs;
-		s->ok = c->ok;
-		s->failed = c->failed;
-		s->timeouts = c->timeouts;
-		s->errors = c->spawn_errors;
-		s->queue_drops = c->queue_drops;
-		s->running = exec_runner_running(k->exec);
-		s->queued = exec_runner_queued(k->exec);
-	} else {
-		const struct webhook_counters *c = webhook_runner_counters(k->web);
-		s->kind = "webhook";
-		s->runs = c->posts;
-		s->ok = c->ok;
-		s->failed = c->failed;
-		s->timeouts = c->timeouts;
-		s->retries = c->retries;
-		s->queue_drops = c->queue_drops;
-		s->running = webhook_runner_in_flight(k->web);
-		s->queued = webhook_runner_queued(k->web);
-	}
+	s->kind = k->ops->kind;
+	k->ops->stats(k->runner, s);
+	s->running = k->ops->running(k->runner);
+	s->queued = k->ops->queued(k->runner);
 }
 
 void hooks_free(struct hooks *h)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "hook_runner.h"
 #include "verdict.h"
 
 struct event_base;
@@ -46,24 +47,8 @@ int hooks_idle(const struct hooks *h);
 /* The longest timeout of any hook, for the shutdown deadline. */
 uint64_t hooks_max_timeout_ms(const struct hooks *h);
 
-/* One hook's counters for /metrics, the exec and webhook runners' folded into one shape. */
-struct hook_stats {
-	const char *name;
-	const char *kind;   /* "exec" or "webhook" */
-	uint64_t offered;   /* records that matched the filters */
-	uint64_t throttled; /* suppressed by the throttle */
-	uint64_t runs;      /* exec: children started; webhook: requests sent, retries included */
-	uint64_t ok;
-	uint64_t failed;
-	uint64_t timeouts;
-	uint64_t retries;         /* webhook only */
-	uint64_t errors;          /* exec: fork/pipe/exec failures; webhook: 0 */
-	uint64_t queue_drops;     /* alerts dropped: queue full */
-	uint64_t running, queued; /* children running or requests in flight; alerts waiting */
-};
-
-/* Hooks, retiring ones included; hooks_stats fills *s for hook i < hooks_count (name and kind
- * valid until the next reload or tick). */
+/* Hooks, retiring ones included; hooks_stats fills *s (struct hook_stats: hook_runner.h) for
+ * hook i < hooks_count (name and kind valid until the next reload or tick). */
 size_t hooks_count(const struct hooks *h);
 void hooks_stats(const struct hooks *h, size_t i, struct hook_stats *s);
 

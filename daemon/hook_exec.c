@@ -671,3 +671,57 @@ void exec_runner_close(struct exec_runner *r)
 	free(r->name);
 	free(r);
 }
+
+/* ---- the dispatcher's table ---- */
+
+static void *exec_ops_open(struct event_base *base, const struct hook_config *cfg)
+{
+	return exec_runner_new(base, cfg);
+}
+
+static int exec_ops_submit(void *r, const struct alert *a)
+{
+	return exec_runner_submit(r, a);
+}
+
+static void exec_ops_update(void *r, const struct hook_config *cfg)
+{
+	exec_runner_update(r, cfg);
+}
+
+static size_t exec_ops_running(const void *r)
+{
+	return exec_runner_running(r);
+}
+
+static size_t exec_ops_queued(const void *r)
+{
+	return exec_runner_queued(r);
+}
+
+static void exec_ops_stats(const void *r, struct hook_stats *s)
+{
+	const struct exec_counters *c = exec_runner_counters(r);
+	s->runs = c->runs;
+	s->ok = c->ok;
+	s->failed = c->failed;
+	s->timeouts = c->timeouts;
+	s->errors = c->spawn_errors;
+	s->queue_drops = c->queue_drops;
+}
+
+static void exec_ops_close(void *r)
+{
+	exec_runner_close(r);
+}
+
+const struct hook_runner_ops hook_exec_ops = {
+    .kind = "exec",
+    .open = exec_ops_open,
+    .submit = exec_ops_submit,
+    .update = exec_ops_update,
+    .running = exec_ops_running,
+    .queued = exec_ops_queued,
+    .stats = exec_ops_stats,
+    .close = exec_ops_close,
+};

@@ -12,6 +12,7 @@
 
 #include "alert.h"
 #include "config.h"
+#include "hook_runner.h"
 
 struct event_base;
 
@@ -50,5 +51,9 @@ const struct exec_counters *exec_runner_counters(const struct exec_runner *r);
  * queued alerts are logged as lost. Frees r.
  * Must not run the event loop (it is called from inside it). */
 void exec_runner_close(struct exec_runner *r);
+
+/* The dispatcher's table for exec hooks: the functions above, and their counters folded into
+ * struct hook_stats. */
+extern const struct hook_runner_ops hook_exec_ops;
 
 #endif

@@ -688,3 +688,57 @@ void webhook_runner_close(struct webhook_runner *r)
 	webhook_target_free(&r->target);
 	free(r);
 }
+
+/* ---- the dispatcher's table ---- */
+
+static void *webhook_ops_open(struct event_base *base, const struct hook_config *cfg)
+{
+	return webhook_runner_new(base, cfg);
+}
+
+static int webhook_ops_submit(void *r, const struct alert *a)
+{
+	return webhook_runner_submit(r, a);
+}
+
+static void webhook_ops_update(void *r, const struct hook_config *cfg)
+{
+	webhook_runner_update(r, cfg);
+}
+
+static size_t webhook_ops_running(const void *r)
+{
+	return webhook_runner_in_flight(r);
+}
+
+static size_t webhook_ops_queued(const void *r)
+{
+	return webhook_runner_queued(r);
+}
+
+static void webhook_ops_stats(const void *r, struct hook_stats *s)
+{
+	const struct webhook_counters *c = webhook_runner_counters(r);
+	s->runs = c->posts;
+	s->ok = c->ok;
+	s->failed = c->failed;
+	s->timeouts = c->timeouts;
+	s->retries = c->retries;
+	s->queue_drops = c->queue_drops;
+}
+
+static void webhook_ops_close(void *r)
+{
+	webhook_runner_close(r);
+}
+
+const struct hook_runner_ops hook_webhook_ops = {
+    .kind = "webhook",
+    .open = webhook_ops_open,
+    .submit = webhook_ops_submit,
+    .update = webhook_ops_update,
+    .running = webhook_ops_running,
+    .queued = webhook_ops_queued,
+    .stats = webhook_ops_stats,
+    .close = webhook_ops_close,
+};

@@ -11,6 +11,7 @@
 
 #include "alert.h"
 #include "config.h"
+#include "hook_runner.h"
 
 struct event_base;
 
@@ -46,5 +47,9 @@ const struct webhook_counters *webhook_runner_counters(const struct webhook_runn
  * passed): requests still in flight are stopped, queued alerts are logged as lost. Frees r.
  * Must not run the event loop (it is called from inside it). */
 void webhook_runner_close(struct webhook_runner *r);
+
+/* The dispatcher's table for webhooks: the functions above, and their counters folded into
+ * struct hook_stats. */
+extern const struct hook_runner_ops hook_webhook_ops;
 
 #endif
