@@ -44,13 +44,13 @@ enum exec_log_kind {
  * environment, ready for posix_spawn; the variables' strings follow the JSON. */
 struct exec_job {
 	struct job base;
+	struct exec_child *child;        /* while it holds a slot and its child runs */
 	char *envp[ALERT_ENV_COUNT + 2]; /* PATH, the alert's variables, NULL */
 };
 
 enum exec_stop { EXEC_RUNNING, EXEC_TERM_SENT, EXEC_KILL_SENT };
 
 struct exec_child {
-	struct exec_child *next;
 	struct exec_runner *r;
 	struct exec_job *job;
 	pid_t pid; /* also its process group */
@@ -78,9 +78,7 @@ struct exec_runner {
 	char *name;
 	char **argv;
 	uint64_t timeout_ms;
-
-	struct exec_child *children; /* one per slot taken in q */
-	struct jobqueue q;
+	struct jobqueue q; /* a running job has its child */
 
 	struct exec_counters counters;
 	struct log_limit limits[EXEC_LOG_COUNT];
@@ -313,8 +311,10 @@ static void exec_log_status(struct exec_child *c, int status)
 	}
 }
 
+/* Frees c and its job, whose slot is free again. */
 static void exec_child_free(struct exec_child *c)
 {
+	jobqueue_done(&c->r->q, &c->job->base);
 	exec_stdin_done(c);
 	exec_stderr_done(c);
 	exec_free_event(&c->exit_ev);
@@ -322,17 +322,6 @@ static void exec_child_free(struct exec_child *c)
 	exec_close_fd(&c->pidfd);
 	free(c->job);
 	free(c);
-}
-
-static void exec_child_unlink(struct exec_runner *r, struct exec_child *c)
-{
-	for (struct exec_child **pp = &r->children; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			jobqueue_done(&r->q);
-			return;
-		}
-	}
 }
 
 static void exec_start_queued(struct exec_runner *r);
@@ -364,7 +353,6 @@ static void exec_exit_cb(evutil_socket_t fd, short what, void *arg)
 		exec_log_status(c, status);
 	}
 	exec_log_stderr(c);
-	exec_child_unlink(r, c);
 	exec_child_free(c);
 	exec_start_queued(r);
 }
@@ -548,12 +536,10 @@ static void exec_start(struct exec_runner *r, struct exec_job *j)
 	                         .in_fd = in[1],
 	                         .err_fd = err[0]};
 	r->counters.runs++;
-	c->next = r->children;
-	r->children = c;
+	j->child = c;
 	if (exec_child_watch(c) != 0) {
 		exec_spawn_failed(r, "cannot watch", errno);
 		exec_kill_and_reap(pid);
-		exec_child_unlink(r, c);
 		exec_child_free(c);
 		return;
 	}
@@ -566,8 +552,8 @@ fail:
 	exec_close_fd(&err[0]);
 	exec_close_fd(&err[1]);
 	free(c);
+	jobqueue_done(&r->q, &j->base);
 	free(j);
-	jobqueue_done(&r->q);
 }
 
 static void exec_start_queued(struct exec_runner *r)
@@ -655,9 +641,9 @@ void exec_runner_close(struct exec_runner *r)
 	if (r == NULL)
 		return;
 	size_t killed = jobqueue_running(&r->q);
-	while (r->children != NULL) {
-		struct exec_child *c = r->children;
-		r->children = c->next;
+	struct job *j;
+	while ((j = jobqueue_first_running(&r->q)) != NULL) {
+		struct exec_child *c = ((struct exec_job *)j)->child;
 		exec_kill_and_reap(c->pid);
 		exec_child_free(c);
 	}

@@ -66,7 +66,6 @@ enum webhook_log_kind { WEBHOOK_LOG_DROP, WEBHOOK_LOG_FAILED, WEBHOOK_LOG_KINDS 
 struct webhook_job {
 	struct job base; /* the body: the queue's copy of the alert's JSON */
 	struct webhook_runner *r;
-	struct webhook_job *prev, *next; /* active list */
 	enum job_state state;
 	uint32_t attempts; /* requests started */
 	struct evhttp_connection *conn;
@@ -82,7 +81,6 @@ struct webhook_runner {
 	struct webhook_target target;
 	struct event *settle_ev; /* handles answers outside evhttp's own callbacks */
 	struct jobqueue q;
-	struct webhook_job *active; /* jobs holding a slot in q */
 	struct log_limit logs[WEBHOOK_LOG_KINDS];
 	struct webhook_counters counters;
 };
@@ -278,33 +276,11 @@ static void job_free(struct webhook_job *job)
 	free(job);
 }
 
-static void runner_active_link(struct webhook_runner *r, struct webhook_job *job)
-{
-	job->prev = NULL;
-	job->next = r->active;
-	if (r->active != NULL)
-		r->active->prev = job;
-	r->active = job;
-}
-
-static void runner_active_unlink(struct webhook_runner *r, struct webhook_job *job)
-{
-	if (job->prev != NULL)
-		job->prev->next = job->next;
-	else
-		r->active = job->next;
-	if (job->next != NULL)
-		job->next->prev = job->prev;
-	job->prev = job->next = NULL;
-}
-
 /* Ends a job with its outcome already counted: frees its slot. */
 static void job_finish(struct webhook_job *job)
 {
-	struct webhook_runner *r = job->r;
-	runner_active_unlink(r, job);
+	jobqueue_done(&job->r->q, &job->base);
 	job_free(job);
-	jobqueue_done(&r->q);
 }
 
 static void webhook_request_error_cb(enum evhttp_request_error err, void *arg)
@@ -514,11 +490,9 @@ static void runner_pump(struct webhook_runner *r)
 			r->counters.failed++;
 			job->error = ATTEMPT_START;
 			runner_log_failed(r, job);
-			job_free(job);
-			jobqueue_done(&r->q);
+			job_finish(job);
 			continue;
 		}
-		runner_active_link(r, job);
 		job_post(job);
 	}
 }
@@ -527,11 +501,12 @@ static void runner_pump(struct webhook_runner *r)
 static void runner_settle_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct webhook_runner *r = arg;
-	struct webhook_job *job, *next;
+	struct job *j, *next;
 	(void)fd;
 	(void)what;
-	for (job = r->active; job != NULL; job = next) {
-		next = job->next;
+	for (j = jobqueue_first_running(&r->q); j != NULL; j = next) {
+		struct webhook_job *job = (struct webhook_job *)j;
+		next = j->next;
 		if (job->state == JOB_ANSWERED)
 			job_conclude(job);
 	}
@@ -664,11 +639,12 @@ const struct webhook_counters *webhook_runner_counters(const struct webhook_runn
 
 void webhook_runner_close(struct webhook_runner *r)
 {
-	struct webhook_job *job;
+	struct job *j;
 	size_t lost_active = 0;
 	if (r == NULL)
 		return;
-	while ((job = r->active) != NULL) {
+	while ((j = jobqueue_first_running(&r->q)) != NULL) {
+		struct webhook_job *job = (struct webhook_job *)j;
 		/* Answered with success but not yet settled: delivered, not lost. */
 		if (job->state == JOB_ANSWERED && job_answer_ok(job))
 			r->counters.ok++;

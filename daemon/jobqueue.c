@@ -69,15 +69,32 @@ struct job *jobqueue_next(struct jobqueue *q)
 	if (q->n_running >= q->max_concurrent)
 		return NULL;
 	struct job *j = jobqueue_pop(q);
-	if (j != NULL)
-		q->n_running++;
+	if (j == NULL)
+		return NULL;
+	j->prev = NULL;
+	j->next = q->running;
+	if (q->running != NULL)
+		q->running->prev = j;
+	q->running = j;
+	q->n_running++;
 	return j;
 }
 
-void jobqueue_done(struct jobqueue *q)
+void jobqueue_done(struct jobqueue *q, struct job *j)
 {
-	if (q->n_running > 0)
-		q->n_running--;
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		q->running = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	j->prev = j->next = NULL;
+	q->n_running--;
+}
+
+struct job *jobqueue_first_running(struct jobqueue *q)
+{
+	return q->running;
 }
 
 size_t jobqueue_running(const struct jobqueue *q)

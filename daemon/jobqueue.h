@@ -1,7 +1,7 @@
-/* The alerts of one hook runner: a bounded FIFO of those waiting for a slot, and the count of
- * slots taken against max_concurrent. Each job holds its own copy of the alert's JSON line, in
- * one allocation with the runner's per-job data. Past the bound an alert is refused and counted
- * as dropped; at close the waiting ones are freed and counted for the runner's log line. No
+/* The alerts of one hook runner: a bounded FIFO of those waiting for a slot, and the list of
+ * those holding one, bounded by max_concurrent. Each job holds its own copy of the alert's JSON
+ * line, in one allocation with the runner's per-job data. Past the bound an alert is refused and
+ * counted as dropped; at close the waiting ones are freed and counted for the runner's log line. No
  * libevent, no logging, no clock: the runner does those.
  *
  * A runner embeds a struct jobqueue and puts a struct job first in its own job struct, so that
@@ -13,16 +13,19 @@
 #include <stdint.h>
 
 struct job {
-	struct job *next; /* the queue's link while the job waits */
+	/* While the job waits: the queue's link (next). While it holds a slot: the running list's
+	 * (next, prev). */
+	struct job *next, *prev;
 	const char *json; /* the alert's JSON line: the job's own copy */
 	size_t len;
 };
 
 /* Read through the functions below; a zeroed struct is not ready: use jobqueue_init. */
 struct jobqueue {
-	struct job *head, *tail;
+	struct job *head, *tail; /* waiting, oldest first */
 	size_t n_queued;
-	size_t n_running;        /* slots taken */
+	struct job *running; /* holding a slot, the latest started first */
+	size_t n_running;
 	uint32_t max_concurrent; /* slots */
 	uint32_t capacity;       /* jobs waiting at most */
 	uint64_t *drops;         /* the runner's counter of alerts dropped: queue full */
@@ -51,12 +54,17 @@ void *jobqueue_job_new(size_t size, const char *json, size_t len, size_t extra);
 /* Appends j (taken) to the queue. */
 void jobqueue_push(struct jobqueue *q, struct job *j);
 
-/* The oldest waiting job, taken out, when a slot is free; the job then holds the slot until
- * jobqueue_done. NULL when every slot is taken or nothing waits. */
+/* The oldest waiting job, taken out, when a slot is free; the job then holds the slot, on the
+ * running list, until jobqueue_done. NULL when every slot is taken or nothing waits. */
 struct job *jobqueue_next(struct jobqueue *q);
 
-/* A job from jobqueue_next ended (or never started): its slot is free again. */
-void jobqueue_done(struct jobqueue *q);
+/* j (from jobqueue_next) ended, or never started: off the running list, its slot free again.
+ * j itself is the caller's to free. */
+void jobqueue_done(struct jobqueue *q, struct job *j);
+
+/* The jobs holding a slot, the latest started first, each linked to the next by j->next (read
+ * it before jobqueue_done(q, j)). NULL when none does. */
+struct job *jobqueue_first_running(struct jobqueue *q);
 
 /* Slots taken and jobs waiting. */
 size_t jobqueue_running(const struct jobqueue *q);

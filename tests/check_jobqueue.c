@@ -1,5 +1,5 @@
 /* The hook runners' shared queue: FIFO order, the bound and its drop count, slots against
- * max_concurrent, and the drain at close. */
+ * max_concurrent and the list of jobs holding them, and the drain at close. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,15 +45,37 @@ static int submit(int id)
 	return 0;
 }
 
-/* The id of the job q lets out next (freed; its slot stays taken), or -1. */
-static int next_id(void)
+/* The job q lets out next, now holding a slot, or NULL. */
+static struct tjob *start(void)
 {
-	struct tjob *j = (struct tjob *)jobqueue_next(&q);
-	if (j == NULL)
-		return -1;
-	int id = j->id;
+	return (struct tjob *)jobqueue_next(&q);
+}
+
+static int id_of(const struct tjob *j)
+{
+	return j != NULL ? j->id : -1;
+}
+
+/* j ended: its slot is free, and it is freed. */
+static void finish(struct tjob *j)
+{
+	jobqueue_done(&q, &j->base);
 	free(j);
-	return id;
+}
+
+/* The ids on the running list, in its order: "3 2 1". */
+static const char *running_ids(void)
+{
+	static char buf[128];
+	size_t w = 0;
+	buf[0] = '\0';
+	for (struct job *j = jobqueue_first_running(&q); j != NULL; j = j->next) {
+		int n = snprintf(buf + w, sizeof(buf) - w, "%s%d", w > 0 ? " " : "",
+		                 ((struct tjob *)j)->id);
+		ck_assert(n > 0 && (size_t)n < sizeof(buf) - w);
+		w += (size_t)n;
+	}
+	return buf;
 }
 
 START_TEST(job_holds_its_copy_and_extra_bytes)
@@ -89,19 +111,22 @@ START_TEST(fifo_order)
 		ck_assert_int_eq(submit(i), 0);
 	ck_assert_uint_eq(jobqueue_queued(&q), 5);
 	for (int i = 1; i <= 5; i++) {
-		ck_assert_int_eq(next_id(), i);
+		struct tjob *j = start();
+		ck_assert_int_eq(id_of(j), i);
 		ck_assert_uint_eq(jobqueue_running(&q), 1);
 		ck_assert_uint_eq(jobqueue_queued(&q), (size_t)(5 - i));
-		jobqueue_done(&q);
+		finish(j);
 	}
-	ck_assert_int_eq(next_id(), -1);
+	ck_assert_ptr_null(start());
 	/* Emptied, the queue takes new jobs in order again (head and tail reset). */
 	ck_assert_int_eq(submit(6), 0);
 	ck_assert_int_eq(submit(7), 0);
-	ck_assert_int_eq(next_id(), 6);
-	jobqueue_done(&q);
-	ck_assert_int_eq(next_id(), 7);
-	jobqueue_done(&q);
+	struct tjob *j = start();
+	ck_assert_int_eq(id_of(j), 6);
+	finish(j);
+	j = start();
+	ck_assert_int_eq(id_of(j), 7);
+	finish(j);
 	ck_assert_uint_eq(drops, 0);
 }
 END_TEST
@@ -112,7 +137,8 @@ START_TEST(bound_and_drop_count)
 {
 	queue_with(1, 3);
 	ck_assert_int_eq(submit(0), 0);
-	ck_assert_int_eq(next_id(), 0); /* running */
+	struct tjob *running = start();
+	ck_assert_int_eq(id_of(running), 0);
 	int accepted = 0, refused = 0;
 	for (int i = 1; i < 10; i++) {
 		if (submit(i) == 0)
@@ -124,13 +150,16 @@ START_TEST(bound_and_drop_count)
 	ck_assert_int_eq(refused, 6);
 	ck_assert_uint_eq(drops, 6);
 	ck_assert_uint_eq(jobqueue_queued(&q), 3);
+	ck_assert_ptr_null(start());
 	/* The slot frees: one waiting job leaves, room for one more. */
-	jobqueue_done(&q);
-	ck_assert_int_eq(next_id(), 1);
+	finish(running);
+	running = start();
+	ck_assert_int_eq(id_of(running), 1);
 	ck_assert_int_eq(submit(10), 0);
 	ck_assert_int_eq(submit(11), -1);
 	ck_assert_uint_eq(drops, 7);
 	ck_assert_uint_eq(jobqueue_drain(&q), 3);
+	finish(running);
 }
 END_TEST
 
@@ -139,16 +168,19 @@ START_TEST(queue_zero_takes_only_with_a_free_slot)
 {
 	queue_with(2, 0);
 	ck_assert_int_eq(submit(1), 0);
-	ck_assert_int_eq(next_id(), 1);
+	struct tjob *a = start();
 	ck_assert_int_eq(submit(2), 0);
-	ck_assert_int_eq(next_id(), 2);
+	struct tjob *b = start();
+	ck_assert_int_eq(id_of(a), 1);
+	ck_assert_int_eq(id_of(b), 2);
 	ck_assert_int_eq(submit(3), -1);
 	ck_assert_uint_eq(drops, 1);
 	ck_assert_uint_eq(jobqueue_queued(&q), 0);
-	jobqueue_done(&q);
+	finish(a);
 	ck_assert_int_eq(submit(4), 0);
 	ck_assert_uint_eq(drops, 1);
 	ck_assert_uint_eq(jobqueue_drain(&q), 1);
+	finish(b);
 }
 END_TEST
 
@@ -157,65 +189,98 @@ START_TEST(slots_against_max_concurrent)
 	drops = 0;
 	jobqueue_init(&q, &drops);
 	ck_assert_int_eq(submit(1), 0); /* before any limits: one slot, no room to wait */
-	ck_assert_int_eq(next_id(), 1);
+	struct tjob *a = start();
 	ck_assert_int_eq(submit(2), -1);
-	jobqueue_done(&q);
+	finish(a);
 
 	jobqueue_set_limits(&q, 2, 10);
 	for (int i = 1; i <= 5; i++)
 		ck_assert_int_eq(submit(i), 0);
-	ck_assert_int_eq(next_id(), 1);
-	ck_assert_int_eq(next_id(), 2);
-	ck_assert_int_eq(next_id(), -1); /* both slots taken */
+	a = start();
+	struct tjob *b = start();
+	ck_assert_int_eq(id_of(a), 1);
+	ck_assert_int_eq(id_of(b), 2);
+	ck_assert_ptr_null(start()); /* both slots taken */
 	ck_assert_uint_eq(jobqueue_running(&q), 2);
 	ck_assert_uint_eq(jobqueue_queued(&q), 3);
-	jobqueue_done(&q);
+	finish(a);
 	ck_assert_uint_eq(jobqueue_running(&q), 1);
-	ck_assert_int_eq(next_id(), 3);
-	ck_assert_int_eq(next_id(), -1);
+	struct tjob *c = start();
+	ck_assert_int_eq(id_of(c), 3);
+	ck_assert_ptr_null(start());
 
 	/* A reload with more slots lets more out at once; running jobs keep theirs. */
 	jobqueue_set_limits(&q, 4, 10);
-	ck_assert_int_eq(next_id(), 4);
-	ck_assert_int_eq(next_id(), 5);
+	struct tjob *d = start(), *e = start();
+	ck_assert_int_eq(id_of(d), 4);
+	ck_assert_int_eq(id_of(e), 5);
 	ck_assert_uint_eq(jobqueue_running(&q), 4);
 	/* Fewer slots: nothing more starts until enough have ended. */
 	ck_assert_int_eq(submit(6), 0);
 	jobqueue_set_limits(&q, 0, 10); /* 0 means one at a time */
-	jobqueue_done(&q);
-	jobqueue_done(&q);
-	jobqueue_done(&q);
-	ck_assert_int_eq(next_id(), -1);
-	jobqueue_done(&q);
+	finish(b);
+	finish(c);
+	finish(d);
+	ck_assert_ptr_null(start());
+	finish(e);
 	ck_assert_uint_eq(jobqueue_running(&q), 0);
-	ck_assert_int_eq(next_id(), 6);
-	jobqueue_done(&q);
-	jobqueue_done(&q); /* one too many does not wrap the count */
+	struct tjob *f = start();
+	ck_assert_int_eq(id_of(f), 6);
+	finish(f);
 	ck_assert_uint_eq(jobqueue_running(&q), 0);
 	ck_assert_uint_eq(drops, 1);
 }
 END_TEST
 
+/* The running list holds exactly the jobs with a slot, the latest started first, whichever
+ * of them ends. */
+START_TEST(running_list)
+{
+	queue_with(3, 10);
+	ck_assert_ptr_null(jobqueue_first_running(&q));
+	for (int i = 1; i <= 3; i++)
+		ck_assert_int_eq(submit(i), 0);
+	struct tjob *a = start(), *b = start(), *c = start();
+	ck_assert_str_eq(running_ids(), "3 2 1");
+	finish(b); /* in the middle */
+	ck_assert_str_eq(running_ids(), "3 1");
+	finish(c); /* the first */
+	ck_assert_str_eq(running_ids(), "1");
+	ck_assert_int_eq(submit(4), 0);
+	ck_assert_int_eq(submit(5), 0);
+	struct tjob *d = start(), *e = start();
+	ck_assert_str_eq(running_ids(), "5 4 1");
+	finish(a); /* the last */
+	ck_assert_str_eq(running_ids(), "5 4");
+	finish(e);
+	finish(d);
+	ck_assert_str_eq(running_ids(), "");
+	ck_assert_uint_eq(jobqueue_running(&q), 0);
+}
+END_TEST
+
 /* At close the waiting jobs are freed (ASan's leak check holds it to that) and counted; the
- * running ones are the runner's and stay counted as running. */
+ * running ones are the runner's and stay on the running list. */
 START_TEST(drain_at_close)
 {
 	queue_with(1, 100);
 	ck_assert_uint_eq(jobqueue_drain(&q), 0);
 	for (int i = 0; i < 4; i++)
 		jobqueue_push(&q, &tjob_new(i, 64)->base);
-	struct job *running = jobqueue_next(&q);
-	ck_assert_ptr_nonnull(running);
+	struct tjob *running = start();
+	ck_assert_int_eq(id_of(running), 0);
 	ck_assert_uint_eq(jobqueue_drain(&q), 3);
 	ck_assert_uint_eq(jobqueue_queued(&q), 0);
 	ck_assert_uint_eq(jobqueue_running(&q), 1);
-	ck_assert_ptr_null(jobqueue_next(&q));
+	ck_assert_str_eq(running_ids(), "0");
+	ck_assert_ptr_null(start());
 	ck_assert_uint_eq(jobqueue_drain(&q), 0);
-	free(running);
+	finish(running);
 	/* Drained, the queue still works. */
-	jobqueue_done(&q);
 	ck_assert_int_eq(submit(9), 0);
-	ck_assert_int_eq(next_id(), 9);
+	running = start();
+	ck_assert_int_eq(id_of(running), 9);
+	finish(running);
 	ck_assert_uint_eq(drops, 0);
 }
 END_TEST
@@ -229,6 +294,7 @@ static Suite *jobqueue_suite(void)
 	tcase_add_test(tc, bound_and_drop_count);
 	tcase_add_test(tc, queue_zero_takes_only_with_a_free_slot);
 	tcase_add_test(tc, slots_against_max_concurrent);
+	tcase_add_test(tc, running_list);
 	tcase_add_test(tc, drain_at_close);
 	suite_add_tcase(s, tc);
 	return s;
