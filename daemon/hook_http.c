@@ -15,9 +15,8 @@
 #include "clock.h"
 #include "jobqueue.h"
 #include "log.h"
+#include "url.h"
 
-#define WEBHOOK_DEFAULT_PORT 80
-#define WEBHOOK_DEFAULT_TIMEOUT_MS 10000
 #define WEBHOOK_BACKOFF_FIRST_MS 1000
 /* The doubling stops here, so that a large `retries` still tries every few minutes. */
 #define WEBHOOK_BACKOFF_MAX_MS (300 * 1000)
@@ -111,108 +110,40 @@ static const char *attempt_strerror(enum attempt_error e)
 
 /* ---- URL ---- */
 
-/* RFC 3986 section 3.2.3: an empty port means the scheme's default. */
-static const char *target_parse_port(const char *p, const char *end, uint16_t *port)
+/* Fills t from "http://HOST[:PORT][/PATH][?QUERY]" (lib/url.h, the parser the configuration
+ * checks with). The host must be numeric: names and https come with the alerting work. The
+ * request target is path and query; an empty path is sent as "/" (RFC 7230 section 5.3.1).
+ * Returns NULL, or why not. */
+static const char *webhook_target_parse(const char *url, struct webhook_target *t)
 {
-	uint32_t v = 0;
-	if (p == end) {
-		*port = WEBHOOK_DEFAULT_PORT;
-		return NULL;
-	}
-	for (; p < end; p++) {
-		if (*p < '0' || *p > '9')
-			return "the port is not a number";
-		v = v * 10 + (uint32_t)(*p - '0');
-		if (v > 65535)
-			return "the port is out of range";
-	}
-	if (v == 0)
-		return "the port is out of range";
-	*port = (uint16_t)v;
-	return NULL;
-}
+	struct url u;
+	enum url_error e;
 
-/* authority = host [ ":" port ], host an IPv4 dotted quad or "[" IPv6 "]" (RFC 3986 section
- * 3.2.2); no user information, no zone, no name (no DNS lookups in the event loop). */
-static const char *target_parse_authority(const char *auth, size_t len, struct webhook_target *t)
-{
-	const char *end = auth + len, *host, *after;
-	int family;
-	if (memchr(auth, '@', len) != NULL)
-		return "user information is not supported";
-	if (len > 0 && auth[0] == '[') {
-		const char *close = memchr(auth, ']', len);
-		if (close == NULL)
-			return "'[' without ']' around the host";
-		host = auth + 1;
-		after = close + 1;
-		family = AF_INET6;
-	} else {
-		const char *colon = memchr(auth, ':', len);
-		host = auth;
-		after = colon != NULL ? colon : end;
-		family = AF_INET;
-	}
-	size_t host_len = (size_t)((family == AF_INET6 ? after - 1 : after) - host);
-	if (host_len == 0 || host_len >= sizeof(t->host))
+	memset(t, 0, sizeof(*t));
+	if (url == NULL)
+		return "no URL";
+	if ((e = url_parse(span_make(url, strlen(url)), &u)) != URL_OK)
+		return url_error_text(e);
+	if (u.scheme == URL_HTTPS)
+		return "https is not supported";
+	if (u.host_kind == URL_HOST_NAME || u.host.len >= sizeof(t->host))
 		return "the host must be a numeric IPv4 address or a bracketed IPv6 address";
-	memcpy(t->host, host, host_len);
-	t->host[host_len] = '\0';
-	unsigned char addr[sizeof(struct in6_addr)];
-	if (inet_pton(family, t->host, addr) != 1)
-		return "the host must be a numeric IPv4 address or a bracketed IPv6 address";
-	if (after < end && *after != ':')
-		return "unexpected bytes after the host";
-	const char *why = target_parse_port(after < end ? after + 1 : end, end, &t->port);
-	if (why != NULL)
-		return why;
-	const char *open = family == AF_INET6 ? "[" : "", *shut = family == AF_INET6 ? "]" : "";
-	if (t->port == WEBHOOK_DEFAULT_PORT)
+	memcpy(t->host, u.host.p, u.host.len);
+	t->port = u.port;
+	const char *open = u.host_kind == URL_HOST_IPV6 ? "[" : "";
+	const char *shut = u.host_kind == URL_HOST_IPV6 ? "]" : "";
+	if (t->port == 80)
 		snprintf(t->host_header, sizeof(t->host_header), "%s%s%s", open, t->host, shut);
 	else
 		snprintf(t->host_header, sizeof(t->host_header), "%s%s%s:%u", open, t->host, shut,
 		         (unsigned)t->port);
-	return NULL;
-}
-
-/* The request target is path and query; the fragment stays with the client (RFC 3986
- * section 3.5) and an empty path is sent as "/" (RFC 7230 section 5.3.1). The bytes go into
- * the request line as they are, so they must be visible ASCII. */
-static const char *target_parse_path(const char *rest, struct webhook_target *t)
-{
-	size_t n = strcspn(rest, "#");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)rest[i];
-		if (c <= 0x20 || c >= 0x7f)
-			return "the path has a space, a control or a non-ASCII byte";
-	}
-	size_t slash = (n == 0 || rest[0] != '/') ? 1 : 0;
-	t->path = malloc(slash + n + 1);
-	if (t->path == NULL)
+	size_t slash = u.target.len == 0 || u.target.p[0] != '/';
+	if ((t->path = malloc(slash + u.target.len + 1)) == NULL)
 		return "out of memory";
 	t->path[0] = '/';
-	memcpy(t->path + slash, rest, n);
-	t->path[slash + n] = '\0';
+	memcpy(t->path + slash, u.target.p, u.target.len);
+	t->path[slash + u.target.len] = '\0';
 	return NULL;
-}
-
-/* Fills t from "http://HOST[:PORT][/PATH][?QUERY][#FRAGMENT]". Returns NULL, or why not. */
-static const char *webhook_target_parse(const char *url, struct webhook_target *t)
-{
-	static const char scheme[] = "http://";
-	memset(t, 0, sizeof(*t));
-	if (url == NULL)
-		return "no URL";
-	if (strncasecmp(url, "https://", 8) == 0)
-		return "https is not supported";
-	if (strncasecmp(url, scheme, sizeof(scheme) - 1) != 0)
-		return "the URL must start with http://";
-	const char *auth = url + sizeof(scheme) - 1;
-	size_t auth_len = strcspn(auth, "/?#");
-	const char *why = target_parse_authority(auth, auth_len, t);
-	if (why != NULL)
-		return why;
-	return target_parse_path(auth + auth_len, t);
 }
 
 static void webhook_target_free(struct webhook_target *t)
@@ -535,7 +466,7 @@ static int runner_config_copy(struct hook_config *dst, const struct hook_config 
 	dst->name = strdup(src->name != NULL ? src->name : "webhook");
 	dst->url = strdup(url);
 	if (dst->timeout_ms == 0)
-		dst->timeout_ms = WEBHOOK_DEFAULT_TIMEOUT_MS;
+		dst->timeout_ms = DEFAULT_HOOK_TIMEOUT_MS;
 	if (dst->name == NULL || dst->url == NULL) {
 		runner_config_free(dst);
 		return -1;

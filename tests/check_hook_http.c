@@ -475,7 +475,7 @@ START_TEST(test_post_body_and_headers)
 	static const char body[] =
 	    "{\"verdict\":\"tls_failed\",\"x\":\"a\\\"b\\\\c \xc3\xa9\",\"n\":\"\0z\"}\n";
 	size_t len = sizeof(body) - 1;
-	struct hook_config cfg = webhook_cfg(url_for(rcv->port, "/hook/in?x=1&y=%20#frag"));
+	struct hook_config cfg = webhook_cfg(url_for(rcv->port, "/hook/in?x=1&y=%20"));
 	struct webhook_runner *r = runner_for(&cfg);
 	ck_assert_str_eq(webhook_runner_name(r), "chat");
 
@@ -565,9 +565,9 @@ END_TEST
 START_TEST(test_default_path)
 {
 	struct receiver *rcv = receiver_start(0, OK200);
-	static const char *const paths[] = {"", "?a=b", "#only-fragment", "/x#y"};
-	static const char *const want[] = {"/", "/?a=b", "/", "/x"};
-	for (size_t i = 0; i < 4; i++) {
+	static const char *const paths[] = {"", "?a=b", "/x"};
+	static const char *const want[] = {"/", "/?a=b", "/x"};
+	for (size_t i = 0; i < 3; i++) {
 		struct hook_config cfg = webhook_cfg(url_for(rcv->port, paths[i]));
 		struct webhook_runner *r = runner_for(&cfg);
 		ck_assert_int_eq(submit_text(r, "{}\n"), 0);
@@ -594,25 +594,26 @@ START_TEST(test_bad_urls)
 	    {"127.0.0.1:80/x", "must start with http://"},
 	    {"http://localhost:8080/x", "numeric IPv4"},
 	    {"http://example.com/x", "numeric IPv4"},
-	    {"http:///x", "numeric IPv4"},
-	    {"http://", "numeric IPv4"},
-	    {"http://1.2.3/x", "numeric IPv4"},
-	    {"http://256.1.1.1/x", "numeric IPv4"},
-	    {"http://::1/x", "numeric IPv4"},
-	    {"http://[::1/x", "'[' without ']'"},
-	    {"http://[127.0.0.1]/x", "numeric IPv4"},
-	    {"http://[fe80::1%25eth0]:80/x", "numeric IPv4"},
-	    {"http://[::1]x/", "unexpected bytes after the host"},
-	    {"http://user@127.0.0.1/x", "user information"},
-	    {"http://127.0.0.1:0/x", "port is out of range"},
-	    {"http://127.0.0.1:65536/x", "port is out of range"},
-	    {"http://127.0.0.1:99999999999999999999/x", "port is out of range"},
-	    {"http://127.0.0.1:8a/x", "port is not a number"},
-	    {"http://127.0.0.1:-1/x", "port is not a number"},
-	    {"http://127.0.0.1:80/a b", "the path has a space"},
-	    {"http://127.0.0.1:80/a\r\nX-Evil: 1", "the path has a space"},
-	    {"http://127.0.0.1:80/\xc3\xa9", "the path has a space"},
-	    {"http://127.0.0.1:80/\x7f", "the path has a space"},
+	    {"http:///x", "the host must be"},
+	    {"http://", "the host must be"},
+	    {"http://1.2.3/x", "the host must be"},
+	    {"http://256.1.1.1/x", "the host must be"},
+	    {"http://::1/x", "the host must be"},
+	    {"http://[::1/x", "the host must be"},
+	    {"http://[127.0.0.1]/x", "the host must be"},
+	    {"http://[fe80::1%25eth0]:80/x", "the host must be"},
+	    {"http://[::1]x/", "the host must be"},
+	    {"http://user@127.0.0.1/x", "user name or password"},
+	    {"http://127.0.0.1/x#frag", "#fragment"},
+	    {"http://127.0.0.1:0/x", "port must be a number"},
+	    {"http://127.0.0.1:65536/x", "port must be a number"},
+	    {"http://127.0.0.1:99999999999999999999/x", "port must be a number"},
+	    {"http://127.0.0.1:8a/x", "port must be a number"},
+	    {"http://127.0.0.1:-1/x", "port must be a number"},
+	    {"http://127.0.0.1:80/a b", "only URL characters"},
+	    {"http://127.0.0.1:80/a\r\nX-Evil: 1", "only URL characters"},
+	    {"http://127.0.0.1:80/\xc3\xa9", "only URL characters"},
+	    {"http://127.0.0.1:80/\x7f", "only URL characters"},
 	    {NULL, "no URL"},
 	};
 	size_t n = sizeof(cases) / sizeof(cases[0]);
@@ -633,8 +634,8 @@ START_TEST(test_bad_urls)
 		ck_assert_msg(count_lines(log, cases[i].why) >= 1, "no reason for case %zu", i);
 	free(log);
 
-	/* Scheme case does not matter (RFC 3986 3.1); a fragment may hold anything. */
-	struct hook_config cfg = webhook_cfg("HTTP://127.0.0.1:8080/x#a b\x01");
+	/* Scheme case does not matter (RFC 3986 3.1). */
+	struct hook_config cfg = webhook_cfg("HTTP://127.0.0.1:8080/x");
 	struct webhook_runner *r = runner_for(&cfg);
 	webhook_runner_close(r);
 }
