@@ -10,17 +10,28 @@
 #define CHUNK_SHIFT 12
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
 
-/* Per-connection flags. */
-#define F_IN_USE 0x0001
+/* Per-connection flags: facts that, once learnt, stay. Their values are those of the saved
+ * state's flags (lib/state.h), where 0x0004 and 0x0008 carry the TLS state (saved_tls_bits). */
 #define F_OPEN_SEEN 0x0002 /* its "New SMTP ICID|DCID" line was seen */
-#define F_TLS_OK 0x0004
-#define F_TLS_FAIL 0x0008 /* TLS failed, required-but-missing, or STARTTLS not supported */
 #define F_TLS_REQUIRED 0x0010
 #define F_RDNS_KNOWN 0x0020
 #define F_RDNS_VERIFIED 0x0040
 #define F_FAIL_MARK 0x0080  /* outbound: fail_from marks the first MID after the failure */
 #define F_TIME_KNOWN 0x0100 /* first_wall/last_wall hold logged times */
 #define F_ALERTED 0x0200    /* its alert went out early: the final record is for files only */
+#define F_ALL                                                                                      \
+	(F_OPEN_SEEN | F_TLS_REQUIRED | F_RDNS_KNOWN | F_RDNS_VERIFIED | F_FAIL_MARK |             \
+	 F_TIME_KNOWN | F_ALERTED)
+
+/* Where a connection stands; only conn_set_state changes it. The open line is a flag, not a
+ * state: a connection's TLS lines may come before its open line (DESIGN.md). */
+enum conn_state {
+	CONN_FREE,              /* a slot on the free list */
+	CONN_NO_TLS_YET,        /* tracked, no TLS line yet */
+	CONN_TLS_OK,            /* a TLS success line */
+	CONN_TLS_FAILED,        /* TLS failed, required-but-missing, or STARTTLS not supported */
+	CONN_TLS_OK_AND_FAILED, /* both, in either order: the failure decides the verdict */
+};
 
 /* tls_error precedence (DESIGN.md): the "TLS failed:" text beats the STARTTLS sentence, which
  * beats the "TLS was required" sentence, whatever the order of the lines. */
@@ -47,8 +58,11 @@ struct conn {
 	uint8_t pending_end; /* VERDICT_END_LOST or _DISCONNECTED once logged, else 0 */
 	uint8_t n_mids, cap_mids;
 	uint8_t err_rank;
+	uint8_t state;       /* enum conn_state */
 	uint32_t fail_total; /* outbound: mids_total when TLS first failed */
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct conn) <= 96,
+               "a million connections and their strings must fit in 256 MB");
 
 struct list {
 	uint32_t head, tail;
@@ -96,6 +110,28 @@ static struct id_key make_key(uint32_t source, enum esa_dir dir, uint64_t id)
 {
 	struct id_key k = {id, source, (uint32_t)dir};
 	return k;
+}
+
+static int conn_tls_succeeded(const struct conn *c)
+{
+	return c->state == CONN_TLS_OK || c->state == CONN_TLS_OK_AND_FAILED;
+}
+
+static int conn_tls_failed(const struct conn *c)
+{
+	return c->state == CONN_TLS_FAILED || c->state == CONN_TLS_OK_AND_FAILED;
+}
+
+/* The one place a connection's state changes. A slot is taken as CONN_NO_TLS_YET and given back
+ * as CONN_FREE (a restored connection then goes straight to its saved state). TLS lines add to
+ * what is known and take nothing back: a failure stays, and a success and a failure, in either
+ * order, give CONN_TLS_OK_AND_FAILED. */
+static void conn_set_state(struct conn *c, enum conn_state to)
+{
+	if ((to == CONN_TLS_OK && conn_tls_failed(c)) ||
+	    (to == CONN_TLS_FAILED && conn_tls_succeeded(c)))
+		to = CONN_TLS_OK_AND_FAILED;
+	c->state = (uint8_t)to;
 }
 
 void track_config_defaults(struct track_config *cfg)
@@ -161,7 +197,7 @@ void track_free(struct tracker *t)
 	for (uint32_t ci = 0; ci < t->n_chunks; ci++) {
 		for (uint32_t j = 0; j < CHUNK_SIZE; j++) {
 			struct conn *c = &t->chunk[ci][j];
-			if (c->flags & F_IN_USE)
+			if (c->state != CONN_FREE)
 				conn_release_storage(t, c);
 		}
 		free(t->chunk[ci]);
@@ -404,9 +440,9 @@ static int track_add_chunk(struct tracker *t)
 
 static enum verdict_kind conn_verdict(const struct conn *c, enum verdict_end end)
 {
-	if (c->flags & F_TLS_FAIL)
+	if (conn_tls_failed(c))
 		return VERDICT_TLS_FAILED;
-	if (c->flags & F_TLS_OK)
+	if (c->state == CONN_TLS_OK)
 		return VERDICT_TLS;
 	if ((c->flags & F_OPEN_SEEN) && (end == VERDICT_END_CLOSE || end == VERDICT_END_LOST ||
 	                                 end == VERDICT_END_DISCONNECTED))
@@ -473,6 +509,7 @@ static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_
 		t->count.linger_dropped++;
 	conn_release_storage(t, c);
 	memset(c, 0, sizeof(*c));
+	conn_set_state(c, CONN_FREE);
 	c->lru_next = t->free_head;
 	t->free_head = i;
 	t->open--;
@@ -495,10 +532,10 @@ static uint32_t conn_create(struct tracker *t, struct id_key key, uint32_t rel, 
 	c->id = key.id;
 	c->source = key.source;
 	c->dir = (uint8_t)key.kind;
-	c->flags = F_IN_USE;
+	conn_set_state(c, CONN_NO_TLS_YET);
 	c->born = c->touched = rel;
 	if (id_index_insert(&t->index, i) != 0) {
-		c->flags = 0;
+		conn_set_state(c, CONN_FREE);
 		c->lru_next = t->free_head;
 		t->free_head = i;
 		t->count.alloc_failures++;
@@ -517,13 +554,13 @@ static uint32_t conn_create(struct tracker *t, struct id_key key, uint32_t rel, 
  * messages went before it, and the first failure schedules the early alert. */
 static void conn_mark_failure(struct tracker *t, struct conn *c, int64_t now)
 {
-	if (!(c->flags & F_TLS_FAIL)) {
+	if (!conn_tls_failed(c)) {
 		struct id_key key = make_key(c->source, (enum esa_dir)c->dir, c->id);
 		int r = ringmap_put(&t->alerts, key, 0, now + t->cfg.alert_delay);
 		if (r != 0)
 			t->count.alerts_unscheduled++;
 	}
-	c->flags |= F_TLS_FAIL;
+	conn_set_state(c, CONN_TLS_FAILED);
 	if (c->dir == ESA_DIR_OUT && !(c->flags & F_FAIL_MARK)) {
 		c->flags |= F_FAIL_MARK;
 		c->fail_total = c->mids_total;
@@ -595,7 +632,7 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 		    {VERDICT_S_PEER_DOMAIN, c->dir == ESA_DIR_OUT ? ev->tls_domain : span_none(),
 		     0},
 		};
-		c->flags |= F_TLS_OK;
+		conn_set_state(c, CONN_TLS_OK);
 		conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
 		break;
 	}
@@ -829,9 +866,23 @@ void track_flush(struct tracker *t, enum verdict_end end)
 
 /* ---- saved state ---- */
 
-#define F_SAVED_MASK                                                                               \
-	(F_OPEN_SEEN | F_TLS_OK | F_TLS_FAIL | F_TLS_REQUIRED | F_RDNS_KNOWN | F_RDNS_VERIFIED |   \
-	 F_FAIL_MARK | F_TIME_KNOWN | F_ALERTED)
+/* Saved flags: the flags above, and the TLS state as two bits (either, neither or both). */
+#define SAVED_TLS_OK 0x0004
+#define SAVED_TLS_FAIL 0x0008
+#define F_SAVED_MASK (F_ALL | SAVED_TLS_OK | SAVED_TLS_FAIL)
+
+static uint16_t saved_tls_bits(const struct conn *c)
+{
+	return (uint16_t)((conn_tls_succeeded(c) ? SAVED_TLS_OK : 0) |
+	                  (conn_tls_failed(c) ? SAVED_TLS_FAIL : 0));
+}
+
+static enum conn_state saved_tls_state(uint16_t flags)
+{
+	static const enum conn_state by_bits[4] = {CONN_NO_TLS_YET, CONN_TLS_OK, CONN_TLS_FAILED,
+	                                           CONN_TLS_OK_AND_FAILED};
+	return by_bits[((flags & SAVED_TLS_OK) ? 1 : 0) | ((flags & SAVED_TLS_FAIL) ? 2 : 0)];
+}
 
 /* Saved times come from a file: compared before subtracting, so none can overflow. */
 static uint32_t rel_of(const struct tracker *t, int64_t when)
@@ -900,7 +951,7 @@ static void conn_to_state(const struct tracker *t, const struct conn *c, struct 
 	s->dir = c->dir;
 	s->pending_end = c->pending_end;
 	s->err_rank = c->err_rank;
-	s->flags = c->flags & F_SAVED_MASK;
+	s->flags = (uint16_t)(c->flags | saved_tls_bits(c));
 	s->peer_port = c->peer_port;
 	s->born = t->base + c->born;
 	s->touched = t->base + c->touched;
@@ -992,7 +1043,8 @@ int track_import(struct tracker *t, const struct track_conn_state *s, int64_t no
 	t->count.connections--;
 	struct conn *c = conn_at(t, i);
 	c->touched = rel_of(t, s->touched);
-	c->flags = F_IN_USE | s->flags;
+	c->flags = s->flags & F_ALL;
+	conn_set_state(c, saved_tls_state(s->flags));
 	c->pending_end = s->pending_end;
 	c->err_rank = s->err_rank;
 	c->peer_port = s->peer_port;
