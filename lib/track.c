@@ -1,14 +1,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connpool.h"
 #include "idindex.h"
 #include "rcptdomain.h"
 #include "ringmap.h"
 #include "track.h"
-
-#define NIL UINT32_MAX
-#define CHUNK_SHIFT 12
-#define CHUNK_SIZE (1u << CHUNK_SHIFT)
 
 /* Per-connection flags: facts that, once learnt, stay. Their values are those of the saved
  * state's flags (lib/state.h), where 0x0004 and 0x0008 carry the TLS state (saved_tls_bits). */
@@ -23,50 +20,9 @@
 	(F_OPEN_SEEN | F_TLS_REQUIRED | F_RDNS_KNOWN | F_RDNS_VERIFIED | F_FAIL_MARK |             \
 	 F_TIME_KNOWN | F_ALERTED)
 
-/* Where a connection stands; only conn_set_state changes it. The open line is a flag, not a
- * state: a connection's TLS lines may come before its open line (DESIGN.md). */
-enum conn_state {
-	CONN_FREE,              /* a slot on the free list */
-	CONN_NO_TLS_YET,        /* tracked, no TLS line yet */
-	CONN_TLS_OK,            /* a TLS success line */
-	CONN_TLS_FAILED,        /* TLS failed, required-but-missing, or STARTTLS not supported */
-	CONN_TLS_OK_AND_FAILED, /* both, in either order: the failure decides the verdict */
-};
-
 /* tls_error precedence (DESIGN.md): the "TLS failed:" text beats the STARTTLS sentence, which
  * beats the "TLS was required" sentence, whatever the order of the lines. */
 enum err_rank { RANK_NONE, RANK_REQUIRED, RANK_STARTTLS, RANK_FAILED_TEXT };
-
-/* One tracked connection. Kept small: a million of them must fit in 256 MB with their strings. */
-struct conn {
-	uint64_t id;
-	int64_t first_wall, last_wall;
-	char *blob; /* string fields: [field u8][len u8][bytes]... */
-	uint64_t
-	    *mids; /* VERDICT_MIDS_MAX + 1 slots at most; the extra one holds the last overflow */
-	uint32_t source;
-	uint32_t lru_prev, lru_next; /* by last activity, head = newest */
-	uint32_t age_prev, age_next; /* by creation, head = newest */
-	uint32_t lines;
-	uint32_t born, touched; /* clock seconds relative to the tracker's base */
-	uint32_t mids_total;
-	int16_t first_off, last_off;
-	uint16_t blob_len;
-	uint16_t peer_port;
-	uint16_t flags;
-	uint8_t dir;
-	uint8_t pending_end; /* VERDICT_END_LOST or _DISCONNECTED once logged, else 0 */
-	uint8_t n_mids, cap_mids;
-	uint8_t err_rank;
-	uint8_t state;       /* enum conn_state */
-	uint32_t fail_total; /* outbound: mids_total when TLS first failed */
-};
-_Static_assert(sizeof(void *) != 8 || sizeof(struct conn) <= 96,
-               "a million connections and their strings must fit in 256 MB");
-
-struct list {
-	uint32_t head, tail;
-};
 
 struct tracker {
 	struct track_config cfg;
@@ -75,14 +31,8 @@ struct tracker {
 	track_source_name_fn source_name;
 	const void *source_name_arg;
 
-	struct conn **chunk; /* conns in chunks of CHUNK_SIZE, never moved */
-	uint32_t n_chunks, cap_chunks;
-	uint32_t free_head; /* free conns chained through lru_next */
-	uint32_t open;
-	size_t blob_bytes, mid_bytes;
-
+	struct connpool pool;
 	struct id_index index;
-	struct list lru, age;
 	struct ringmap linger;     /* ended IDs; value unused, time = clock at the end */
 	struct ringmap mid_links;  /* (source, mid) -> ICID */
 	struct ringmap alerts;     /* failed connections awaiting their early alert; time = due */
@@ -94,14 +44,9 @@ struct tracker {
 	struct track_counters count;
 };
 
-static struct conn *conn_at(const struct tracker *t, uint32_t i)
-{
-	return &t->chunk[i >> CHUNK_SHIFT][i & (CHUNK_SIZE - 1)];
-}
-
 static struct id_key conn_key_of(const void *ctx, uint32_t i)
 {
-	const struct conn *c = conn_at(ctx, i);
+	const struct conn *c = connpool_at(ctx, i);
 	struct id_key k = {c->id, c->source, c->dir};
 	return k;
 }
@@ -110,28 +55,6 @@ static struct id_key make_key(uint32_t source, enum esa_dir dir, uint64_t id)
 {
 	struct id_key k = {id, source, (uint32_t)dir};
 	return k;
-}
-
-static int conn_tls_succeeded(const struct conn *c)
-{
-	return c->state == CONN_TLS_OK || c->state == CONN_TLS_OK_AND_FAILED;
-}
-
-static int conn_tls_failed(const struct conn *c)
-{
-	return c->state == CONN_TLS_FAILED || c->state == CONN_TLS_OK_AND_FAILED;
-}
-
-/* The one place a connection's state changes. A slot is taken as CONN_NO_TLS_YET and given back
- * as CONN_FREE (a restored connection then goes straight to its saved state). TLS lines add to
- * what is known and take nothing back: a failure stays, and a success and a failure, in either
- * order, give CONN_TLS_OK_AND_FAILED. */
-static void conn_set_state(struct conn *c, enum conn_state to)
-{
-	if ((to == CONN_TLS_OK && conn_tls_failed(c)) ||
-	    (to == CONN_TLS_FAILED && conn_tls_succeeded(c)))
-		to = CONN_TLS_OK_AND_FAILED;
-	c->state = (uint8_t)to;
 }
 
 void track_config_defaults(struct track_config *cfg)
@@ -153,14 +76,14 @@ struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit,
 	if (t == NULL)
 		return NULL;
 	t->cfg = *cfg;
-	if (t->cfg.max_connections == 0 || t->cfg.max_connections >= NIL - CHUNK_SIZE)
-		t->cfg.max_connections = t->cfg.max_connections ? NIL - CHUNK_SIZE - 1 : 1;
+	if (t->cfg.max_connections == 0 || t->cfg.max_connections >= CONN_NIL - CONN_CHUNK_SIZE)
+		t->cfg.max_connections =
+		    t->cfg.max_connections ? CONN_NIL - CONN_CHUNK_SIZE - 1 : 1;
 	t->emit = emit;
 	t->emit_arg = arg;
-	t->free_head = NIL;
-	t->lru.head = t->lru.tail = t->age.head = t->age.tail = NIL;
-	/* A reload may raise max_connections, so connection numbers are bounded only by NIL. */
-	id_index_init(&t->index, conn_key_of, t, ID_INDEX_VALUE_MAX);
+	connpool_init(&t->pool, &t->count);
+	/* A reload may raise max_connections: connection numbers are bounded by CONN_NIL only. */
+	id_index_init(&t->index, conn_key_of, &t->pool, ID_INDEX_VALUE_MAX);
 	ringmap_init(&t->linger, cfg->max_linger);
 	ringmap_init(&t->mid_links, cfg->max_mid_links);
 	ringmap_init(&t->alerts, cfg->max_alerts);
@@ -174,35 +97,15 @@ void track_reconfigure(struct tracker *t, const struct track_config *cfg)
 	t->cfg.lifetime = cfg->lifetime;
 	t->cfg.linger = cfg->linger;
 	t->cfg.alert_delay = cfg->alert_delay;
-	if (cfg->max_connections > 0 && cfg->max_connections < NIL - CHUNK_SIZE)
+	if (cfg->max_connections > 0 && cfg->max_connections < CONN_NIL - CONN_CHUNK_SIZE)
 		t->cfg.max_connections = cfg->max_connections;
-}
-
-static void conn_release_storage(struct tracker *t, struct conn *c)
-{
-	t->blob_bytes -= c->blob_len;
-	t->mid_bytes -= (size_t)c->cap_mids * sizeof(uint64_t);
-	free(c->blob);
-	free(c->mids);
-	c->blob = NULL;
-	c->mids = NULL;
-	c->blob_len = 0;
-	c->cap_mids = 0;
 }
 
 void track_free(struct tracker *t)
 {
 	if (t == NULL)
 		return;
-	for (uint32_t ci = 0; ci < t->n_chunks; ci++) {
-		for (uint32_t j = 0; j < CHUNK_SIZE; j++) {
-			struct conn *c = &t->chunk[ci][j];
-			if (c->state != CONN_FREE)
-				conn_release_storage(t, c);
-		}
-		free(t->chunk[ci]);
-	}
-	free(t->chunk);
+	connpool_free(&t->pool);
 	id_index_free(&t->index);
 	ringmap_free(&t->linger);
 	ringmap_free(&t->mid_links);
@@ -215,44 +118,6 @@ void track_set_source_names(struct tracker *t, track_source_name_fn name, const 
 {
 	t->source_name = name;
 	t->source_name_arg = arg;
-}
-
-/* ---- intrusive lists ---- */
-
-static uint32_t *link_prev(struct conn *c, int age)
-{
-	return age ? &c->age_prev : &c->lru_prev;
-}
-
-static uint32_t *link_next(struct conn *c, int age)
-{
-	return age ? &c->age_next : &c->lru_next;
-}
-
-static void list_unlink(struct tracker *t, struct list *l, uint32_t i, int age)
-{
-	struct conn *c = conn_at(t, i);
-	uint32_t p = *link_prev(c, age), n = *link_next(c, age);
-	if (p != NIL)
-		*link_next(conn_at(t, p), age) = n;
-	else
-		l->head = n;
-	if (n != NIL)
-		*link_prev(conn_at(t, n), age) = p;
-	else
-		l->tail = p;
-}
-
-static void list_push_head(struct tracker *t, struct list *l, uint32_t i, int age)
-{
-	struct conn *c = conn_at(t, i);
-	*link_prev(c, age) = NIL;
-	*link_next(c, age) = l->head;
-	if (l->head != NIL)
-		*link_prev(conn_at(t, l->head), age) = i;
-	else
-		l->tail = i;
-	l->head = i;
 }
 
 /* ---- clock ---- */
@@ -272,171 +137,7 @@ static uint32_t rel_time(struct tracker *t, int64_t now)
 	return r > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)r;
 }
 
-/* ---- string fields ---- */
-
-/* Finds field f in c's blob; returns its value span or span_none(). */
-static struct span blob_get(const struct conn *c, enum verdict_str f)
-{
-	for (uint32_t off = 0; off + 2 <= c->blob_len;) {
-		uint8_t field = (uint8_t)c->blob[off], len = (uint8_t)c->blob[off + 1];
-		if (field == f)
-			return span_make(c->blob + off + 2, len);
-		off += 2u + len;
-	}
-	return span_none();
-}
-
-/* One string field to set from an event. An existing value is kept unless replace. */
-struct str_update {
-	enum verdict_str field;
-	struct span value;
-	int replace;
-};
-
-/* Whether u changes c's blob; cuts u's value to VERDICT_FIELD_MAX (counted). */
-static int str_update_applies(struct tracker *t, const struct conn *c, struct str_update *u)
-{
-	if (!span_present(u->value) || u->value.len == 0)
-		return 0;
-	if (u->value.len > VERDICT_FIELD_MAX) {
-		u->value.len = VERDICT_FIELD_MAX;
-		t->count.strings_truncated++;
-	}
-	struct span old = blob_get(c, u->field);
-	if (!span_present(old))
-		return 1;
-	return u->replace && (old.len != u->value.len || memcmp(old.p, u->value.p, old.len) != 0);
-}
-
-/* Applies up to VERDICT_STR_COUNT field updates (distinct fields) with one allocation: the
- * blob is rebuilt with the untouched fields first and the new values after them. */
-static void conn_set_strs(struct tracker *t, struct conn *c, struct str_update *u, size_t n)
-{
-	uint32_t replaced = 0; /* bit per field being (re)written */
-	size_t added = 0;
-	for (size_t k = 0; k < n; k++) {
-		if (!str_update_applies(t, c, &u[k])) {
-			u[k].value = span_none();
-			continue;
-		}
-		replaced |= 1u << u[k].field;
-		added += 2 + u[k].value.len;
-	}
-	if (replaced == 0)
-		return;
-	size_t keep = 0;
-	for (uint32_t off = 0; off + 2 <= c->blob_len;) {
-		uint8_t field = (uint8_t)c->blob[off], flen = (uint8_t)c->blob[off + 1];
-		if (!(replaced & (1u << field)))
-			keep += 2u + flen;
-		off += 2u + flen;
-	}
-	size_t len = keep + added;
-	if (len > UINT16_MAX)
-		return;
-	char *blob = malloc(len);
-	if (blob == NULL) {
-		t->count.alloc_failures++;
-		return;
-	}
-	size_t w = 0;
-	for (uint32_t off = 0; off + 2 <= c->blob_len;) {
-		uint8_t field = (uint8_t)c->blob[off], flen = (uint8_t)c->blob[off + 1];
-		if (!(replaced & (1u << field))) {
-			memcpy(blob + w, c->blob + off, 2u + flen);
-			w += 2u + flen;
-		}
-		off += 2u + flen;
-	}
-	for (size_t k = 0; k < n; k++) {
-		if (!span_present(u[k].value))
-			continue;
-		blob[w++] = (char)u[k].field;
-		blob[w++] = (char)u[k].value.len;
-		memcpy(blob + w, u[k].value.p, u[k].value.len);
-		w += u[k].value.len;
-	}
-	free(c->blob);
-	t->blob_bytes += len;
-	t->blob_bytes -= c->blob_len;
-	c->blob = blob;
-	c->blob_len = (uint16_t)len;
-}
-
-static void conn_set_str(struct tracker *t, struct conn *c, enum verdict_str f, struct span v,
-                         int replace)
-{
-	struct str_update u = {f, v, replace};
-	conn_set_strs(t, c, &u, 1);
-}
-
-/* ---- MIDs ---- */
-
-static int conn_has_mid(const struct conn *c, uint64_t mid)
-{
-	if (c->n_mids == 0)
-		return 0;
-	if (c->n_mids == VERDICT_MIDS_MAX && c->mids[VERDICT_MIDS_MAX] == mid)
-		return 1;
-	for (int i = c->n_mids - 1; i >= 0; i--)
-		if (c->mids[i] == mid)
-			return 1;
-	return 0;
-}
-
-static void conn_add_mid(struct tracker *t, struct conn *c, uint64_t mid)
-{
-	if (mid == 0 || conn_has_mid(c, mid))
-		return;
-	c->mids_total++;
-	if (c->n_mids == VERDICT_MIDS_MAX) {
-		/* Listed no more; the spare slot remembers the newest so repeats are not recounted.
-		 */
-		c->mids[VERDICT_MIDS_MAX] = mid;
-		t->count.mids_capped++;
-		return;
-	}
-	if (c->n_mids == c->cap_mids) {
-		unsigned cap = c->cap_mids ? c->cap_mids * 2u : 2u;
-		if (cap >= VERDICT_MIDS_MAX)
-			cap = VERDICT_MIDS_MAX + 1;
-		uint64_t *mids = realloc(c->mids, cap * sizeof(*mids));
-		if (mids == NULL) {
-			t->count.alloc_failures++;
-			return;
-		}
-		t->mid_bytes += (cap - c->cap_mids) * sizeof(*mids);
-		if (cap == VERDICT_MIDS_MAX + 1)
-			mids[VERDICT_MIDS_MAX] = 0; /* the overflow slot: MID 0 is never added */
-		c->mids = mids;
-		c->cap_mids = (uint8_t)cap;
-	}
-	c->mids[c->n_mids++] = mid;
-}
-
 /* ---- creation and ending ---- */
-
-static int track_add_chunk(struct tracker *t)
-{
-	if (t->n_chunks == t->cap_chunks) {
-		uint32_t cap = t->cap_chunks ? t->cap_chunks * 2 : 16;
-		struct conn **chunk = realloc(t->chunk, cap * sizeof(*chunk));
-		if (chunk == NULL)
-			return -1;
-		t->chunk = chunk;
-		t->cap_chunks = cap;
-	}
-	struct conn *block = calloc(CHUNK_SIZE, sizeof(*block));
-	if (block == NULL)
-		return -1;
-	uint32_t first = t->n_chunks << CHUNK_SHIFT;
-	t->chunk[t->n_chunks++] = block;
-	for (uint32_t j = CHUNK_SIZE; j-- > 0;) {
-		block[j].lru_next = t->free_head;
-		t->free_head = first + j;
-	}
-	return 0;
-}
 
 static enum verdict_kind conn_verdict(const struct conn *c, enum verdict_end end)
 {
@@ -462,14 +163,7 @@ static void conn_fill_record(const struct tracker *t, const struct conn *c, enum
 	v->first_seen = (struct logtime){c->first_wall, c->first_off, known};
 	v->last_seen = (struct logtime){c->last_wall, c->last_off, known};
 	v->end = end;
-	for (int f = 0; f < VERDICT_STR_COUNT; f++)
-		v->str[f] = span_none();
-	for (uint32_t off = 0; off + 2 <= c->blob_len;) {
-		uint8_t field = (uint8_t)c->blob[off], len = (uint8_t)c->blob[off + 1];
-		if (field < VERDICT_STR_COUNT)
-			v->str[field] = span_make(c->blob + off + 2, len);
-		off += 2u + len;
-	}
+	conn_strs(c, v->str);
 	v->peer_rdns_verified = (c->flags & F_RDNS_KNOWN) ? !!(c->flags & F_RDNS_VERIFIED) : -1;
 	v->tls_required = !!(c->flags & F_TLS_REQUIRED);
 	v->peer_port = c->peer_port;
@@ -485,7 +179,7 @@ static void conn_fill_record(const struct tracker *t, const struct conn *c, enum
 /* Ends connection i: emits its one record, remembers its ID for linger, frees it. */
 static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_t now)
 {
-	struct conn *c = conn_at(t, i);
+	struct conn *c = connpool_at(&t->pool, i);
 	/* A logged "lost"/"disconnected" is what ended it, at its close or, if the close never
 	 * comes, at idle, lifetime, eviction or the end of input. */
 	if (c->pending_end && end != VERDICT_END_ERROR && end != VERDICT_END_SUPERSEDED)
@@ -503,47 +197,34 @@ static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_
 	struct id_key key = make_key(c->source, (enum esa_dir)c->dir, c->id);
 	ringmap_del(&t->alerts, key);
 	id_index_remove(&t->index, key);
-	list_unlink(t, &t->lru, i, 0);
-	list_unlink(t, &t->age, i, 1);
+	connpool_unlink(&t->pool, i);
 	if (ringmap_put(&t->linger, key, 0, now) == 1)
 		t->count.linger_dropped++;
-	conn_release_storage(t, c);
-	memset(c, 0, sizeof(*c));
-	conn_set_state(c, CONN_FREE);
-	c->lru_next = t->free_head;
-	t->free_head = i;
-	t->open--;
+	connpool_give_back(&t->pool, i);
 }
 
-/* A new connection for key, evicting the least recently active one when full. NIL if memory
- * ran out. */
+/* A new connection for key, evicting the least recently active one when full. CONN_NIL if
+ * memory ran out. */
 static uint32_t conn_create(struct tracker *t, struct id_key key, uint32_t rel, int64_t now)
 {
-	while (t->open >= t->cfg.max_connections && t->lru.tail != NIL)
-		conn_end(t, t->lru.tail, VERDICT_END_EVICTED, now);
-	if (t->free_head == NIL && track_add_chunk(t) != 0) {
+	while (t->pool.open >= t->cfg.max_connections && t->pool.lru.tail != CONN_NIL)
+		conn_end(t, t->pool.lru.tail, VERDICT_END_EVICTED, now);
+	uint32_t i = connpool_take(&t->pool);
+	if (i == CONN_NIL) {
 		t->count.alloc_failures++;
-		return NIL;
+		return CONN_NIL;
 	}
-	uint32_t i = t->free_head;
-	struct conn *c = conn_at(t, i);
-	t->free_head = c->lru_next;
-	memset(c, 0, sizeof(*c));
+	struct conn *c = connpool_at(&t->pool, i);
 	c->id = key.id;
 	c->source = key.source;
 	c->dir = (uint8_t)key.kind;
-	conn_set_state(c, CONN_NO_TLS_YET);
 	c->born = c->touched = rel;
 	if (id_index_insert(&t->index, i) != 0) {
-		conn_set_state(c, CONN_FREE);
-		c->lru_next = t->free_head;
-		t->free_head = i;
+		connpool_give_back(&t->pool, i);
 		t->count.alloc_failures++;
-		return NIL;
+		return CONN_NIL;
 	}
-	list_push_head(t, &t->lru, i, 0);
-	list_push_head(t, &t->age, i, 1);
-	t->open++;
+	connpool_link(&t->pool, i);
 	t->count.connections++;
 	return i;
 }
@@ -572,7 +253,7 @@ static void conn_set_error(struct tracker *t, struct conn *c, enum err_rank rank
 	if (rank <= c->err_rank || !span_present(text) || text.len == 0)
 		return;
 	c->err_rank = (uint8_t)rank;
-	conn_set_str(t, c, VERDICT_S_TLS_ERROR, text, 1);
+	connpool_set_str(&t->pool, c, VERDICT_S_TLS_ERROR, text, 1);
 }
 
 static void conn_apply_open(struct tracker *t, struct conn *c, const struct esa_event *ev)
@@ -584,7 +265,7 @@ static void conn_apply_open(struct tracker *t, struct conn *c, const struct esa_
 	    {VERDICT_S_PEER_RDNS, ev->peer_rdns, 1},
 	};
 	c->flags |= F_OPEN_SEEN;
-	conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
+	connpool_set_strs(&t->pool, c, u, sizeof(u) / sizeof(*u));
 	if (ev->rdns_verified >= 0) {
 		c->flags |= F_RDNS_KNOWN;
 		if (ev->rdns_verified)
@@ -599,15 +280,15 @@ static void conn_apply_open(struct tracker *t, struct conn *c, const struct esa_
 static void conn_set_delivery_domain(struct tracker *t, struct conn *c, const struct esa_event *ev)
 {
 	uint32_t rid;
-	if (span_present(blob_get(c, VERDICT_S_PEER_DOMAIN)) || esa_first_rid(ev->rids, &rid) != 0)
+	if (span_present(conn_str(c, VERDICT_S_PEER_DOMAIN)) || esa_first_rid(ev->rids, &rid) != 0)
 		return;
-	conn_set_str(t, c, VERDICT_S_PEER_DOMAIN,
-	             rcpt_domains_get(&t->rcpts, c->source, ev->mid, rid), 0);
+	connpool_set_str(&t->pool, c, VERDICT_S_PEER_DOMAIN,
+	                 rcpt_domains_get(&t->rcpts, c->source, ev->mid, rid), 0);
 }
 
 static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev, int64_t now)
 {
-	struct conn *c = conn_at(t, i);
+	struct conn *c = connpool_at(&t->pool, i);
 	switch (ev->kind) {
 	case ESA_CONN_OPEN:
 		conn_apply_open(t, c, ev);
@@ -619,7 +300,7 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 		    {VERDICT_S_SBRS, ev->sbrs, 1},
 		    {VERDICT_S_COUNTRY, ev->country, 1},
 		};
-		conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
+		connpool_set_strs(&t->pool, c, u, sizeof(u) / sizeof(*u));
 		break;
 	}
 	case ESA_TLS_OK: {
@@ -633,19 +314,19 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 		     0},
 		};
 		conn_set_state(c, CONN_TLS_OK);
-		conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
+		connpool_set_strs(&t->pool, c, u, sizeof(u) / sizeof(*u));
 		break;
 	}
 	case ESA_TLS_FAIL:
 		conn_mark_failure(t, c, now);
 		conn_set_error(t, c, RANK_FAILED_TEXT, span_trim(ev->reason));
-		conn_set_str(t, c, VERDICT_S_PEER_IP, ev->peer_ip, 0);
+		connpool_set_str(&t->pool, c, VERDICT_S_PEER_IP, ev->peer_ip, 0);
 		break;
 	case ESA_TLS_REQUIRED:
 		conn_mark_failure(t, c, now);
 		c->flags |= F_TLS_REQUIRED;
 		conn_set_error(t, c, RANK_REQUIRED, ev->reason);
-		conn_set_str(t, c, VERDICT_S_PEER_IP, ev->peer_ip, 0);
+		connpool_set_str(&t->pool, c, VERDICT_S_PEER_IP, ev->peer_ip, 0);
 		break;
 	case ESA_STARTTLS_UNSUPPORTED:
 		/* The ESA only says STARTTLS when it tried TLS: an attempt that failed. */
@@ -659,7 +340,7 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 		    {VERDICT_S_LOCAL_IP, ev->local_ip, 0},
 		    {VERDICT_S_PEER_DOMAIN, ev->tls_domain, 0},
 		};
-		conn_set_strs(t, c, u, sizeof(u) / sizeof(*u));
+		connpool_set_strs(&t->pool, c, u, sizeof(u) / sizeof(*u));
 		if (c->peer_port == 0 && ev->peer_port > 0 && ev->peer_port <= UINT16_MAX)
 			c->peer_port = (uint16_t)ev->peer_port;
 		conn_end(t, i, VERDICT_END_ERROR, now);
@@ -675,11 +356,11 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 		return;
 	case ESA_DELIVERY_START:
 		conn_set_delivery_domain(t, c, ev);
-		conn_add_mid(t, c, ev->mid);
+		connpool_add_mid(&t->pool, c, ev->mid);
 		break;
 	case ESA_MSG_LINK:
 	case ESA_DELIVERY_DONE:
-		conn_add_mid(t, c, ev->mid);
+		connpool_add_mid(&t->pool, c, ev->mid);
 		break;
 	default:
 		break;
@@ -779,7 +460,7 @@ void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
 	if (ev->kind == ESA_CONN_OPEN) {
 		/* An open line always starts a connection; one whose own open line was already
 		 * seen is a new connection reusing the ID. */
-		if (i != ID_INDEX_NONE && (conn_at(t, i)->flags & F_OPEN_SEEN)) {
+		if (i != ID_INDEX_NONE && (connpool_at(&t->pool, i)->flags & F_OPEN_SEEN)) {
 			conn_end(t, i, VERDICT_END_SUPERSEDED, now);
 			i = ID_INDEX_NONE;
 		}
@@ -796,11 +477,11 @@ void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
 	}
 	if (i == ID_INDEX_NONE) {
 		i = conn_create(t, key, rel, now);
-		if (i == NIL)
+		if (i == CONN_NIL)
 			return;
 	}
 
-	struct conn *c = conn_at(t, i);
+	struct conn *c = connpool_at(&t->pool, i);
 	if (when != NULL && when->valid) {
 		if (!(c->flags & F_TIME_KNOWN)) {
 			c->flags |= F_TIME_KNOWN;
@@ -812,8 +493,7 @@ void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
 	}
 	c->lines++;
 	c->touched = rel;
-	list_unlink(t, &t->lru, i, 0);
-	list_push_head(t, &t->lru, i, 0);
+	connpool_touch(&t->pool, i);
 	conn_apply(t, i, ev, now);
 }
 
@@ -827,7 +507,7 @@ static void track_send_due_alerts(struct tracker *t, int64_t now)
 		uint32_t i = id_index_find(&t->index, key);
 		if (i == ID_INDEX_NONE)
 			continue;
-		struct conn *c = conn_at(t, i);
+		struct conn *c = connpool_at(&t->pool, i);
 		if (c->flags & F_ALERTED)
 			continue;
 		struct verdict v;
@@ -844,14 +524,16 @@ void track_expire(struct tracker *t, int64_t now)
 {
 	uint32_t rel = rel_time(t, now);
 	if (t->cfg.idle_timeout > 0) {
-		while (t->lru.tail != NIL &&
-		       (int64_t)rel - conn_at(t, t->lru.tail)->touched >= t->cfg.idle_timeout)
-			conn_end(t, t->lru.tail, VERDICT_END_IDLE, now);
+		while (t->pool.lru.tail != CONN_NIL &&
+		       (int64_t)rel - connpool_at(&t->pool, t->pool.lru.tail)->touched >=
+		           t->cfg.idle_timeout)
+			conn_end(t, t->pool.lru.tail, VERDICT_END_IDLE, now);
 	}
 	if (t->cfg.lifetime > 0) {
-		while (t->age.tail != NIL &&
-		       (int64_t)rel - conn_at(t, t->age.tail)->born >= t->cfg.lifetime)
-			conn_end(t, t->age.tail, VERDICT_END_LIFETIME, now);
+		while (t->pool.age.tail != CONN_NIL &&
+		       (int64_t)rel - connpool_at(&t->pool, t->pool.age.tail)->born >=
+		           t->cfg.lifetime)
+			conn_end(t, t->pool.age.tail, VERDICT_END_LIFETIME, now);
 	}
 	ringmap_expire(&t->linger, now - t->cfg.linger);
 	track_send_due_alerts(t, now);
@@ -860,8 +542,8 @@ void track_expire(struct tracker *t, int64_t now)
 void track_flush(struct tracker *t, enum verdict_end end)
 {
 	int64_t now = t->last_now;
-	while (t->age.tail != NIL)
-		conn_end(t, t->age.tail, end, now);
+	while (t->pool.age.tail != CONN_NIL)
+		conn_end(t, t->pool.age.tail, end, now);
 }
 
 /* ---- saved state ---- */
@@ -965,8 +647,7 @@ static void conn_to_state(const struct tracker *t, const struct conn *c, struct 
 	s->lines = c->lines;
 	s->mids_total = c->mids_total;
 	s->fail_total = c->fail_total;
-	for (int f = 0; f < VERDICT_STR_COUNT; f++)
-		s->str[f] = blob_get(c, (enum verdict_str)f);
+	conn_strs(c, s->str);
 	s->mids = c->mids;
 	s->n_mids = c->n_mids;
 	if (c->n_mids == VERDICT_MIDS_MAX && c->cap_mids > VERDICT_MIDS_MAX)
@@ -975,8 +656,8 @@ static void conn_to_state(const struct tracker *t, const struct conn *c, struct 
 
 int track_export(const struct tracker *t, track_conn_state_fn fn, void *arg)
 {
-	for (uint32_t i = t->age.tail; i != NIL;) {
-		const struct conn *c = conn_at(t, i);
+	for (uint32_t i = t->pool.age.tail; i != CONN_NIL;) {
+		const struct conn *c = connpool_at(&t->pool, i);
 		struct track_conn_state s;
 		conn_to_state(t, c, &s);
 		int r = fn(&s, arg);
@@ -987,50 +668,6 @@ int track_export(const struct tracker *t, track_conn_state_fn fn, void *arg)
 	return 0;
 }
 
-static int conn_restore_strs(struct tracker *t, struct conn *c, const struct track_conn_state *s)
-{
-	size_t len = 0;
-	for (int f = 0; f < VERDICT_STR_COUNT; f++)
-		if (span_present(s->str[f]) && s->str[f].len > 0)
-			len += 2 + s->str[f].len;
-	if (len == 0)
-		return 0;
-	char *blob = malloc(len);
-	if (blob == NULL)
-		return -1;
-	size_t w = 0;
-	for (int f = 0; f < VERDICT_STR_COUNT; f++) {
-		if (!span_present(s->str[f]) || s->str[f].len == 0)
-			continue;
-		blob[w++] = (char)f;
-		blob[w++] = (char)s->str[f].len;
-		memcpy(blob + w, s->str[f].p, s->str[f].len);
-		w += s->str[f].len;
-	}
-	c->blob = blob;
-	c->blob_len = (uint16_t)len;
-	t->blob_bytes += len;
-	return 0;
-}
-
-static int conn_restore_mids(struct tracker *t, struct conn *c, const struct track_conn_state *s)
-{
-	if (s->n_mids == 0)
-		return 0;
-	unsigned cap = s->n_mids == VERDICT_MIDS_MAX ? VERDICT_MIDS_MAX + 1 : s->n_mids;
-	uint64_t *mids = malloc(cap * sizeof(*mids));
-	if (mids == NULL)
-		return -1;
-	memcpy(mids, s->mids, s->n_mids * sizeof(*mids));
-	if (cap > VERDICT_MIDS_MAX)
-		mids[VERDICT_MIDS_MAX] = s->mid_overflow;
-	c->mids = mids;
-	c->cap_mids = (uint8_t)cap;
-	c->n_mids = (uint8_t)s->n_mids;
-	t->mid_bytes += cap * sizeof(*mids);
-	return 0;
-}
-
 int track_import(struct tracker *t, const struct track_conn_state *s, int64_t now)
 {
 	rel_time(t, now);
@@ -1038,10 +675,10 @@ int track_import(struct tracker *t, const struct track_conn_state *s, int64_t no
 	if (track_conn_state_check(s) != 0 || id_index_find(&t->index, key) != ID_INDEX_NONE)
 		return -1;
 	uint32_t i = conn_create(t, key, rel_of(t, s->born), now);
-	if (i == NIL)
+	if (i == CONN_NIL)
 		return -1;
 	t->count.connections--;
-	struct conn *c = conn_at(t, i);
+	struct conn *c = connpool_at(&t->pool, i);
 	c->touched = rel_of(t, s->touched);
 	c->flags = s->flags & F_ALL;
 	conn_set_state(c, saved_tls_state(s->flags));
@@ -1055,7 +692,8 @@ int track_import(struct tracker *t, const struct track_conn_state *s, int64_t no
 	c->lines = s->lines;
 	c->mids_total = s->mids_total;
 	c->fail_total = s->fail_total;
-	if (conn_restore_strs(t, c, s) != 0 || conn_restore_mids(t, c, s) != 0)
+	if (connpool_restore_strs(&t->pool, c, s->str) != 0 ||
+	    connpool_restore_mids(&t->pool, c, s->mids, s->n_mids, s->mid_overflow) != 0)
 		t->count
 		    .alloc_failures++; /* kept with what fitted: its record lacks those fields */
 	if (s->alert_due != TRACK_NO_ALERT && !(c->flags & F_ALERTED) &&
@@ -1063,18 +701,6 @@ int track_import(struct tracker *t, const struct track_conn_state *s, int64_t no
 		t->count.alerts_unscheduled++;
 	t->count.restored++;
 	return 0;
-}
-
-struct lru_order {
-	uint32_t touched, seq, index;
-};
-
-static int lru_order_cmp(const void *a, const void *b)
-{
-	const struct lru_order *x = a, *y = b;
-	if (x->touched != y->touched)
-		return x->touched < y->touched ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static int alert_due_cmp(const void *a, const void *b)
@@ -1110,21 +736,7 @@ static void track_sort_alerts(struct tracker *t)
 void track_import_done(struct tracker *t)
 {
 	track_sort_alerts(t);
-	if (t->open < 2)
-		return;
-	struct lru_order *order = malloc((size_t)t->open * sizeof(*order));
-	if (order == NULL)
-		return; /* idle expiry then waits behind an older entry: late, never lost */
-	uint32_t n = 0;
-	for (uint32_t i = t->age.tail; i != NIL && n < t->open; i = conn_at(t, i)->age_prev) {
-		order[n] = (struct lru_order){conn_at(t, i)->touched, n, i};
-		n++;
-	}
-	qsort(order, n, sizeof(*order), lru_order_cmp);
-	t->lru.head = t->lru.tail = NIL;
-	for (uint32_t k = 0; k < n; k++)
-		list_push_head(t, &t->lru, order[k].index, 0);
-	free(order);
+	connpool_sort_lru(&t->pool);
 }
 
 int track_mid_dcid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *dcid)
@@ -1149,7 +761,7 @@ int track_mid_icid(const struct tracker *t, uint32_t source, uint64_t mid, uint6
 
 size_t track_open_count(const struct tracker *t)
 {
-	return t->open;
+	return t->pool.open;
 }
 
 const struct track_counters *track_counters(const struct tracker *t)
@@ -1159,8 +771,7 @@ const struct track_counters *track_counters(const struct tracker *t)
 
 size_t track_memory(const struct tracker *t)
 {
-	return ringmap_memory(&t->alerts) + (size_t)t->n_chunks * CHUNK_SIZE * sizeof(struct conn) +
-	       (size_t)t->cap_chunks * sizeof(struct conn *) + id_index_memory(&t->index) +
-	       t->blob_bytes + t->mid_bytes + ringmap_memory(&t->linger) +
-	       ringmap_memory(&t->mid_links) + rcpt_domains_memory(&t->rcpts);
+	return ringmap_memory(&t->alerts) + connpool_memory(&t->pool) + id_index_memory(&t->index) +
+	       ringmap_memory(&t->linger) + ringmap_memory(&t->mid_links) +
+	       rcpt_domains_memory(&t->rcpts);
 }
