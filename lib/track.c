@@ -1,59 +1,16 @@
+/* The tracker's rules (DESIGN.md "Which lines create, update and end a connection" and
+ * "Emission contract"): what each classified line does to its connection, when a connection
+ * ends, and the one record it then yields. Saving and restoring: track_state.c; the memory that
+ * holds the connections: connpool.c. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "connpool.h"
-#include "idindex.h"
-#include "rcptdomain.h"
-#include "ringmap.h"
-#include "track.h"
-
-/* Per-connection flags: facts that, once learnt, stay. Their values are those of the saved
- * state's flags (lib/state.h), where 0x0004 and 0x0008 carry the TLS state (saved_tls_bits). */
-#define F_OPEN_SEEN 0x0002 /* its "New SMTP ICID|DCID" line was seen */
-#define F_TLS_REQUIRED 0x0010
-#define F_RDNS_KNOWN 0x0020
-#define F_RDNS_VERIFIED 0x0040
-#define F_FAIL_MARK 0x0080  /* outbound: fail_from marks the first MID after the failure */
-#define F_TIME_KNOWN 0x0100 /* first_wall/last_wall hold logged times */
-#define F_ALERTED 0x0200    /* its alert went out early: the final record is for files only */
-#define F_ALL                                                                                      \
-	(F_OPEN_SEEN | F_TLS_REQUIRED | F_RDNS_KNOWN | F_RDNS_VERIFIED | F_FAIL_MARK |             \
-	 F_TIME_KNOWN | F_ALERTED)
-
-/* tls_error precedence (DESIGN.md): the "TLS failed:" text beats the STARTTLS sentence, which
- * beats the "TLS was required" sentence, whatever the order of the lines. */
-enum err_rank { RANK_NONE, RANK_REQUIRED, RANK_STARTTLS, RANK_FAILED_TEXT };
-
-struct tracker {
-	struct track_config cfg;
-	track_verdict_fn emit;
-	void *emit_arg;
-	track_source_name_fn source_name;
-	const void *source_name_arg;
-
-	struct connpool pool;
-	struct id_index index;
-	struct ringmap linger;     /* ended IDs; value unused, time = clock at the end */
-	struct ringmap mid_links;  /* (source, mid) -> ICID */
-	struct ringmap alerts;     /* failed connections awaiting their early alert; time = due */
-	struct rcpt_domains rcpts; /* (source, mid, rid) -> recipient domain */
-
-	int64_t base; /* clock value that relative times count from */
-	int64_t last_now;
-	int have_base;
-	struct track_counters count;
-};
+#include "track_int.h"
 
 static struct id_key conn_key_of(const void *ctx, uint32_t i)
 {
 	const struct conn *c = connpool_at(ctx, i);
 	struct id_key k = {c->id, c->source, c->dir};
-	return k;
-}
-
-static struct id_key make_key(uint32_t source, enum esa_dir dir, uint64_t id)
-{
-	struct id_key k = {id, source, (uint32_t)dir};
 	return k;
 }
 
@@ -120,23 +77,6 @@ void track_set_source_names(struct tracker *t, track_source_name_fn name, const 
 	t->source_name_arg = arg;
 }
 
-/* ---- clock ---- */
-
-static uint32_t rel_time(struct tracker *t, int64_t now)
-{
-	if (!t->have_base) {
-		/* Centre the 32-bit range on the first clock value, so that a replay clock that
-		 * steps back (lines before the first timestamp used the wall clock) still fits. */
-		t->base = now - (int64_t)INT32_MAX;
-		t->have_base = 1;
-	}
-	t->last_now = now;
-	int64_t r = now - t->base;
-	if (r < 0)
-		return 0;
-	return r > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)r;
-}
-
 /* ---- creation and ending ---- */
 
 static enum verdict_kind conn_verdict(const struct conn *c, enum verdict_end end)
@@ -194,7 +134,7 @@ static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_
 	if (t->emit)
 		t->emit(&v, t->emit_arg);
 
-	struct id_key key = make_key(c->source, (enum esa_dir)c->dir, c->id);
+	struct id_key key = track_key(c->source, (enum esa_dir)c->dir, c->id);
 	ringmap_del(&t->alerts, key);
 	id_index_remove(&t->index, key);
 	connpool_unlink(&t->pool, i);
@@ -203,9 +143,7 @@ static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_
 	connpool_give_back(&t->pool, i);
 }
 
-/* A new connection for key, evicting the least recently active one when full. CONN_NIL if
- * memory ran out. */
-static uint32_t conn_create(struct tracker *t, struct id_key key, uint32_t rel, int64_t now)
+uint32_t track_conn_create(struct tracker *t, struct id_key key, uint32_t rel, int64_t now)
 {
 	while (t->pool.open >= t->cfg.max_connections && t->pool.lru.tail != CONN_NIL)
 		conn_end(t, t->pool.lru.tail, VERDICT_END_EVICTED, now);
@@ -236,7 +174,7 @@ static uint32_t conn_create(struct tracker *t, struct id_key key, uint32_t rel, 
 static void conn_mark_failure(struct tracker *t, struct conn *c, int64_t now)
 {
 	if (!conn_tls_failed(c)) {
-		struct id_key key = make_key(c->source, (enum esa_dir)c->dir, c->id);
+		struct id_key key = track_key(c->source, (enum esa_dir)c->dir, c->id);
 		int r = ringmap_put(&t->alerts, key, 0, now + t->cfg.alert_delay);
 		if (r != 0)
 			t->count.alerts_unscheduled++;
@@ -381,11 +319,11 @@ static void track_link_mid(struct tracker *t, struct id_key k, uint64_t conn_id,
 static void track_mid_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
                             int64_t now)
 {
-	struct id_key k = make_key(source, ESA_DIR_NONE, ev->mid);
+	struct id_key k = track_key(source, ESA_DIR_NONE, ev->mid);
 	switch (ev->kind) {
 	case ESA_DELIVERY_START:
 	case ESA_DELIVERY_DONE:
-		track_link_mid(t, make_key(source, ESA_DIR_OUT, ev->mid), ev->conn_id, now);
+		track_link_mid(t, track_key(source, ESA_DIR_OUT, ev->mid), ev->conn_id, now);
 		break;
 	case ESA_MSG_LINK:
 		track_link_mid(t, k, ev->conn_id, now);
@@ -407,7 +345,7 @@ static void track_mid_event(struct tracker *t, uint32_t source, const struct esa
 	}
 	case ESA_MSG_FINISHED:
 		ringmap_del(&t->mid_links, k);
-		ringmap_del(&t->mid_links, make_key(source, ESA_DIR_OUT, ev->mid));
+		ringmap_del(&t->mid_links, track_key(source, ESA_DIR_OUT, ev->mid));
 		rcpt_domains_forget(&t->rcpts, source, ev->mid);
 		break;
 	default:
@@ -453,8 +391,8 @@ void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
 		t->count.unattached_lines++;
 		return;
 	}
-	uint32_t rel = rel_time(t, now);
-	struct id_key key = make_key(source, ev->dir, ev->conn_id);
+	uint32_t rel = track_rel_time(t, now);
+	struct id_key key = track_key(source, ev->dir, ev->conn_id);
 	uint32_t i = id_index_find(&t->index, key);
 
 	if (ev->kind == ESA_CONN_OPEN) {
@@ -476,7 +414,7 @@ void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
 		}
 	}
 	if (i == ID_INDEX_NONE) {
-		i = conn_create(t, key, rel, now);
+		i = track_conn_create(t, key, rel, now);
 		if (i == CONN_NIL)
 			return;
 	}
@@ -522,7 +460,7 @@ static void track_send_due_alerts(struct tracker *t, int64_t now)
 
 void track_expire(struct tracker *t, int64_t now)
 {
-	uint32_t rel = rel_time(t, now);
+	uint32_t rel = track_rel_time(t, now);
 	if (t->cfg.idle_timeout > 0) {
 		while (t->pool.lru.tail != CONN_NIL &&
 		       (int64_t)rel - connpool_at(&t->pool, t->pool.lru.tail)->touched >=
@@ -546,203 +484,10 @@ void track_flush(struct tracker *t, enum verdict_end end)
 		conn_end(t, t->pool.age.tail, end, now);
 }
 
-/* ---- saved state ---- */
-
-/* Saved flags: the flags above, and the TLS state as two bits (either, neither or both). */
-#define SAVED_TLS_OK 0x0004
-#define SAVED_TLS_FAIL 0x0008
-#define F_SAVED_MASK (F_ALL | SAVED_TLS_OK | SAVED_TLS_FAIL)
-
-static uint16_t saved_tls_bits(const struct conn *c)
-{
-	return (uint16_t)((conn_tls_succeeded(c) ? SAVED_TLS_OK : 0) |
-	                  (conn_tls_failed(c) ? SAVED_TLS_FAIL : 0));
-}
-
-static enum conn_state saved_tls_state(uint16_t flags)
-{
-	static const enum conn_state by_bits[4] = {CONN_NO_TLS_YET, CONN_TLS_OK, CONN_TLS_FAILED,
-	                                           CONN_TLS_OK_AND_FAILED};
-	return by_bits[((flags & SAVED_TLS_OK) ? 1 : 0) | ((flags & SAVED_TLS_FAIL) ? 2 : 0)];
-}
-
-/* Saved times come from a file: compared before subtracting, so none can overflow. */
-static uint32_t rel_of(const struct tracker *t, int64_t when)
-{
-	if (when <= t->base)
-		return 0;
-	uint64_t r = (uint64_t)when - (uint64_t)t->base;
-	return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
-}
-
-/* Clock seconds a saved connection may carry: far wider than any real clock, narrow enough
- * that arithmetic on them cannot overflow. */
-#define SAVED_TIME_MAX ((int64_t)1 << 40)
-/* Offsets are written as +hh:mm. Logged times are not bounded by year: in replay each
- * year-less line takes the year nearest the line before, so a log can walk past 9999. */
-#define OFFSET_MAX (24 * 60 - 1)
-
-static int saved_time_valid(int64_t t)
-{
-	return t >= -SAVED_TIME_MAX && t <= SAVED_TIME_MAX;
-}
-
-static int saved_logtime_valid(int64_t wall, int16_t offset)
-{
-	return saved_time_valid(wall) &&
-	       (offset == LOGTIME_NO_OFFSET || (offset >= -OFFSET_MAX && offset <= OFFSET_MAX));
-}
-
-static int pending_end_valid(uint8_t end)
-{
-	return end == 0 || end == VERDICT_END_LOST || end == VERDICT_END_DISCONNECTED;
-}
-
-int track_conn_state_check(const struct track_conn_state *s)
-{
-	if (s->id == 0 || (s->dir != ESA_DIR_IN && s->dir != ESA_DIR_OUT))
-		return -1;
-	if ((s->flags & ~F_SAVED_MASK) != 0 || !pending_end_valid(s->pending_end) ||
-	    s->err_rank > RANK_FAILED_TEXT)
-		return -1;
-	if (!saved_time_valid(s->born) || !saved_time_valid(s->touched) ||
-	    (s->alert_due != TRACK_NO_ALERT && !saved_time_valid(s->alert_due)) ||
-	    !saved_logtime_valid(s->first_wall, s->first_off) ||
-	    !saved_logtime_valid(s->last_wall, s->last_off))
-		return -1;
-	if (s->n_mids > VERDICT_MIDS_MAX || s->n_mids > s->mids_total ||
-	    s->fail_total > s->mids_total || (s->n_mids > 0 && s->mids == NULL))
-		return -1;
-	if (s->mid_overflow != 0 && s->n_mids < VERDICT_MIDS_MAX)
-		return -1;
-	for (uint32_t i = 0; i < s->n_mids; i++)
-		if (s->mids[i] == 0)
-			return -1;
-	for (int f = 0; f < VERDICT_STR_COUNT; f++)
-		if (span_present(s->str[f]) && s->str[f].len > VERDICT_FIELD_MAX)
-			return -1;
-	return 0;
-}
-
-static void conn_to_state(const struct tracker *t, const struct conn *c, struct track_conn_state *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->id = c->id;
-	s->source = c->source;
-	s->host = span_make("", 0);
-	s->dir = c->dir;
-	s->pending_end = c->pending_end;
-	s->err_rank = c->err_rank;
-	s->flags = (uint16_t)(c->flags | saved_tls_bits(c));
-	s->peer_port = c->peer_port;
-	s->born = t->base + c->born;
-	s->touched = t->base + c->touched;
-	const struct ringmap_entry *alert =
-	    ringmap_get(&t->alerts, make_key(c->source, (enum esa_dir)c->dir, c->id));
-	s->alert_due = alert ? alert->time : TRACK_NO_ALERT;
-	s->first_wall = c->first_wall;
-	s->last_wall = c->last_wall;
-	s->first_off = c->first_off;
-	s->last_off = c->last_off;
-	s->lines = c->lines;
-	s->mids_total = c->mids_total;
-	s->fail_total = c->fail_total;
-	conn_strs(c, s->str);
-	s->mids = c->mids;
-	s->n_mids = c->n_mids;
-	if (c->n_mids == VERDICT_MIDS_MAX && c->cap_mids > VERDICT_MIDS_MAX)
-		s->mid_overflow = c->mids[VERDICT_MIDS_MAX];
-}
-
-int track_export(const struct tracker *t, track_conn_state_fn fn, void *arg)
-{
-	for (uint32_t i = t->pool.age.tail; i != CONN_NIL;) {
-		const struct conn *c = connpool_at(&t->pool, i);
-		struct track_conn_state s;
-		conn_to_state(t, c, &s);
-		int r = fn(&s, arg);
-		if (r != 0)
-			return r;
-		i = c->age_prev;
-	}
-	return 0;
-}
-
-int track_import(struct tracker *t, const struct track_conn_state *s, int64_t now)
-{
-	rel_time(t, now);
-	struct id_key key = make_key(s->source, (enum esa_dir)s->dir, s->id);
-	if (track_conn_state_check(s) != 0 || id_index_find(&t->index, key) != ID_INDEX_NONE)
-		return -1;
-	uint32_t i = conn_create(t, key, rel_of(t, s->born), now);
-	if (i == CONN_NIL)
-		return -1;
-	t->count.connections--;
-	struct conn *c = connpool_at(&t->pool, i);
-	c->touched = rel_of(t, s->touched);
-	c->flags = s->flags & F_ALL;
-	conn_set_state(c, saved_tls_state(s->flags));
-	c->pending_end = s->pending_end;
-	c->err_rank = s->err_rank;
-	c->peer_port = s->peer_port;
-	c->first_wall = s->first_wall;
-	c->last_wall = s->last_wall;
-	c->first_off = s->first_off;
-	c->last_off = s->last_off;
-	c->lines = s->lines;
-	c->mids_total = s->mids_total;
-	c->fail_total = s->fail_total;
-	if (connpool_restore_strs(&t->pool, c, s->str) != 0 ||
-	    connpool_restore_mids(&t->pool, c, s->mids, s->n_mids, s->mid_overflow) != 0)
-		t->count
-		    .alloc_failures++; /* kept with what fitted: its record lacks those fields */
-	if (s->alert_due != TRACK_NO_ALERT && !(c->flags & F_ALERTED) &&
-	    ringmap_put(&t->alerts, key, 0, s->alert_due) != 0)
-		t->count.alerts_unscheduled++;
-	t->count.restored++;
-	return 0;
-}
-
-static int alert_due_cmp(const void *a, const void *b)
-{
-	const struct ringmap_entry *x = a, *y = b;
-	return (x->time > y->time) - (x->time < y->time);
-}
-
-/* Imported alerts went in by connection age; sending stops at the first one not yet due, so
- * they are put back in the order they fall due. */
-static void track_sort_alerts(struct tracker *t)
-{
-	uint32_t n = t->alerts.live;
-	if (n < 2)
-		return;
-	struct ringmap_entry *due = malloc((size_t)n * sizeof(*due));
-	if (due == NULL)
-		return; /* an alert may then wait behind an earlier one: late, never lost */
-	uint32_t k = 0;
-	const struct ringmap_entry *e;
-	while (k < n && (e = ringmap_oldest(&t->alerts)) != NULL) {
-		due[k++] = *e;
-		ringmap_pop_oldest(&t->alerts);
-	}
-	qsort(due, k, sizeof(*due), alert_due_cmp);
-	for (uint32_t i = 0; i < k; i++) {
-		struct id_key key = {due[i].id, due[i].source, due[i].kind};
-		ringmap_put(&t->alerts, key, due[i].value, due[i].time);
-	}
-	free(due);
-}
-
-void track_import_done(struct tracker *t)
-{
-	track_sort_alerts(t);
-	connpool_sort_lru(&t->pool);
-}
-
 int track_mid_dcid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *dcid)
 {
 	const struct ringmap_entry *e =
-	    ringmap_get(&t->mid_links, make_key(source, ESA_DIR_OUT, mid));
+	    ringmap_get(&t->mid_links, track_key(source, ESA_DIR_OUT, mid));
 	if (e == NULL)
 		return -1;
 	*dcid = e->value;
@@ -752,7 +497,7 @@ int track_mid_dcid(const struct tracker *t, uint32_t source, uint64_t mid, uint6
 int track_mid_icid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *icid)
 {
 	const struct ringmap_entry *e =
-	    ringmap_get(&t->mid_links, make_key(source, ESA_DIR_NONE, mid));
+	    ringmap_get(&t->mid_links, track_key(source, ESA_DIR_NONE, mid));
 	if (e == NULL)
 		return -1;
 	*icid = e->value;
