@@ -137,6 +137,23 @@ size_t connpool_memory(const struct connpool *p)
 	       (size_t)p->cap_chunks * sizeof(struct conn *) + p->blob_bytes + p->mid_bytes;
 }
 
+const char *conn_state_name(enum conn_state state)
+{
+	switch (state) {
+	case CONN_FREE:
+		return "free";
+	case CONN_NO_TLS_YET:
+		return "no_tls_yet";
+	case CONN_TLS_OK:
+		return "tls_ok";
+	case CONN_TLS_FAILED:
+		return "tls_failed";
+	case CONN_TLS_OK_AND_FAILED:
+		return "tls_ok_and_failed";
+	}
+	return "?";
+}
+
 /* ---- string fields ---- */
 
 struct span conn_str(const struct conn *c, enum verdict_str f)

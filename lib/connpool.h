@@ -171,6 +171,9 @@ static inline void conn_set_state(struct conn *c, enum conn_state to)
 	c->state = (uint8_t)to;
 }
 
+/* The state's name for debug output ("free", "no_tls_yet", ...); a static string. */
+const char *conn_state_name(enum conn_state state);
+
 /* ---- string fields ---- */
 
 /* The value of c's field f, or span_none(). Valid until the field changes. */
