@@ -7,8 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "yamltree.h"
+
+struct config;
 
 #define SUBJECT_BUF 160
 

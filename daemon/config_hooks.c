@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cfgcheck.h"
+#include "config.h"
 #include "config_hooks.h"
 #include "esa.h"
 #include "span.h"

@@ -4,6 +4,8 @@
 
 #include "cfgcheck.h"
 
+struct hook_config;
+
 /* Reads the hooks list into p->cfg->hooks, reporting every problem. */
 void config_hooks_read(struct parse *p, const struct ynode *list);
 
