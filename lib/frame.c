@@ -1,3 +1,6 @@
+#include <stdlib.h>
+#include <string.h>
+
 #include "frame.h"
 
 /* RFC 6587 3.4.1 puts no bound on MSG-LEN; ten digits already allow 9999999999 bytes, far past any
@@ -234,4 +237,90 @@ void frame_finish(struct framer *f, const char *buf, size_t len, struct frame_re
 	}
 	if (res->flags != 0 && h == COUNT_BAD)
 		res->flags |= FRAME_F_BADCOUNT;
+}
+
+/* ---- frame_stream ---- */
+
+int frame_stream_init(struct frame_stream *fs, enum frame_mode mode, size_t max_message,
+                      size_t read_size)
+{
+	memset(fs, 0, sizeof(*fs));
+	if (max_message > SIZE_MAX - FRAME_STREAM_SLACK)
+		return -1;
+	fs->cap = max_message + FRAME_STREAM_SLACK;
+	if (read_size > fs->cap)
+		fs->cap = read_size;
+	fs->buf = malloc(fs->cap);
+	if (fs->buf == NULL) {
+		fs->cap = 0;
+		return -1;
+	}
+	frame_init(&fs->fr, mode, max_message);
+	return 0;
+}
+
+void frame_stream_free(struct frame_stream *fs)
+{
+	free(fs->buf);
+	fs->buf = NULL;
+	fs->off = fs->len = fs->cap = 0;
+}
+
+char *frame_stream_space(struct frame_stream *fs)
+{
+	if (fs->off > 0) {
+		memmove(fs->buf, fs->buf + fs->off, fs->len - fs->off);
+		fs->len -= fs->off;
+		fs->off = 0;
+	}
+	return fs->buf + fs->len;
+}
+
+size_t frame_stream_room(const struct frame_stream *fs)
+{
+	return fs->cap - (fs->len - fs->off);
+}
+
+void frame_stream_wrote(struct frame_stream *fs, size_t n)
+{
+	fs->len += n;
+}
+
+/* Counts one result; 1 when it carries a message for the caller. */
+static int stream_count(struct frame_stream *fs, const struct frame_result *res)
+{
+	if (res->flags & FRAME_F_TRUNCATED)
+		fs->count.truncated++;
+	if (res->flags & FRAME_F_OVERSIZED)
+		fs->count.oversized++;
+	if (!(res->flags & FRAME_F_MESSAGE))
+		return 0;
+	fs->count.messages++;
+	return 1;
+}
+
+int frame_stream_next(struct frame_stream *fs, struct frame_result *res)
+{
+	size_t used;
+
+	while ((used = frame_next(&fs->fr, fs->buf + fs->off, fs->len - fs->off, res)) > 0) {
+		fs->off += used;
+		if (stream_count(fs, res))
+			return 1;
+	}
+	return 0;
+}
+
+int frame_stream_finish(struct frame_stream *fs, struct frame_result *res)
+{
+	frame_finish(&fs->fr, fs->buf + fs->off, fs->len - fs->off, res);
+	fs->off = fs->len = 0;
+	return stream_count(fs, res);
+}
+
+struct frame_counts frame_stream_take_counts(struct frame_stream *fs)
+{
+	struct frame_counts c = fs->count;
+	memset(&fs->count, 0, sizeof(fs->count));
+	return c;
 }

@@ -1,8 +1,10 @@
 /* The RFC 6587 framer: LF, CR LF and NUL lines, octet counting, per-frame detection, the bounds
  * (truncated lines, skipped oversized frames, bad counts) and the incremental contract: however a
- * stream is split into reads, the same messages come out. */
+ * stream is split into reads, the same messages come out. Then frame_stream, the buffer and loop
+ * the daemon reads through: the framer's messages, its bounds as counts, the end of input. */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -885,6 +887,299 @@ START_TEST(random_streams_split_invariant)
 }
 END_TEST
 
+/* ---- frame_stream ---- */
+
+/* Reads a stream through a frame_stream the way listen.c and replay.c do: reads of at most
+ * chunk bytes into the stream's space, then every message it yields. */
+struct sdriver {
+	struct frame_stream fs;
+	struct driver out; /* only its records: the messages, in order */
+	struct frame_counts count;
+};
+
+static void sdrv_init(struct sdriver *d, enum frame_mode mode, size_t max_message, size_t read_size)
+{
+	memset(d, 0, sizeof(*d));
+	ck_assert_int_eq(frame_stream_init(&d->fs, mode, max_message, read_size), 0);
+}
+
+static void sdrv_take_counts(struct sdriver *d)
+{
+	struct frame_counts n = frame_stream_take_counts(&d->fs);
+	d->count.messages += n.messages;
+	d->count.truncated += n.truncated;
+	d->count.oversized += n.oversized;
+}
+
+static void sdrv_record(struct sdriver *d, const struct frame_result *res)
+{
+	ck_assert(res->flags & FRAME_F_MESSAGE);
+	ck_assert(res->msg.p >= d->fs.buf && res->msg.p + res->msg.len <= d->fs.buf + d->fs.cap);
+	drv_record(&d->out, res);
+}
+
+static void sdrv_feed(struct sdriver *d, const char *data, size_t n, size_t chunk)
+{
+	struct frame_result res;
+
+	while (n > 0) {
+		size_t take = n < chunk ? n : chunk;
+		if (take > frame_stream_room(&d->fs))
+			take = frame_stream_room(&d->fs);
+		ck_assert_msg(take > 0, "stream stalled with a full buffer");
+		memcpy(frame_stream_space(&d->fs), data, take);
+		frame_stream_wrote(&d->fs, take);
+		data += take;
+		n -= take;
+		while (frame_stream_next(&d->fs, &res))
+			sdrv_record(d, &res);
+		sdrv_take_counts(d);
+	}
+}
+
+static void sdrv_finish(struct sdriver *d)
+{
+	struct frame_result res;
+
+	if (frame_stream_finish(&d->fs, &res))
+		sdrv_record(d, &res);
+	sdrv_take_counts(d);
+}
+
+static void sdrv_run(struct sdriver *d, enum frame_mode mode, size_t max, size_t read_size,
+                     const char *data, size_t n, size_t chunk)
+{
+	sdrv_init(d, mode, max, read_size);
+	sdrv_feed(d, data, n, chunk);
+	sdrv_finish(d);
+	frame_stream_free(&d->fs);
+}
+
+/* The stream gives what the bare framer gives: its messages in order, its skipped oversized
+ * frames and truncations as counts. */
+static void check_stream_like_framer(const struct sdriver *s, const struct driver *f)
+{
+	size_t j = 0;
+	uint64_t oversized = 0, truncated = 0;
+
+	for (size_t i = 0; i < f->nrec; i++) {
+		if (f->recs[i].flags & FRAME_F_OVERSIZED)
+			oversized++;
+		if (f->recs[i].flags & FRAME_F_TRUNCATED)
+			truncated++;
+		if (f->recs[i].flags & FRAME_F_MESSAGE)
+			check_rec(&s->out, j++, f->recs[i].flags, f->recs[i].msg, f->recs[i].len);
+	}
+	ck_assert_uint_eq(s->out.nrec, j);
+	ck_assert_uint_eq(s->count.messages, j);
+	ck_assert_uint_eq(s->count.oversized, oversized);
+	ck_assert_uint_eq(s->count.truncated, truncated);
+}
+
+static void check_same_stream(const struct sdriver *a, const struct sdriver *b)
+{
+	check_same_recs(&a->out, &b->out);
+	ck_assert_uint_eq(a->count.messages, b->count.messages);
+	ck_assert_uint_eq(a->count.truncated, b->count.truncated);
+	ck_assert_uint_eq(a->count.oversized, b->count.oversized);
+}
+
+START_TEST(stream_mixed)
+{
+	struct sdriver s;
+	struct driver f;
+	size_t n = sizeof(mixed_stream) - 1;
+
+	sdrv_run(&s, FRAME_MODE_AUTO, 32, 0, mixed_stream, n, DRV_BUF);
+	ck_assert_uint_eq(s.out.nrec, 11);
+	CHECK_REC(&s.out, 0, FRAME_F_MESSAGE, "hello");
+	CHECK_REC(&s.out, 6, FRAME_F_MESSAGE | FRAME_F_BADCOUNT, "12345678901 bad");
+	CHECK_REC(&s.out, 8, FRAME_F_MESSAGE, "a\nb\0c\r\n");
+	CHECK_REC(&s.out, 9, FRAME_F_MESSAGE | FRAME_F_TRUNCATED,
+	          "overlong line of more than thirt");
+	CHECK_REC(&s.out, 10, FRAME_F_MESSAGE, "last, unterminated");
+	ck_assert_uint_eq(s.count.messages, 11);
+	ck_assert_uint_eq(s.count.truncated, 1);
+	ck_assert_uint_eq(s.count.oversized, 1);
+	drv_run(&f, FRAME_MODE_AUTO, 32, mixed_stream, n, DRV_BUF);
+	check_stream_like_framer(&s, &f);
+}
+END_TEST
+
+/* However the reads split the stream, the same frames and counts come out as from one read. */
+START_TEST(stream_every_split)
+{
+	struct sdriver one, s;
+	size_t n = sizeof(mixed_stream) - 1;
+
+	sdrv_run(&one, FRAME_MODE_AUTO, 32, 4096, mixed_stream, n, n);
+	for (size_t cut = 0; cut <= n; cut++) {
+		sdrv_init(&s, FRAME_MODE_AUTO, 32, 0);
+		sdrv_feed(&s, mixed_stream, cut, DRV_BUF);
+		sdrv_feed(&s, mixed_stream + cut, n - cut, DRV_BUF);
+		sdrv_finish(&s);
+		frame_stream_free(&s.fs);
+		check_same_stream(&one, &s);
+	}
+	for (size_t chunk = 1; chunk <= n; chunk++) {
+		sdrv_run(&s, FRAME_MODE_AUTO, 32, 0, mixed_stream, n, chunk);
+		check_same_stream(&one, &s);
+	}
+}
+END_TEST
+
+START_TEST(stream_random_splits)
+{
+	char stream[400];
+	struct sdriver one, s;
+	struct driver f;
+	uint32_t state = 0x57e40000u + (uint32_t)_i;
+	size_t n = random_stream(&state, stream, 60 + rng_next(&state) % 300);
+	enum frame_mode mode = (_i & 1) ? FRAME_MODE_LF_ONLY : FRAME_MODE_AUTO;
+	size_t max = 4 + rng_next(&state) % 40;
+
+	sdrv_run(&one, mode, max, sizeof(stream), stream, n, n);
+	drv_run(&f, mode, max, stream, n, DRV_BUF);
+	check_stream_like_framer(&one, &f);
+	for (size_t chunk = 1; chunk <= 17; chunk++) {
+		sdrv_run(&s, mode, max, 0, stream, n, chunk);
+		check_same_stream(&one, &s);
+	}
+}
+END_TEST
+
+START_TEST(stream_oversized_skipped_and_counted)
+{
+	struct sdriver s;
+	char frame[200];
+	size_t n;
+
+	/* 100 bytes of an octet-counted frame with max 16: dropped whole, then the frames after. */
+	n = (size_t)snprintf(frame, sizeof(frame), "100 %0100d5 hello3 abc", 0);
+	for (size_t chunk = 1; chunk <= n; chunk++) {
+		sdrv_run(&s, FRAME_MODE_AUTO, 16, 0, frame, n, chunk);
+		ck_assert_uint_eq(s.out.nrec, 2);
+		CHECK_REC(&s.out, 0, FRAME_F_MESSAGE, "hello");
+		CHECK_REC(&s.out, 1, FRAME_F_MESSAGE, "abc");
+		ck_assert_uint_eq(s.count.oversized, 1);
+		ck_assert_uint_eq(s.count.truncated, 0);
+		ck_assert_uint_eq(s.count.messages, 2);
+	}
+}
+END_TEST
+
+/* An endless line never fills the buffer: its first max_message bytes come out once, counted,
+ * the rest is dropped up to the LF, and the room for the next read is never 0. */
+START_TEST(stream_endless_line_bounded)
+{
+	struct sdriver s;
+	char junk[97];
+
+	memset(junk, 'x', sizeof(junk));
+	sdrv_init(&s, FRAME_MODE_AUTO, 16, 0);
+	ck_assert_uint_eq(frame_stream_room(&s.fs), 16 + FRAME_STREAM_SLACK);
+	for (int i = 0; i < 100; i++) {
+		sdrv_feed(&s, junk, sizeof(junk), 1 + (size_t)i % 50);
+		ck_assert_uint_gt(frame_stream_room(&s.fs), 0);
+	}
+	sdrv_feed(&s, LIT("\nnext\n"), 64);
+	sdrv_finish(&s);
+	frame_stream_free(&s.fs);
+	ck_assert_uint_eq(s.out.nrec, 2);
+	CHECK_REC(&s.out, 0, FRAME_F_MESSAGE | FRAME_F_TRUNCATED, "xxxxxxxxxxxxxxxx");
+	CHECK_REC(&s.out, 1, FRAME_F_MESSAGE, "next");
+	ck_assert_uint_eq(s.count.truncated, 1);
+}
+END_TEST
+
+START_TEST(stream_finish_unterminated_line)
+{
+	struct sdriver s;
+
+	sdrv_init(&s, FRAME_MODE_LF_ONLY, 16, 0);
+	sdrv_feed(&s, LIT("one\ntwo\r"), 3);
+	ck_assert_uint_eq(s.out.nrec, 1);
+	sdrv_finish(&s);
+	ck_assert_uint_eq(s.out.nrec, 2);
+	CHECK_REC(&s.out, 1, FRAME_F_MESSAGE, "two"); /* a CR at the very end is half a CR LF */
+	/* The stream is empty again and takes another input from its start. */
+	sdrv_feed(&s, LIT("abcdefghijklmnopqrstuvwxyz"), 5);
+	sdrv_finish(&s);
+	frame_stream_free(&s.fs);
+	ck_assert_uint_eq(s.out.nrec, 3);
+	CHECK_REC(&s.out, 2, FRAME_F_MESSAGE | FRAME_F_TRUNCATED, "abcdefghijklmnop");
+	ck_assert_uint_eq(s.count.messages, 3);
+	ck_assert_uint_eq(s.count.truncated, 1);
+}
+END_TEST
+
+/* A cut octet-counted frame, or the rest of a skipped one, is dropped at the end; the next
+ * input starts afresh. */
+START_TEST(stream_finish_partial_frame)
+{
+	struct sdriver s;
+	struct frame_result res;
+
+	sdrv_init(&s, FRAME_MODE_AUTO, 16, 0);
+	sdrv_feed(&s, LIT("3 abc10 partial"), 4);
+	ck_assert_int_eq(frame_stream_finish(&s.fs, &res), 0);
+	check_nothing(&res, 0);
+	sdrv_feed(&s, LIT("50 only part of an oversized frame"), 7);
+	ck_assert_int_eq(frame_stream_finish(&s.fs, &res), 0);
+	sdrv_feed(&s, LIT("2 ok"), 1);
+	sdrv_finish(&s);
+	frame_stream_free(&s.fs);
+	ck_assert_uint_eq(s.out.nrec, 2);
+	CHECK_REC(&s.out, 0, FRAME_F_MESSAGE, "abc");
+	CHECK_REC(&s.out, 1, FRAME_F_MESSAGE, "ok");
+	ck_assert_uint_eq(s.count.oversized, 0); /* never reached its end */
+	ck_assert_int_eq(frame_stream_finish(&s.fs, &res), 0);
+}
+END_TEST
+
+START_TEST(stream_take_counts_restarts)
+{
+	struct frame_stream fs;
+	struct frame_result res;
+	struct frame_counts c;
+	const char in[] = "a\nb\n";
+
+	ck_assert_int_eq(frame_stream_init(&fs, FRAME_MODE_AUTO, 8, 0), 0);
+	memcpy(frame_stream_space(&fs), in, sizeof(in) - 1);
+	frame_stream_wrote(&fs, sizeof(in) - 1);
+	ck_assert_int_eq(frame_stream_next(&fs, &res), 1);
+	c = frame_stream_take_counts(&fs);
+	ck_assert_uint_eq(c.messages, 1);
+	ck_assert_int_eq(frame_stream_next(&fs, &res), 1);
+	ck_assert_int_eq(frame_stream_next(&fs, &res), 0);
+	c = frame_stream_take_counts(&fs);
+	ck_assert_uint_eq(c.messages, 1);
+	c = frame_stream_take_counts(&fs);
+	ck_assert_uint_eq(c.messages + c.truncated + c.oversized, 0);
+	frame_stream_free(&fs);
+}
+END_TEST
+
+START_TEST(stream_buffer_size)
+{
+	struct frame_stream fs;
+
+	ck_assert_int_eq(frame_stream_init(&fs, FRAME_MODE_LF_ONLY, 100, 0), 0);
+	ck_assert_uint_eq(frame_stream_room(&fs), 100 + FRAME_STREAM_SLACK);
+	frame_stream_free(&fs);
+	ck_assert_int_eq(frame_stream_init(&fs, FRAME_MODE_LF_ONLY, 100, 1 << 16), 0);
+	ck_assert_uint_eq(frame_stream_room(&fs), 1 << 16);
+	/* Unread bytes take room until they are framed; compaction gives it back. */
+	frame_stream_wrote(&fs, 10);
+	ck_assert_uint_eq(frame_stream_room(&fs), (1 << 16) - 10);
+	frame_stream_free(&fs);
+	frame_stream_free(&fs); /* freeing twice is harmless */
+	ck_assert_int_eq(frame_stream_init(&fs, FRAME_MODE_AUTO, SIZE_MAX - 1, 0), -1);
+	ck_assert_ptr_null(fs.buf);
+	frame_stream_free(&fs);
+}
+END_TEST
+
 static Suite *frame_suite(void)
 {
 	Suite *s = suite_create("frame");
@@ -893,6 +1188,7 @@ static Suite *frame_suite(void)
 	TCase *bounds = tcase_create("bounds");
 	TCase *stream = tcase_create("stream");
 	TCase *finish = tcase_create("finish");
+	TCase *fstream = tcase_create("frame_stream");
 
 	tcase_add_test(lf, lf_lines);
 	tcase_add_test(lf, crlf_lines);
@@ -937,6 +1233,17 @@ static Suite *frame_suite(void)
 	tcase_add_test(finish, finish_mid_discard_resets);
 	tcase_add_test(finish, finish_flags);
 	suite_add_tcase(s, finish);
+
+	tcase_add_test(fstream, stream_mixed);
+	tcase_add_test(fstream, stream_every_split);
+	tcase_add_loop_test(fstream, stream_random_splits, 0, 200);
+	tcase_add_test(fstream, stream_oversized_skipped_and_counted);
+	tcase_add_test(fstream, stream_endless_line_bounded);
+	tcase_add_test(fstream, stream_finish_unterminated_line);
+	tcase_add_test(fstream, stream_finish_partial_frame);
+	tcase_add_test(fstream, stream_take_counts_restarts);
+	tcase_add_test(fstream, stream_buffer_size);
+	suite_add_tcase(s, fstream);
 	return s;
 }
 

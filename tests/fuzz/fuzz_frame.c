@@ -1,7 +1,9 @@
 /* Fuzzes the framer the way a TCP reader drives it: a buffer of max_message + 24 bytes, reads of
  * varying size. The first input bytes pick the mode, max_message and the read sizes; the rest is
- * the stream. Every stream is framed twice, in one buffer and through the small buffer, and both
- * must give the same messages; spans must lie in the consumed bytes and flags must agree. */
+ * the stream. Every stream is framed three times, in one buffer, through the small buffer, and
+ * through a frame_stream in reads of pseudo-random sizes (its oversized count standing for the
+ * framer's OVERSIZED results), and all must give the same messages; spans must lie in the
+ * consumed bytes and flags must agree. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,11 +160,70 @@ static size_t frame_in_reads(enum frame_mode mode, size_t max, unsigned seed, co
 	return total;
 }
 
+/* What the stream counted since the last call, as the framer would have reported it: skipped
+ * oversized frames first, then res when it holds a message. */
+static void record_stream(struct frame_stream *fs, const struct frame_result *res,
+                          struct transcript *t)
+{
+	struct frame_counts c = frame_stream_take_counts(fs);
+	struct frame_result skipped = {FRAME_F_OVERSIZED, {NULL, 0}};
+	int message = res != NULL && (res->flags & FRAME_F_MESSAGE);
+
+	if (c.messages != (uint64_t)message ||
+	    c.truncated != (uint64_t)(message && (res->flags & FRAME_F_TRUNCATED)))
+		abort();
+	for (uint64_t i = 0; i < c.oversized; i++)
+		record(t, &skipped);
+	if (message) {
+		if (res->msg.p < fs->buf || res->msg.p + res->msg.len > fs->buf + fs->cap)
+			abort();
+		check_result(&fs->fr, res->msg.p, res->msg.len, res->msg.len, res);
+		record(t, res);
+	}
+}
+
+/* The stream through a frame_stream, in reads of 1 to 17 bytes or larger ones up to the room,
+ * pseudo-random from seed; read_size from the seed too, so both the bound and a larger buffer run.
+ */
+static void frame_through_stream(enum frame_mode mode, size_t max, unsigned seed, const char *data,
+                                 size_t n, struct transcript *t)
+{
+	struct frame_stream fs;
+	struct frame_result res;
+	size_t fed = 0, read_size = (seed & 1) ? 0 : 4 * FUZZ_MAX_MESSAGE;
+
+	if (frame_stream_init(&fs, mode, max, read_size) != 0)
+		abort();
+	while (fed < n) {
+		size_t room = frame_stream_room(&fs), take;
+		if (room == 0)
+			abort(); /* a stalled connection */
+		take = (seed & 8) ? next_read_size(&seed) : 1 + next_read_size(&seed) * 37 % room;
+		if (take > room)
+			take = room;
+		if (take > n - fed)
+			take = n - fed;
+		memcpy(frame_stream_space(&fs), data + fed, take);
+		frame_stream_wrote(&fs, take);
+		fed += take;
+		while (frame_stream_next(&fs, &res))
+			record_stream(&fs, &res, t);
+		record_stream(&fs, NULL, t);
+	}
+	if (frame_stream_finish(&fs, &res))
+		record_stream(&fs, &res, t);
+	else
+		record_stream(&fs, NULL, t);
+	if (fs.off != 0 || fs.len != 0)
+		abort();
+	frame_stream_free(&fs);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct transcript whole = {0}, split = {0};
+	struct transcript whole = {0}, split = {0}, streamed = {0};
 	enum frame_mode mode;
 	size_t max, used_whole, used_split;
 	unsigned seed;
@@ -178,10 +239,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	used_whole = frame_at_once(mode, max, stream, size, &whole);
 	used_split = frame_in_reads(mode, max, seed, stream, size, &split);
+	frame_through_stream(mode, max, seed, stream, size, &streamed);
 	if (used_whole != used_split || whole.len != split.len ||
 	    (whole.len > 0 && memcmp(whole.p, split.p, whole.len) != 0))
 		abort();
+	if (whole.len != streamed.len ||
+	    (whole.len > 0 && memcmp(whole.p, streamed.p, whole.len) != 0))
+		abort();
 	free(whole.p);
 	free(split.p);
+	free(streamed.p);
 	return 0;
 }
