@@ -53,9 +53,7 @@ struct tcp_conn {
 	struct listener *l;
 	int fd;
 	struct event *ev;
-	struct framer fr;
-	char *buf;
-	size_t have, cap;
+	struct frame_stream fs;
 	char sender[INET6_ADDRSTRLEN];
 	struct tcp_conn *prev, *next;
 };
@@ -184,28 +182,26 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 static void tcp_deliver(struct tcp_conn *c, const struct frame_result *res)
 {
 	struct listener *l = c->l;
-	if (res->flags & FRAME_F_TRUNCATED)
-		l->count.truncated++;
-	if (res->flags & FRAME_F_OVERSIZED)
-		l->count.oversized++;
-	if (res->flags & FRAME_F_MESSAGE) {
-		l->count.messages++;
-		l->sink.message(l->sink.arg, res->msg.p, res->msg.len,
-		                span_make(c->sender, strlen(c->sender)));
-	}
+	l->sink.message(l->sink.arg, res->msg.p, res->msg.len,
+	                span_make(c->sender, strlen(c->sender)));
 }
 
-/* Frames what the buffer holds and keeps the incomplete rest at its start. */
+/* The stream's counts into the listener's. */
+static void tcp_take_counts(struct tcp_conn *c)
+{
+	struct frame_counts n = frame_stream_take_counts(&c->fs);
+	c->l->count.messages += n.messages;
+	c->l->count.truncated += n.truncated;
+	c->l->count.oversized += n.oversized;
+}
+
+/* Delivers every complete message the stream holds. */
 static void tcp_frame_buffer(struct tcp_conn *c)
 {
 	struct frame_result res;
-	size_t off = 0, used;
-	while ((used = frame_next(&c->fr, c->buf + off, c->have - off, &res)) > 0) {
+	while (frame_stream_next(&c->fs, &res))
 		tcp_deliver(c, &res);
-		off += used;
-	}
-	memmove(c->buf, c->buf + off, c->have - off);
-	c->have -= off;
+	tcp_take_counts(c);
 }
 
 static void tcp_conn_free(struct tcp_conn *c)
@@ -220,7 +216,7 @@ static void tcp_conn_free(struct tcp_conn *c)
 	l->n_conns--;
 	event_free(c->ev);
 	close(c->fd);
-	free(c->buf);
+	frame_stream_free(&c->fs);
 	free(c);
 }
 
@@ -228,8 +224,9 @@ static void tcp_conn_free(struct tcp_conn *c)
 static void tcp_conn_end(struct tcp_conn *c)
 {
 	struct frame_result res;
-	frame_finish(&c->fr, c->buf, c->have, &res);
-	tcp_deliver(c, &res);
+	if (frame_stream_finish(&c->fs, &res))
+		tcp_deliver(c, &res);
+	tcp_take_counts(c);
 	tcp_conn_free(c);
 }
 
@@ -243,7 +240,8 @@ static void tcp_read_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	for (int i = 0; i < TCP_READS_PER_EVENT; i++) {
-		ssize_t n = read(fd, c->buf + c->have, c->cap - c->have);
+		char *space = frame_stream_space(&c->fs);
+		ssize_t n = read(fd, space, frame_stream_room(&c->fs));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -257,9 +255,9 @@ static void tcp_read_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		l->count.bytes += (size_t)n;
-		c->have += (size_t)n;
+		frame_stream_wrote(&c->fs, (size_t)n);
 		tcp_frame_buffer(c);
-		if ((size_t)n < c->cap - c->have)
+		if ((size_t)n < frame_stream_room(&c->fs))
 			break;
 	}
 	if (l->sink.batch_done)
@@ -276,25 +274,18 @@ static void tcp_set_timeout(struct tcp_conn *c)
 static void tcp_conn_new(struct listener *l, int fd, const struct sockaddr_storage *peer)
 {
 	struct tcp_conn *c = calloc(1, sizeof(*c));
-	if (c != NULL) {
-		c->cap = l->max_message + 64; /* the framer needs max_message + 24 */
-		c->buf = malloc(c->cap);
-	}
-	if (c == NULL || c->buf == NULL) {
+	if (c == NULL || frame_stream_init(&c->fs, FRAME_MODE_AUTO, l->max_message, 0) != 0) {
 		log_limit_warnx(&l->alloc_errors, "%s: out of memory for a connection", l->name);
-		if (c)
-			free(c->buf);
 		free(c);
 		close(fd);
 		return;
 	}
 	c->l = l;
 	c->fd = fd;
-	frame_init(&c->fr, FRAME_MODE_AUTO, l->max_message);
 	addr_host_text(peer, c->sender, sizeof(c->sender));
 	c->ev = event_new(l->base, fd, EV_READ | EV_PERSIST, tcp_read_cb, c);
 	if (c->ev == NULL) {
-		free(c->buf);
+		frame_stream_free(&c->fs);
 		free(c);
 		close(fd);
 		return;

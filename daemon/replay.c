@@ -22,10 +22,6 @@ struct replay_output {
 	int failed;
 };
 
-struct replay_stats {
-	unsigned long long truncated, oversized;
-};
-
 static void replay_record_cb(const struct verdict *v, void *arg)
 {
 	struct replay_output *out = arg;
@@ -42,29 +38,16 @@ static void replay_record_cb(const struct verdict *v, void *arg)
 	out->records++;
 }
 
-static void replay_count_flags(struct replay_stats *st, unsigned flags)
+/* Feeds every line of fd to the engine until its end. Returns 0, or -1 on a read error
+ * (reported; the lines before it were fed, the unterminated rest is dropped). */
+static int replay_stream(struct engine *eng, int fd, const char *name, struct span host,
+                         struct frame_stream *fs)
 {
-	if (flags & FRAME_F_TRUNCATED)
-		st->truncated++;
-	if (flags & FRAME_F_OVERSIZED)
-		st->oversized++;
-}
-
-/* Reads one input to its end, feeding every line to the engine. Returns 0, or -1 on a read
- * error (reported). */
-static int replay_input(struct engine *eng, int fd, const struct replay_input *in, char *buf,
-                        size_t cap, size_t max_message, struct replay_stats *st)
-{
-	struct framer fr;
 	struct frame_result res;
-	size_t have = 0;
-	const char *name = strcmp(in->path, "-") == 0 ? "standard input" : in->path;
-	const char *host = in->host ? in->host : "";
-	const struct span no_sender = span_make(host, strlen(host));
 
-	frame_init(&fr, FRAME_MODE_LF_ONLY, max_message);
 	for (;;) {
-		ssize_t n = read(fd, buf + have, cap - have);
+		char *space = frame_stream_space(fs);
+		ssize_t n = read(fd, space, frame_stream_room(fs));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -73,23 +56,35 @@ static int replay_input(struct engine *eng, int fd, const struct replay_input *i
 		}
 		if (n == 0)
 			break;
-		have += (size_t)n;
-		size_t off = 0, used;
-		while ((used = frame_next(&fr, buf + off, have - off, &res)) > 0) {
-			if (res.flags & FRAME_F_MESSAGE)
-				engine_feed(eng, res.msg.p, res.msg.len, no_sender,
-				            ENGINE_LOG_CLOCK);
-			replay_count_flags(st, res.flags);
-			off += used;
-		}
-		memmove(buf, buf + off, have - off);
-		have -= off;
+		frame_stream_wrote(fs, (size_t)n);
+		while (frame_stream_next(fs, &res))
+			engine_feed(eng, res.msg.p, res.msg.len, host, ENGINE_LOG_CLOCK);
 	}
-	frame_finish(&fr, buf, have, &res);
-	if (res.flags & FRAME_F_MESSAGE)
-		engine_feed(eng, res.msg.p, res.msg.len, no_sender, ENGINE_LOG_CLOCK);
-	replay_count_flags(st, res.flags);
+	if (frame_stream_finish(fs, &res))
+		engine_feed(eng, res.msg.p, res.msg.len, host, ENGINE_LOG_CLOCK);
 	return 0;
+}
+
+/* Reads one input to its end through a stream of its own, adding its frame counts to *total.
+ * Returns 0, or -1 on a read error or when out of memory (reported). */
+static int replay_input(struct engine *eng, int fd, const struct replay_input *in,
+                        size_t max_message, struct frame_counts *total)
+{
+	struct frame_stream fs;
+	const char *name = strcmp(in->path, "-") == 0 ? "standard input" : in->path;
+	const char *host = in->host ? in->host : "";
+	int status;
+
+	if (frame_stream_init(&fs, FRAME_MODE_LF_ONLY, max_message, REPLAY_READ_SIZE) != 0) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	status = replay_stream(eng, fd, name, span_make(host, strlen(host)), &fs);
+	struct frame_counts n = frame_stream_take_counts(&fs);
+	total->truncated += n.truncated;
+	total->oversized += n.oversized;
+	frame_stream_free(&fs);
+	return status;
 }
 
 static int replay_open_input(const char *path)
@@ -126,7 +121,7 @@ static int replay_open_inputs(const struct replay_options *opt, int *fds)
 }
 
 static void replay_summary(const struct engine *eng, const struct replay_output *out,
-                           const struct replay_stats *st)
+                           const struct frame_counts *frames)
 {
 	const struct engine_counters *ec = engine_counters(eng);
 	const struct track_counters *tc = engine_track_counters(eng);
@@ -134,13 +129,14 @@ static void replay_summary(const struct engine *eng, const struct replay_output 
 	    "lines %llu, unclassified %llu, truncated %llu, records %llu "
 	    "(tls %llu, tls_failed %llu, no_tls %llu, unknown %llu), late lines %llu",
 	    (unsigned long long)ec->messages, (unsigned long long)ec->by_kind[ESA_UNCLASSIFIED],
-	    st->truncated, out->records, (unsigned long long)tc->verdicts[VERDICT_TLS],
+	    (unsigned long long)frames->truncated, out->records,
+	    (unsigned long long)tc->verdicts[VERDICT_TLS],
 	    (unsigned long long)tc->verdicts[VERDICT_TLS_FAILED],
 	    (unsigned long long)tc->verdicts[VERDICT_NO_TLS],
 	    (unsigned long long)tc->verdicts[VERDICT_UNKNOWN], (unsigned long long)tc->late_lines);
-	if (st->truncated > 0)
-		log_warnx("%llu lines longer than %s bytes were truncated", st->truncated,
-		          "max_message_size");
+	if (frames->truncated > 0)
+		log_warnx("%llu lines longer than %s bytes were truncated",
+		          (unsigned long long)frames->truncated, "max_message_size");
 }
 
 int replay_run(const struct replay_options *opt)
@@ -148,13 +144,10 @@ int replay_run(const struct replay_options *opt)
 	int status = 0;
 	int *fds = calloc(opt->n_inputs ? opt->n_inputs : 1, sizeof(*fds));
 	struct replay_output *out = calloc(1, sizeof(*out));
-	size_t cap =
-	    opt->max_message + 64 > REPLAY_READ_SIZE ? opt->max_message + 64 : REPLAY_READ_SIZE;
-	char *buf = malloc(cap);
-	struct replay_stats st = {0, 0};
+	struct frame_counts frames = {0, 0, 0};
 	struct engine *eng = NULL;
 
-	if (fds == NULL || out == NULL || buf == NULL) {
+	if (fds == NULL || out == NULL) {
 		log_warnx("out of memory");
 		status = 1;
 		goto done;
@@ -184,11 +177,10 @@ int replay_run(const struct replay_options *opt)
 		goto close_output;
 	}
 	for (size_t i = 0; i < opt->n_inputs && !out->failed; i++)
-		if (replay_input(eng, fds[i], &opt->inputs[i], buf, cap, opt->max_message, &st) !=
-		    0)
+		if (replay_input(eng, fds[i], &opt->inputs[i], opt->max_message, &frames) != 0)
 			status = 1;
 	engine_flush(eng, VERDICT_END_EOF);
-	replay_summary(eng, out, &st);
+	replay_summary(eng, out, &frames);
 	if (out->failed)
 		status = 1;
 
@@ -208,7 +200,6 @@ close_inputs:
 			close(fds[i]);
 done:
 	engine_free(eng);
-	free(buf);
 	free(out);
 	free(fds);
 	return status;
