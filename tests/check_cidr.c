@@ -8,11 +8,7 @@
 #include <string.h>
 
 #include "cidr.h"
-
-static struct span sp(const char *s)
-{
-	return span_make(s, strlen(s));
-}
+#include "support.h"
 
 /* Deterministic xorshift: a failure reproduces. */
 static uint64_t rng_state;

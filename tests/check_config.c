@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "esa.h"
+#include "support.h"
 #include "verdict.h"
 
 #ifndef TEST_DATA
@@ -20,25 +21,13 @@
 #endif
 #define SHIPPED TEST_DATA "/../../conf/esatlsd.yaml"
 
-#define MAX_MSGS 256
-#define MSG_LEN 2048
-
-static char msgs[MAX_MSGS][MSG_LEN];
-static size_t n_msgs;
-
-static void collect(const char *message, void *arg)
-{
-	size_t len = strlen(message);
-	(void)arg;
-	ck_assert_uint_lt(n_msgs, MAX_MSGS);
-	ck_assert_uint_lt(len, MSG_LEN);
-	memcpy(msgs[n_msgs++], message, len + 1);
-}
+/* The error messages of the last parse or load, in order. */
+static struct collected errs;
 
 static struct config *parse_len(const char *text, size_t len)
 {
-	n_msgs = 0;
-	return config_parse("t.yaml", text, len, collect, NULL);
+	errs.n = 0;
+	return config_parse("t.yaml", text, len, collect, &errs);
 }
 
 static struct config *parse(const char *text)
@@ -49,8 +38,8 @@ static struct config *parse(const char *text)
 static struct config *parse_ok(const char *text)
 {
 	struct config *cfg = parse(text);
-	ck_assert_msg(cfg != NULL, "rejected: %s", n_msgs ? msgs[0] : "(no message)");
-	ck_assert_uint_eq(n_msgs, 0);
+	ck_assert_msg(cfg != NULL, "rejected: %s", errs.n ? errs.s[0] : "(no message)");
+	ck_assert_uint_eq(errs.n, 0);
 	return cfg;
 }
 
@@ -63,12 +52,12 @@ static void expect_errors(const char *text, const char *const *expected)
 	while (expected[n] != NULL)
 		n++;
 	ck_assert_msg(cfg == NULL, "accepted: %s", text);
-	for (size_t i = 0; i < n && i < n_msgs; i++)
-		ck_assert_msg(strcmp(msgs[i], expected[i]) == 0,
-		              "message %zu of\n%s\n got: %s\nwant: %s", i, text, msgs[i],
+	for (size_t i = 0; i < n && i < errs.n; i++)
+		ck_assert_msg(strcmp(errs.s[i], expected[i]) == 0,
+		              "message %zu of\n%s\n got: %s\nwant: %s", i, text, errs.s[i],
 		              expected[i]);
-	ck_assert_msg(n_msgs == n, "%zu messages for\n%s\n(first: %s), want %zu", n_msgs, text,
-	              n_msgs ? msgs[0] : "-", n);
+	ck_assert_msg(errs.n == n, "%zu messages for\n%s\n(first: %s), want %zu", errs.n, text,
+	              errs.n ? errs.s[0] : "-", n);
 }
 
 #define EXPECT_ERRORS(text, ...)                                                                   \
@@ -285,11 +274,11 @@ static void assert_defaults(const struct config *c)
 START_TEST(test_shipped_config)
 {
 	struct cidr lo, v6;
-	n_msgs = 0;
-	struct config *c = config_load(SHIPPED, collect, NULL);
+	errs.n = 0;
+	struct config *c = config_load(SHIPPED, collect, &errs);
 
-	ck_assert_msg(c != NULL, "%s", n_msgs ? msgs[0] : "-");
-	ck_assert_uint_eq(n_msgs, 0);
+	ck_assert_msg(c != NULL, "%s", errs.n ? errs.s[0] : "-");
+	ck_assert_uint_eq(errs.n, 0);
 	ck_assert_str_eq(c->source, SHIPPED);
 	ck_assert_uint_eq(c->n_listen, 2);
 	ck_assert_int_eq(c->listen[0].proto, LISTEN_UDP);
@@ -396,8 +385,8 @@ START_TEST(test_empty_documents_mean_defaults)
 		assert_defaults(c);
 		config_free(c);
 	}
-	n_msgs = 0;
-	struct config *c = config_parse("t.yaml", NULL, 0, collect, NULL);
+	errs.n = 0;
+	struct config *c = config_parse("t.yaml", NULL, 0, collect, &errs);
 	ck_assert_ptr_nonnull(c);
 	assert_defaults(c);
 	config_free(c);
@@ -1008,7 +997,7 @@ START_TEST(test_yaml_forms)
 	/* UTF-16LE with its byte order mark: "user: bob\n" */
 	static const char utf16[] = "\xff\xfeu\0s\0e\0r\0:\0 \0b\0o\0b\0\n\0";
 	c = parse_len(utf16, sizeof(utf16) - 1);
-	ck_assert_msg(c != NULL, "%s", n_msgs ? msgs[0] : "-");
+	ck_assert_msg(c != NULL, "%s", errs.n ? errs.s[0] : "-");
 	ck_assert_str_eq(c->user, "bob");
 	config_free(c);
 }
@@ -1077,8 +1066,8 @@ START_TEST(test_syntax_errors)
 	/* a NUL byte in the file itself */
 	static const char nul[] = "user: a\0b\n";
 	ck_assert_ptr_null(parse_len(nul, sizeof(nul) - 1));
-	ck_assert_uint_eq(n_msgs, 1);
-	ck_assert_str_eq(msgs[0], "t.yaml:1:8: control characters are not allowed (byte 0x00)");
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.s[0], "t.yaml:1:8: control characters are not allowed (byte 0x00)");
 }
 END_TEST
 
@@ -1885,10 +1874,10 @@ START_TEST(test_error_flood_is_bounded)
 	for (int i = 0; i < 150; i++)
 		len += (size_t)snprintf(doc + len, cap - len, "k%03d: 1\n", i);
 	ck_assert_ptr_null(parse(doc));
-	ck_assert_uint_eq(n_msgs, 101);
-	ck_assert_str_eq(msgs[0], "t.yaml:1:1: unknown key 'k000'");
-	ck_assert_str_eq(msgs[99], "t.yaml:100:1: unknown key 'k099'");
-	ck_assert_str_eq(msgs[100], "t.yaml: 50 more errors not shown");
+	ck_assert_uint_eq(errs.n, 101);
+	ck_assert_str_eq(errs.s[0], "t.yaml:1:1: unknown key 'k000'");
+	ck_assert_str_eq(errs.s[99], "t.yaml:100:1: unknown key 'k099'");
+	ck_assert_str_eq(errs.s[100], "t.yaml: 50 more errors not shown");
 	free(doc);
 }
 END_TEST
@@ -1898,15 +1887,15 @@ START_TEST(test_load_errors)
 	char path[] = "/tmp/check_config_XXXXXX";
 	int fd;
 
-	n_msgs = 0;
-	ck_assert_ptr_null(config_load("/nonexistent/esatlsd.yaml", collect, NULL));
-	ck_assert_uint_eq(n_msgs, 1);
-	ck_assert_str_eq(msgs[0], "/nonexistent/esatlsd.yaml: No such file or directory");
+	errs.n = 0;
+	ck_assert_ptr_null(config_load("/nonexistent/esatlsd.yaml", collect, &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.s[0], "/nonexistent/esatlsd.yaml: No such file or directory");
 
-	n_msgs = 0;
-	ck_assert_ptr_null(config_load("/", collect, NULL));
-	ck_assert_uint_eq(n_msgs, 1);
-	ck_assert_str_eq(msgs[0], "/: Is a directory");
+	errs.n = 0;
+	ck_assert_ptr_null(config_load("/", collect, &errs));
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.s[0], "/: Is a directory");
 
 	/* just over the bound: refused without parsing */
 	fd = mkstemp(path);
@@ -1915,17 +1904,17 @@ START_TEST(test_load_errors)
 	ck_assert_ptr_nonnull(big);
 	memset(big, '#', 1024 * 1024 + 1);
 	ck_assert_int_eq(write(fd, big, 1024 * 1024 + 1), 1024 * 1024 + 1);
-	n_msgs = 0;
-	ck_assert_ptr_null(config_load(path, collect, NULL));
-	ck_assert_uint_eq(n_msgs, 1);
+	errs.n = 0;
+	ck_assert_ptr_null(config_load(path, collect, &errs));
+	ck_assert_uint_eq(errs.n, 1);
 	char want[128];
 	snprintf(want, sizeof(want), "%s: larger than 1 MiB", path);
-	ck_assert_str_eq(msgs[0], want);
+	ck_assert_str_eq(errs.s[0], want);
 
 	/* exactly at the bound: a comment, so all defaults */
 	ck_assert_int_eq(ftruncate(fd, 1024 * 1024), 0);
-	n_msgs = 0;
-	struct config *c = config_load(path, collect, NULL);
+	errs.n = 0;
+	struct config *c = config_load(path, collect, &errs);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(c->source, path);
 	assert_defaults(c);
@@ -1934,11 +1923,11 @@ START_TEST(test_load_errors)
 	/* errors name the file as given */
 	ck_assert_int_eq(ftruncate(fd, 0), 0);
 	ck_assert_int_eq(pwrite(fd, "\nuser: a/b\n", 11, 0), 11);
-	n_msgs = 0;
-	ck_assert_ptr_null(config_load(path, collect, NULL));
+	errs.n = 0;
+	ck_assert_ptr_null(config_load(path, collect, &errs));
 	snprintf(want, sizeof(want), "%s:2:7: expected a user name for 'user', got \"a/b\"", path);
-	ck_assert_uint_eq(n_msgs, 1);
-	ck_assert_str_eq(msgs[0], want);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.s[0], want);
 	close(fd);
 	unlink(path);
 	free(big);
@@ -1946,8 +1935,8 @@ START_TEST(test_load_errors)
 	/* a buffer over the bound */
 	big = calloc(1, 1024 * 1024 + 1);
 	ck_assert_ptr_null(parse_len(big, 1024 * 1024 + 1));
-	ck_assert_uint_eq(n_msgs, 1);
-	ck_assert_str_eq(msgs[0], "t.yaml: larger than 1 MiB");
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.s[0], "t.yaml: larger than 1 MiB");
 	free(big);
 }
 END_TEST
@@ -2084,11 +2073,11 @@ START_TEST(test_long_strings)
 	memset(doc + 8, 'f', n);
 	memcpy(doc + 8 + n, "\"\n", 3);
 	ck_assert_ptr_null(parse(doc));
-	ck_assert_uint_eq(n_msgs, 1);
-	ck_assert_uint_lt(strlen(msgs[0]), 160);
-	ck_assert(strstr(msgs[0], "t.yaml:1:7: expected a user name for 'user', got \"/fff") ==
-	          msgs[0]);
-	ck_assert(strstr(msgs[0], "fff...\"") != NULL);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_uint_lt(strlen(errs.s[0]), 160);
+	ck_assert(strstr(errs.s[0], "t.yaml:1:7: expected a user name for 'user', got \"/fff") ==
+	          errs.s[0]);
+	ck_assert(strstr(errs.s[0], "fff...\"") != NULL);
 	free(doc);
 }
 END_TEST
@@ -2148,15 +2137,15 @@ START_TEST(test_random_damage)
 		}
 		struct config *c = parse_len(doc, len);
 		if (c != NULL) {
-			ck_assert_uint_eq(n_msgs, 0);
+			ck_assert_uint_eq(errs.n, 0);
 			check_invariants(c);
 			config_free(c);
 			accepted++;
 		} else {
-			ck_assert_uint_ge(n_msgs, 1);
-			for (size_t i = 0; i < n_msgs; i++) {
-				ck_assert(strncmp(msgs[i], "t.yaml", 6) == 0);
-				ck_assert(!has_control(msgs[i]));
+			ck_assert_uint_ge(errs.n, 1);
+			for (size_t i = 0; i < errs.n; i++) {
+				ck_assert(strncmp(errs.s[i], "t.yaml", 6) == 0);
+				ck_assert(!has_control(errs.s[i]));
 			}
 		}
 	}

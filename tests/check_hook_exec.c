@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
@@ -23,6 +22,7 @@
 
 #include "hook_exec.h"
 #include "log.h"
+#include "support.h"
 
 #ifndef TEST_DATA
 #define TEST_DATA "tests/data"
@@ -31,7 +31,6 @@
 
 static char dir[64];
 static char logpath[96];
-static int saved_stderr = -1;
 static struct event_base *base;
 
 static const char *const env_names[ALERT_ENV_COUNT] = {
@@ -42,34 +41,13 @@ static const char *const env_names[ALERT_ENV_COUNT] = {
 
 /* ---- helpers ---- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* Log lines go to a file that the tests read: daemon/log.c writes to stderr. */
 static void setup(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as the daemon does */
-	snprintf(dir, sizeof(dir), "/tmp/check_hook_exec.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(logpath, sizeof(logpath), "%s/log", dir);
-	int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	ck_assert_int_ge(fd, 0);
-	saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	ck_assert_int_ge(saved_stderr, 0);
-	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
-	close(fd);
+	tmpdir_make(dir, sizeof(dir), "check_hook_exec");
+	capture_log(dir);
+	path_join(logpath, sizeof(logpath), dir, CAPTURED_LOG);
 	log_init("esatlsd", 0);
 	base = event_base_new();
 	ck_assert_ptr_nonnull(base);
@@ -78,40 +56,8 @@ static void setup(void)
 static void teardown(void)
 {
 	event_base_free(base);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void path_in_dir(char *buf, size_t cap, const char *name)
-{
-	int n = snprintf(buf, cap, "%s/%s", dir, name);
-	ck_assert(n > 0 && (size_t)n < cap);
-}
-
-/* The whole of a file, NUL-terminated; *len its size. NULL if it cannot be read. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
-	ck_assert_ptr_nonnull(buf);
-	size_t got;
-	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap) {
-			cap *= 2;
-			buf = realloc(buf, cap + 1);
-			ck_assert_ptr_nonnull(buf);
-		}
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (len != NULL)
-		*len = n;
-	return buf;
+	free(captured_log());
+	tmpdir_remove(dir);
 }
 
 static char *read_log(void)
@@ -119,14 +65,6 @@ static char *read_log(void)
 	char *log = slurp(logpath, NULL);
 	ck_assert_ptr_nonnull(log);
 	return log;
-}
-
-static unsigned count_substr(const char *hay, const char *needle)
-{
-	unsigned n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	return n;
 }
 
 /* Files in dir whose name starts with prefix (the hooks name theirs PREFIX.PID). */
@@ -154,7 +92,7 @@ static char *the_file(const char *prefix, size_t *len, long *pid)
 	char names[4][64];
 	ck_assert_uint_eq(list_prefixed(prefix, names, 4), 1);
 	char path[160];
-	path_in_dir(path, sizeof(path), names[0]);
+	path_join(path, sizeof(path), dir, names[0]);
 	if (pid != NULL)
 		*pid = strtol(strchr(names[0], '.') + 1, NULL, 10);
 	char *s = slurp(path, len);
@@ -319,14 +257,6 @@ static struct loop_watch run_until_idle(struct exec_runner *r, uint64_t limit_ms
 	return w;
 }
 
-/* Runs the loop for ms regardless. */
-static void run_for(uint64_t ms)
-{
-	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000 * 1000)};
-	event_base_loopexit(base, &tv);
-	event_base_dispatch(base);
-}
-
 /* Closes r and checks that nothing of it is left: no child (zombie or not), no descriptor. */
 static void close_and_check(struct exec_runner *r, unsigned fds_before)
 {
@@ -403,7 +333,7 @@ END_TEST
 START_TEST(test_hostile_argv_verbatim)
 {
 	char pwned[160], prog[256];
-	path_in_dir(pwned, sizeof(pwned), "pwned");
+	path_join(pwned, sizeof(pwned), dir, "pwned");
 	char subst[200], backtick[200], chain[200];
 	snprintf(subst, sizeof(subst), "$(touch %s)", pwned);
 	snprintf(backtick, sizeof(backtick), "`touch %s`", pwned);
@@ -513,7 +443,7 @@ START_TEST(test_child_signal_state_reset)
 	sigprocmask(SIG_BLOCK, &usr2, NULL);
 	signal(SIGHUP, SIG_IGN);
 	char status_path[160];
-	path_in_dir(status_path, sizeof(status_path), "status");
+	path_join(status_path, sizeof(status_path), dir, "status");
 	char *argv[] = {"/bin/cp", "/proc/self/status", status_path, NULL};
 	struct hook_config cfg = make_cfg(argv, 5000, 1, 1);
 	struct exec_runner *r = exec_runner_new(base, &cfg);
@@ -545,7 +475,7 @@ END_TEST
 START_TEST(test_child_inherits_nothing)
 {
 	char marker[160], prog[256];
-	path_in_dir(marker, sizeof(marker), "leak-marker");
+	path_join(marker, sizeof(marker), dir, "leak-marker");
 	int leak = open(marker, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_ge(leak, 0);
 	ck_assert_int_ge(dup2(leak, 57), 0);
@@ -567,7 +497,7 @@ START_TEST(test_child_inherits_nothing)
 	char *fds = the_file("fd", NULL, &pid);
 	char fd_name[64], fd_path[160];
 	snprintf(fd_name, sizeof(fd_name), "fd.%ld", pid);
-	path_in_dir(fd_path, sizeof(fd_path), fd_name);
+	path_join(fd_path, sizeof(fd_path), dir, fd_name);
 	char in_pipe[64] = "", err_pipe[64] = "";
 	unsigned seen = 0;
 	for (char *line = strtok(fds, "\n"); line != NULL; line = strtok(NULL, "\n")) {
@@ -738,7 +668,7 @@ START_TEST(test_max_concurrent)
 	struct run_span spans[5];
 	for (int i = 0; i < 5; i++) {
 		char path[160];
-		path_in_dir(path, sizeof(path), names[i]);
+		path_join(path, sizeof(path), dir, names[i]);
 		char *s = slurp(path, NULL);
 		ck_assert_ptr_nonnull(s);
 		ck_assert_int_eq(sscanf(s, "%" SCNu64 " %" SCNu64, &spans[i].start, &spans[i].end),
@@ -965,8 +895,8 @@ START_TEST(test_spawn_errors)
 
 	/* Executable text without "#!": execve refuses it, and no shell is tried instead. */
 	char script[160], pwned[160], body[400];
-	path_in_dir(script, sizeof(script), "no-shebang");
-	path_in_dir(pwned, sizeof(pwned), "pwned");
+	path_join(script, sizeof(script), dir, "no-shebang");
+	path_join(pwned, sizeof(pwned), dir, "pwned");
 	int fd = open(script, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	ck_assert_int_ge(fd, 0);
 	int n = snprintf(body, sizeof(body), "touch %s\n", pwned);
@@ -1096,7 +1026,7 @@ START_TEST(test_close_kills_running_and_drops_queued)
 	char names[4][64];
 	uint64_t deadline = now_ms() + 3000;
 	while (list_prefixed("leader", names, 4) < 2 && now_ms() < deadline)
-		run_for(20);
+		run_for(base, 20);
 	ck_assert_uint_eq(list_prefixed("leader", names, 4), 2);
 	ck_assert_uint_eq(exec_runner_running(r), 2);
 	uint64_t t0 = now_ms();
@@ -1107,11 +1037,11 @@ START_TEST(test_close_kills_running_and_drops_queued)
 	ck_assert_uint_eq(list_prefixed("grandchild", gnames, 4), 2);
 	for (int i = 0; i < 2; i++) {
 		char path[160];
-		path_in_dir(path, sizeof(path), names[i]);
+		path_join(path, sizeof(path), dir, names[i]);
 		char *s = slurp(path, NULL);
 		ck_assert(!process_alive(strtol(s, NULL, 10)));
 		free(s);
-		path_in_dir(path, sizeof(path), gnames[i]);
+		path_join(path, sizeof(path), dir, gnames[i]);
 		s = slurp(path, NULL);
 		ck_assert(dead_within(strtol(s, NULL, 10), 500));
 		free(s);

@@ -27,72 +27,17 @@
 
 #include "config.h"
 #include "hook_http.h"
+#include "support.h"
 
 static struct event_base *base;
 static char dir[64];
 
-/* ---- time and loop ---- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void run_for(unsigned ms)
-{
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-	event_base_loopexit(base, &tv);
-	event_base_dispatch(base);
-}
-
-/* Runs the loop until done(arg) holds or max_ms passed; returns done(arg). */
-static int run_until(int (*done)(const void *), const void *arg, unsigned max_ms)
-{
-	uint64_t deadline = now_ms() + max_ms;
-	while (!done(arg) && now_ms() < deadline)
-		run_for(10);
-	return done(arg);
-}
+/* ---- loop ---- */
 
 static int runner_idle(const void *arg)
 {
 	const struct webhook_runner *r = arg;
 	return webhook_runner_in_flight(r) == 0 && webhook_runner_queued(r) == 0;
-}
-
-/* ---- log capture: stderr goes to a file while a test watches the log ---- */
-
-static int saved_stderr = -1;
-static char log_path[96];
-
-static void capture_log(void)
-{
-	snprintf(log_path, sizeof(log_path), "%s/stderr.log", dir);
-	int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ge(fd, 0);
-	fflush(stderr);
-	saved_stderr = dup(STDERR_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-}
-
-/* Restores stderr; returns the log, NUL-terminated (caller frees). */
-static char *captured_log(void)
-{
-	fflush(stderr);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-	saved_stderr = -1;
-	FILE *f = fopen(log_path, "r");
-	ck_assert_ptr_nonnull(f);
-	char *buf = calloc(1, 65536);
-	ck_assert_ptr_nonnull(buf);
-	size_t n = fread(buf, 1, 65535, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
 }
 
 static unsigned count_lines(const char *log, const char *needle)
@@ -449,8 +394,7 @@ static const int OK200[] = {200, -1};
 static void setup(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(dir, sizeof(dir), "/tmp/check_hook_http.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "check_hook_http");
 	base = event_base_new();
 	ck_assert_ptr_nonnull(base);
 }
@@ -458,10 +402,7 @@ static void setup(void)
 static void teardown(void)
 {
 	event_base_free(base);
-	char path[128];
-	snprintf(path, sizeof(path), "%s/stderr.log", dir);
-	unlink(path);
-	rmdir(dir);
+	tmpdir_remove(dir);
 }
 
 /* ---- tests ---- */
@@ -482,7 +423,7 @@ START_TEST(test_post_body_and_headers)
 	struct alert a = {.json = body, .len = len};
 	ck_assert_int_eq(webhook_runner_submit(r, &a), 0);
 	ck_assert_uint_eq(webhook_runner_in_flight(r), 1);
-	ck_assert(run_until(runner_idle, r, 3000));
+	ck_assert(run_until(base, runner_idle, r, 3000));
 
 	ck_assert_uint_eq(rcv->n_got, 1);
 	struct got *g = &rcv->got[0];
@@ -520,7 +461,7 @@ START_TEST(test_large_body)
 	struct webhook_runner *r = runner_for(&cfg);
 	struct alert a = {.json = body, .len = len};
 	ck_assert_int_eq(webhook_runner_submit(r, &a), 0);
-	ck_assert(run_until(runner_idle, r, 3000));
+	ck_assert(run_until(base, runner_idle, r, 3000));
 	ck_assert_uint_eq(rcv->n_got, 1);
 	ck_assert_uint_eq(rcv->got[0].len, len);
 	ck_assert(memcmp(rcv->got[0].body, body, len) == 0);
@@ -547,7 +488,7 @@ START_TEST(test_body_copied_and_fifo)
 	}
 	ck_assert_uint_eq(webhook_runner_in_flight(r), 1);
 	ck_assert_uint_eq(webhook_runner_queued(r), 3);
-	ck_assert(run_until(runner_idle, r, 5000));
+	ck_assert(run_until(base, runner_idle, r, 5000));
 	ck_assert_uint_eq(rcv->n_got, 4);
 	for (int i = 0; i < 4; i++) {
 		snprintf(buf, sizeof(buf), "{\"seq\":%d}\n", i);
@@ -571,7 +512,7 @@ START_TEST(test_default_path)
 		struct hook_config cfg = webhook_cfg(url_for(rcv->port, paths[i]));
 		struct webhook_runner *r = runner_for(&cfg);
 		ck_assert_int_eq(submit_text(r, "{}\n"), 0);
-		ck_assert(run_until(runner_idle, r, 3000));
+		ck_assert(run_until(base, runner_idle, r, 3000));
 		ck_assert_uint_eq(rcv->n_got, i + 1);
 		ck_assert_str_eq(rcv->got[i].uri, want[i]);
 		webhook_runner_close(r);
@@ -617,7 +558,7 @@ START_TEST(test_bad_urls)
 	    {NULL, "no URL"},
 	};
 	size_t n = sizeof(cases) / sizeof(cases[0]);
-	capture_log();
+	capture_log(dir);
 	for (size_t i = 0; i < n; i++) {
 		struct hook_config cfg = webhook_cfg(cases[i].url);
 		struct webhook_runner *r = webhook_runner_new(base, &cfg);
@@ -650,7 +591,7 @@ START_TEST(test_retry_500_then_200)
 	cfg.retries = 3;
 	struct webhook_runner *r = runner_for(&cfg);
 	ck_assert_int_eq(submit_text(r, "{\"a\":1}\n"), 0);
-	ck_assert(run_until(runner_idle, r, 4000));
+	ck_assert(run_until(base, runner_idle, r, 4000));
 	ck_assert_uint_eq(rcv->n_got, 2);
 	uint64_t gap = rcv->got[1].at_ms - rcv->got[0].at_ms;
 	ck_assert_uint_ge(gap, 900);
@@ -671,10 +612,10 @@ START_TEST(test_always_5xx_gives_up)
 	struct hook_config cfg = webhook_cfg(url_for(rcv->port, "/"));
 	cfg.retries = 2;
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
 	ck_assert_uint_eq(webhook_runner_in_flight(r), 1);
-	int idle = run_until(runner_idle, r, 6000);
+	int idle = run_until(base, runner_idle, r, 6000);
 	char *log = captured_log();
 	ck_assert(idle);
 	ck_assert_uint_eq(rcv->n_got, 3);
@@ -702,11 +643,11 @@ START_TEST(test_4xx_not_retried)
 	cfg.retries = 3;
 	cfg.max_concurrent = 1;
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	ck_assert_int_eq(submit_text(r, "{\"n\":1}\n"), 0);
 	ck_assert_int_eq(submit_text(r, "{\"n\":2}\n"), 0);
-	int idle = run_until(runner_idle, r, 3000);
-	run_for(1300); /* a retry would come after 1 s */
+	int idle = run_until(base, runner_idle, r, 3000);
+	run_for(base, 1300); /* a retry would come after 1 s */
 	char *log = captured_log();
 	ck_assert(idle);
 	ck_assert_uint_eq(rcv->n_got, 2);
@@ -717,7 +658,7 @@ START_TEST(test_4xx_not_retried)
 	ck_assert_uint_eq(
 	    count_warnings(log, "hook chat: gave up on an alert after 1 attempt: HTTP 301"), 1);
 	free(log);
-	capture_log();
+	capture_log(dir);
 	webhook_runner_close(r);
 	log = captured_log();
 	ck_assert_uint_eq(count_lines(log, "more like this"), 0);
@@ -733,11 +674,11 @@ START_TEST(test_connection_refused)
 	struct hook_config cfg = webhook_cfg(url_for(closed_port(), "/"));
 	cfg.retries = 1;
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	uint64_t t0 = now_ms();
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
 	ck_assert_uint_eq(webhook_runner_in_flight(r), 1);
-	int idle = run_until(runner_idle, r, 4000);
+	int idle = run_until(base, runner_idle, r, 4000);
 	uint64_t took = now_ms() - t0;
 	char *log = captured_log();
 	ck_assert(idle);
@@ -763,12 +704,12 @@ START_TEST(test_timeout_retried)
 	cfg.timeout_ms = 1000;
 	cfg.retries = 1;
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	uint64_t t0 = now_ms();
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
-	run_for(500);
+	run_for(base, 500);
 	ck_assert_uint_eq(webhook_runner_counters(r)->timeouts, 0);
-	int idle = run_until(runner_idle, r, 6000);
+	int idle = run_until(base, runner_idle, r, 6000);
 	uint64_t took = now_ms() - t0;
 	char *log = captured_log();
 	ck_assert(idle);
@@ -792,9 +733,9 @@ START_TEST(test_receiver_hangs_up)
 	raw_server_start(&srv, "");
 	struct hook_config cfg = webhook_cfg(url_for(srv.port, "/"));
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
-	int idle = run_until(runner_idle, r, 3000);
+	int idle = run_until(base, runner_idle, r, 3000);
 	char *log = captured_log();
 	ck_assert(idle);
 	ck_assert_uint_eq(srv.accepted, 1);
@@ -804,7 +745,7 @@ START_TEST(test_receiver_hangs_up)
 	                  1);
 	free(log);
 	webhook_runner_close(r);
-	run_for(50);
+	run_for(base, 50);
 	raw_server_stop(&srv);
 }
 END_TEST
@@ -817,9 +758,9 @@ START_TEST(test_garbage_answer)
 	struct hook_config cfg = webhook_cfg(url_for(srv.port, "/"));
 	cfg.retries = 1;
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
-	int idle = run_until(runner_idle, r, 4000);
+	int idle = run_until(base, runner_idle, r, 4000);
 	char *log = captured_log();
 	ck_assert(idle);
 	ck_assert_uint_eq(srv.accepted, 2);
@@ -830,7 +771,7 @@ START_TEST(test_garbage_answer)
 	ck_assert_uint_eq(count_lines(log, "HTTP"), 0);
 	free(log);
 	webhook_runner_close(r);
-	run_for(50);
+	run_for(base, 50);
 	raw_server_stop(&srv);
 }
 END_TEST
@@ -849,10 +790,10 @@ START_TEST(test_concurrency_limit)
 	}
 	ck_assert_uint_eq(webhook_runner_in_flight(r), 2);
 	ck_assert_uint_eq(webhook_runner_queued(r), 3);
-	run_for(100);
+	run_for(base, 100);
 	ck_assert_uint_eq(rcv->n_got, 2);
 	ck_assert_uint_eq(rcv->open, 2);
-	ck_assert(run_until(runner_idle, r, 5000));
+	ck_assert(run_until(base, runner_idle, r, 5000));
 	ck_assert_uint_eq(rcv->n_got, 5);
 	ck_assert_uint_eq(rcv->max_open, 2);
 	unsigned seen = 0;
@@ -878,7 +819,7 @@ START_TEST(test_queue_overflow)
 	cfg.max_concurrent = 1;
 	cfg.queue = 2;
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	ck_assert_int_eq(submit_text(r, "{\"n\":0}\n"), 0);
 	ck_assert_int_eq(submit_text(r, "{\"n\":1}\n"), 0);
 	ck_assert_int_eq(submit_text(r, "{\"n\":2}\n"), 0);
@@ -889,10 +830,10 @@ START_TEST(test_queue_overflow)
 	}
 	ck_assert_uint_eq(webhook_runner_in_flight(r), 1);
 	ck_assert_uint_eq(webhook_runner_queued(r), 2);
-	int idle = run_until(runner_idle, r, 3000);
+	int idle = run_until(base, runner_idle, r, 3000);
 	/* Room again: a new alert is taken. */
 	ck_assert_int_eq(submit_text(r, "{\"n\":9}\n"), 0);
-	idle = idle && run_until(runner_idle, r, 3000);
+	idle = idle && run_until(base, runner_idle, r, 3000);
 	webhook_runner_close(r);
 	char *log = captured_log();
 	ck_assert(idle);
@@ -919,7 +860,7 @@ START_TEST(test_queue_zero)
 	cfg.max_concurrent = 2;
 	cfg.queue = 0;
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
 	ck_assert_int_eq(submit_text(r, "{}\n"), -1);
@@ -942,15 +883,15 @@ START_TEST(test_close_in_flight_and_queued)
 	cfg.timeout_ms = 500;
 	cfg.retries = 5;
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(submit_text(r, "{\"lost\":true}\n"), 0);
-	run_for(200);
+	run_for(base, 200);
 	ck_assert_uint_eq(webhook_runner_in_flight(r), 1);
 	ck_assert_uint_eq(webhook_runner_queued(r), 2);
 	ck_assert_uint_eq(webhook_runner_counters(r)->posts, 1);
 	webhook_runner_close(r);
-	run_for(800); /* the deadline would have fired by now */
+	run_for(base, 800); /* the deadline would have fired by now */
 	char *log = captured_log();
 	ck_assert_uint_eq(count_warnings(log, "hook chat: 3 alerts lost at close (1 in flight or "
 	                                      "waiting to retry, 2 queued)"),
@@ -969,13 +910,13 @@ START_TEST(test_close_during_backoff)
 	struct hook_config cfg = webhook_cfg(url_for(rcv->port, "/"));
 	cfg.retries = 3;
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
-	ck_assert(run_until(receiver_has, rcv, 2000));
-	run_for(100);
+	ck_assert(run_until(base, receiver_has, rcv, 2000));
+	run_for(base, 100);
 	ck_assert_uint_eq(webhook_runner_in_flight(r), 1);
 	webhook_runner_close(r);
-	run_for(1300);
+	run_for(base, 1300);
 	char *log = captured_log();
 	ck_assert_uint_eq(rcv->n_got, 1);
 	ck_assert_uint_eq(
@@ -994,9 +935,9 @@ START_TEST(test_close_idle_runner_is_quiet)
 	struct receiver *rcv = receiver_start(0, OK200);
 	struct hook_config cfg = webhook_cfg(url_for(rcv->port, "/"));
 	struct webhook_runner *r = runner_for(&cfg);
-	capture_log();
+	capture_log(dir);
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
-	ck_assert(run_until(runner_idle, r, 3000));
+	ck_assert(run_until(base, runner_idle, r, 3000));
 	webhook_runner_close(r);
 	char *log = captured_log();
 	ck_assert_str_eq(log, "");
@@ -1015,7 +956,7 @@ START_TEST(test_ipv6)
 	struct hook_config cfg = webhook_cfg(url);
 	struct webhook_runner *r = runner_for(&cfg);
 	ck_assert_int_eq(submit_text(r, "{\"v\":6}\n"), 0);
-	ck_assert(run_until(runner_idle, r, 3000));
+	ck_assert(run_until(base, runner_idle, r, 3000));
 	ck_assert_uint_eq(rcv->n_got, 1);
 	ck_assert_str_eq(rcv->got[0].uri, "/v6");
 	ck_assert_str_eq(rcv->got[0].host, host);
@@ -1047,14 +988,14 @@ START_TEST(test_update)
 	webhook_runner_update(r, &next);
 	ck_assert_uint_eq(webhook_runner_in_flight(r), 4);
 	ck_assert_uint_eq(webhook_runner_queued(r), 0);
-	ck_assert(run_until(runner_idle, r, 3000));
+	ck_assert(run_until(base, runner_idle, r, 3000));
 	ck_assert_uint_eq(a->n_got, 1);
 	ck_assert_str_eq(a->got[0].uri, "/a");
 	ck_assert_uint_eq(b->n_got, 3);
 	ck_assert_uint_eq(b->max_open, 3);
 	ck_assert_str_eq(b->got[0].uri, "/b");
 
-	capture_log();
+	capture_log(dir);
 	struct hook_config bad = webhook_cfg("http://example.com/");
 	bad.max_concurrent = 1;
 	webhook_runner_update(r, &bad);
@@ -1064,7 +1005,7 @@ START_TEST(test_update)
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
 	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
 	ck_assert_uint_eq(webhook_runner_in_flight(r), 1);
-	ck_assert(run_until(runner_idle, r, 3000));
+	ck_assert(run_until(base, runner_idle, r, 3000));
 	ck_assert_uint_eq(b->n_got, 5);
 	ck_assert_uint_eq(a->n_got, 1);
 	assert_counters(r, 6, 6, 6, 0, 0, 0, 0);

@@ -8,7 +8,7 @@
 
 #include "idindex.h"
 
-#include "testutil.h"
+#include "support.h"
 
 /* The largest value of every index under test: main runs the suite once with the widest range
  * (no tag bits) and once with a narrow one (12 tag bits per slot). */

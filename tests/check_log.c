@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "testutil.h"
+#include "support.h"
 
 /* ---- a stream and a clock the tests own ---- */
 
@@ -72,14 +72,6 @@ static void discard(void)
 		ck_assert_str_eq(got_, expected);                                                  \
 		free(got_);                                                                        \
 	} while (0)
-
-static unsigned count_substr(const char *s, const char *needle)
-{
-	unsigned n = 0;
-	for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	return n;
-}
 
 /* ---- levels and line forms ---- */
 

@@ -5,15 +5,9 @@
 #include <string.h>
 
 #include "logtime.h"
+#include "support.h"
 
 #define DAY 86400
-
-/* For checks inside big loops: ck_assert records a mark point (a pipe write) on every call. */
-#define REQUIRE(cond, ...)                                                                         \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			ck_abort_msg(__VA_ARGS__);                                                 \
-	} while (0)
 
 static int64_t wall_of(int y, int mo, int d, int h, int mi, int s)
 {
@@ -96,7 +90,7 @@ START_TEST(test_every_day_round_trip)
 	ck_assert_int_eq(wall, -11676096000LL);
 	while (y < 10000) {
 		struct civil c;
-		REQUIRE(wall_of(y, m, d, 0, 0, 0) == wall, "%04d-%02d-%02d", y, m, d);
+		require(wall_of(y, m, d, 0, 0, 0) == wall, "%04d-%02d-%02d", y, m, d);
 		logtime_to_civil(wall, &c);
 		if (c.year != y || c.mon != m || c.mday != d)
 			check_civil(&c, y, m, d, 0, 0, 0);
@@ -139,10 +133,10 @@ START_TEST(test_seconds_round_trip)
 	int64_t base = wall_of(2016, 12, 31, 0, 0, 0);
 	for (int64_t s = 0; s < DAY; s++) {
 		logtime_to_civil(base + s, &c);
-		REQUIRE(c.year == 2016 && c.mon == 12 && c.mday == 31 &&
+		require(c.year == 2016 && c.mon == 12 && c.mday == 31 &&
 		            c.hour * 3600 + c.min * 60 + c.sec == s,
 		        "second %lld", (long long)s);
-		REQUIRE(logtime_from_civil(&c) == base + s, "second %lld", (long long)s);
+		require(logtime_from_civil(&c) == base + s, "second %lld", (long long)s);
 	}
 	uint64_t x = 0x243F6A8885A308D3ULL;
 	int64_t lo = -62135596800LL, range = 253402300800LL - lo;
@@ -152,11 +146,11 @@ START_TEST(test_seconds_round_trip)
 		x ^= x << 17;
 		int64_t w = lo + (int64_t)(x % (uint64_t)range);
 		logtime_to_civil(w, &c);
-		REQUIRE(c.year >= 1 && c.year <= 9999 && c.mon >= 1 && c.mon <= 12 && c.mday >= 1 &&
+		require(c.year >= 1 && c.year <= 9999 && c.mon >= 1 && c.mon <= 12 && c.mday >= 1 &&
 		            c.mday <= month_days(c.year, c.mon) && c.hour >= 0 && c.hour < 24 &&
 		            c.min >= 0 && c.min < 60 && c.sec >= 0 && c.sec < 60,
 		        "wall %lld", (long long)w);
-		REQUIRE(logtime_from_civil(&c) == w, "wall %lld", (long long)w);
+		require(logtime_from_civil(&c) == w, "wall %lld", (long long)w);
 	}
 }
 END_TEST
@@ -258,10 +252,10 @@ START_TEST(test_resolve_window_invariant)
 		struct civil c = {
 		    0, mo, d, (int)((x >> 50) % 24), (int)((x >> 20) % 60), (int)((x >> 30) % 60)};
 		int64_t t = logtime_resolve_year(&c, ref);
-		REQUIRE(t <= ref + 31 * DAY, "ref %lld gave %lld", (long long)ref, (long long)t);
-		REQUIRE(logtime_from_civil(&c) == t, "ref %lld: year not set", (long long)ref);
+		require(t <= ref + 31 * DAY, "ref %lld gave %lld", (long long)ref, (long long)t);
+		require(logtime_from_civil(&c) == t, "ref %lld: year not set", (long long)ref);
 		c.year++;
-		REQUIRE(logtime_from_civil(&c) > ref + 31 * DAY, "ref %lld: year %d is later",
+		require(logtime_from_civil(&c) > ref + 31 * DAY, "ref %lld: year %d is later",
 		        (long long)ref, c.year);
 	}
 }

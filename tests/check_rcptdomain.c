@@ -6,11 +6,7 @@
 #include <string.h>
 
 #include "rcptdomain.h"
-
-static struct span str(const char *s)
-{
-	return span_make(s, strlen(s));
-}
+#include "support.h"
 
 static void expect_domain(const struct rcpt_domains *r, uint32_t source, uint64_t mid, uint32_t rid,
                           const char *want)
@@ -32,16 +28,16 @@ START_TEST(test_put_get_by_source_mid_rid)
 {
 	struct rcpt_domains r;
 	rcpt_domains_init(&r, 100);
-	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, 0, str("a.example"), 0), 0);
-	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, 1, str("b.example"), 0), 0);
-	ck_assert_int_eq(rcpt_domains_put(&r, 2, 10, 0, str("c.example"), 0), 0);
+	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, 0, sp("a.example"), 0), 0);
+	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, 1, sp("b.example"), 0), 0);
+	ck_assert_int_eq(rcpt_domains_put(&r, 2, 10, 0, sp("c.example"), 0), 0);
 	expect_domain(&r, 1, 10, 0, "a.example");
 	expect_domain(&r, 1, 10, 1, "b.example");
 	expect_domain(&r, 2, 10, 0, "c.example");
 	expect_domain(&r, 1, 11, 0, NULL);
 	expect_domain(&r, 1, 10, 2, NULL);
 	/* A RID's first To: line names it; a repeat changes nothing. */
-	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, 0, str("d.example"), 1), 0);
+	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, 0, sp("d.example"), 1), 0);
 	expect_domain(&r, 1, 10, 0, "a.example");
 	ck_assert_uint_gt(rcpt_domains_memory(&r), 0);
 	rcpt_domains_free(&r);
@@ -53,11 +49,11 @@ START_TEST(test_refused_inputs)
 	struct rcpt_domains r;
 	rcpt_domains_init(&r, 100);
 	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, 0, span_none(), 0), -1);
-	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, 0, str(""), 0), -1);
-	ck_assert_int_eq(rcpt_domains_put(&r, 1, 0, 0, str("x"), 0), -1);
-	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, RCPT_RID_MAX, str("x"), 0), -1);
+	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, 0, sp(""), 0), -1);
+	ck_assert_int_eq(rcpt_domains_put(&r, 1, 0, 0, sp("x"), 0), -1);
+	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, RCPT_RID_MAX, sp("x"), 0), -1);
 	expect_domain(&r, 1, 10, RCPT_RID_MAX, NULL);
-	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, RCPT_RID_MAX - 1, str("x"), 0), 0);
+	ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, RCPT_RID_MAX - 1, sp("x"), 0), 0);
 	expect_domain(&r, 1, 10, RCPT_RID_MAX - 1, "x");
 	/* A name longer than any domain is cut. */
 	char big[400];
@@ -66,8 +62,8 @@ START_TEST(test_refused_inputs)
 	ck_assert_uint_eq(rcpt_domains_get(&r, 1, 11, 0).len, RCPT_DOMAIN_MAX);
 	/* At most RCPT_PER_MESSAGE_MAX recipients of one message. */
 	for (uint32_t rid = 0; rid < RCPT_PER_MESSAGE_MAX; rid++)
-		ck_assert_int_eq(rcpt_domains_put(&r, 1, 12, rid, str("many.example"), 0), 0);
-	ck_assert_int_eq(rcpt_domains_put(&r, 1, 12, RCPT_PER_MESSAGE_MAX, str("x"), 0), -1);
+		ck_assert_int_eq(rcpt_domains_put(&r, 1, 12, rid, sp("many.example"), 0), 0);
+	ck_assert_int_eq(rcpt_domains_put(&r, 1, 12, RCPT_PER_MESSAGE_MAX, sp("x"), 0), -1);
 	expect_domain(&r, 1, 12, RCPT_PER_MESSAGE_MAX - 1, "many.example");
 	expect_domain(&r, 1, 12, RCPT_PER_MESSAGE_MAX, NULL);
 	rcpt_domains_free(&r);
@@ -79,8 +75,8 @@ START_TEST(test_forget_message)
 	struct rcpt_domains r;
 	rcpt_domains_init(&r, 100);
 	for (uint32_t rid = 0; rid < 5; rid++)
-		ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, rid * 3, str("a.example"), 0), 0);
-	ck_assert_int_eq(rcpt_domains_put(&r, 1, 20, 0, str("b.example"), 0), 0);
+		ck_assert_int_eq(rcpt_domains_put(&r, 1, 10, rid * 3, sp("a.example"), 0), 0);
+	ck_assert_int_eq(rcpt_domains_put(&r, 1, 20, 0, sp("b.example"), 0), 0);
 	size_t before = rcpt_domains_memory(&r);
 	rcpt_domains_forget(&r, 1, 10);
 	for (uint32_t rid = 0; rid < 15; rid++)
@@ -100,7 +96,7 @@ START_TEST(test_bounded_oldest_forgotten)
 	rcpt_domains_init(&r, 64);
 	/* One entry per message: 64 messages fill it. */
 	for (uint64_t mid = 1; mid <= 1000; mid++) {
-		int got = rcpt_domains_put(&r, 1, mid, 0, str("example.org"), (int64_t)mid);
+		int got = rcpt_domains_put(&r, 1, mid, 0, sp("example.org"), (int64_t)mid);
 		ck_assert_int_ge(got, 0);
 		dropped += got;
 	}

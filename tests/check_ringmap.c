@@ -9,7 +9,7 @@
 
 #include "ringmap.h"
 
-#include "testutil.h"
+#include "support.h"
 
 static struct id_key key3(uint64_t id, uint32_t source, uint32_t kind)
 {

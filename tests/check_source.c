@@ -10,12 +10,7 @@
 #include "logtime.h"
 #include "source.h"
 
-#include "testutil.h"
-
-static struct span sp(const char *s)
-{
-	return span_make(s, strlen(s));
-}
+#include "support.h"
 
 static struct source_table *table(uint32_t limit)
 {

@@ -5,11 +5,7 @@
 #include <string.h>
 
 #include "span.h"
-
-static struct span sp(const char *s)
-{
-	return span_make(s, strlen(s));
-}
+#include "support.h"
 
 START_TEST(test_make_none_present)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "state.h"
-#include "testutil.h"
+#include "support.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL

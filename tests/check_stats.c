@@ -5,33 +5,24 @@
 #include <string.h>
 
 #include "stats.h"
+#include "support.h"
 
-#define MAX_LINES 16
-
-static char lines[MAX_LINES][1024];
-static size_t n_lines;
-
-static void collect(const char *line, void *arg)
-{
-	(void)arg;
-	ck_assert_uint_lt(n_lines, MAX_LINES);
-	ck_assert_uint_lt(strlen(line), sizeof(lines[0]));
-	strcpy(lines[n_lines++], line);
-}
+/* The lines of the last fold, in order. */
+static struct collected lines;
 
 static void fold(const char *text)
 {
-	n_lines = 0;
-	stats_text_to_lines(text, strlen(text), collect, NULL);
+	lines.n = 0;
+	stats_text_to_lines(text, strlen(text), collect, &lines);
 }
 
 START_TEST(unlabelled_samples_keep_their_zeros)
 {
 	fold("# HELP a_total A.\n# TYPE a_total counter\na_total 0\n"
 	     "# HELP b Gauge.\n# TYPE b gauge\nb 17\n");
-	ck_assert_uint_eq(n_lines, 2);
-	ck_assert_str_eq(lines[0], "a_total 0");
-	ck_assert_str_eq(lines[1], "b 17");
+	ck_assert_uint_eq(lines.n, 2);
+	ck_assert_str_eq(lines.s[0], "a_total 0");
+	ck_assert_str_eq(lines.s[1], "b 17");
 }
 END_TEST
 
@@ -43,10 +34,10 @@ START_TEST(labelled_samples_join_one_line_without_zeros)
 	     "v_total{verdict=\"no_tls\",direction=\"inbound\"} 20\n"
 	     "# HELP w_total W.\n# TYPE w_total counter\nw_total{x=\"1\"} 0\n"
 	     "# HELP y Y.\n# TYPE y gauge\ny{h=\"a b, {c} 0\"} 3\n");
-	ck_assert_uint_eq(n_lines, 2);
-	ck_assert_str_eq(lines[0], "v_total{verdict=\"tls\",direction=\"inbound\"} 10, "
-	                           "{verdict=\"no_tls\",direction=\"inbound\"} 20");
-	ck_assert_str_eq(lines[1], "y{h=\"a b, {c} 0\"} 3");
+	ck_assert_uint_eq(lines.n, 2);
+	ck_assert_str_eq(lines.s[0], "v_total{verdict=\"tls\",direction=\"inbound\"} 10, "
+	                             "{verdict=\"no_tls\",direction=\"inbound\"} 20");
+	ck_assert_str_eq(lines.s[1], "y{h=\"a b, {c} 0\"} 3");
 }
 END_TEST
 
@@ -61,25 +52,25 @@ START_TEST(long_families_continue_with_their_name)
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 		                        "m_total{host=\"appliance-%03d.example.com\"} %d\n", i, i);
 	fold(text);
-	ck_assert_uint_ge(n_lines, 2);
+	ck_assert_uint_ge(lines.n, 2);
 	size_t samples = 0;
-	for (size_t i = 0; i < n_lines; i++) {
-		ck_assert_uint_le(strlen(lines[i]), 900);
-		ck_assert_int_eq(strncmp(lines[i], "m_total{host=\"appliance-", 24), 0);
-		for (const char *p = lines[i]; (p = strstr(p, "{host=")) != NULL; p++)
+	for (size_t i = 0; i < lines.n; i++) {
+		ck_assert_uint_le(strlen(lines.s[i]), 900);
+		ck_assert_int_eq(strncmp(lines.s[i], "m_total{host=\"appliance-", 24), 0);
+		for (const char *p = lines.s[i]; (p = strstr(p, "{host=")) != NULL; p++)
 			samples++;
 	}
 	ck_assert_uint_eq(samples, 40);
-	ck_assert_ptr_nonnull(strstr(lines[n_lines - 1], "appliance-040.example.com\"} 40"));
+	ck_assert_ptr_nonnull(strstr(lines.s[lines.n - 1], "appliance-040.example.com\"} 40"));
 }
 END_TEST
 
 START_TEST(empty_text_gives_no_line)
 {
 	fold("");
-	ck_assert_uint_eq(n_lines, 0);
+	ck_assert_uint_eq(lines.n, 0);
 	fold("# HELP e_total E.\n# TYPE e_total counter\n");
-	ck_assert_uint_eq(n_lines, 0);
+	ck_assert_uint_eq(lines.n, 0);
 }
 END_TEST
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "track.h"
+#include "support.h"
 
 #define MAX_RECORDS 64
 
@@ -41,7 +42,7 @@ static struct span name_of_source(const void *arg, uint32_t source)
 
 static uint64_t early_alerts, hook_records;
 
-static void collect(const struct verdict *v, void *arg)
+static void collect_verdict(const struct verdict *v, void *arg)
 {
 	(void)arg;
 	if (v->purpose & VERDICT_FOR_HOOKS)
@@ -89,7 +90,7 @@ static void setup_with(uint32_t max_conns)
 	n_records = 0;
 	total_records = 0;
 	early_alerts = hook_records = 0;
-	tr = track_new(&cfg, collect, NULL);
+	tr = track_new(&cfg, collect_verdict, NULL);
 	ck_assert_ptr_nonnull(tr);
 	track_set_source_names(tr, name_of_source, NULL);
 }
@@ -105,12 +106,7 @@ static void teardown(void)
 	tr = NULL;
 }
 
-static struct span S(const char *s) {
-	return span_make(s, strlen(s));
-}
-
-static struct esa_event
-ev_base(enum esa_kind kind, enum esa_dir dir, uint64_t id)
+static struct esa_event ev_base(enum esa_kind kind, enum esa_dir dir, uint64_t id)
 {
 	struct esa_event ev;
 	memset(&ev, 0, sizeof(ev));
@@ -131,10 +127,10 @@ static void feed(uint32_t source, struct esa_event ev, int64_t now)
 static void open_in(uint32_t src, uint64_t id, int64_t now)
 {
 	struct esa_event ev = ev_base(ESA_CONN_OPEN, ESA_DIR_IN, id);
-	ev.interface = S("Data 1");
-	ev.local_ip = S("23.90.98.53");
-	ev.peer_ip = S("136.143.188.59");
-	ev.peer_rdns = S("sender4-of-o59.zoho.com");
+	ev.interface = sp("Data 1");
+	ev.local_ip = sp("23.90.98.53");
+	ev.peer_ip = sp("136.143.188.59");
+	ev.peer_rdns = sp("sender4-of-o59.zoho.com");
 	ev.rdns_verified = 1;
 	feed(src, ev, now);
 }
@@ -149,22 +145,22 @@ static void end_conn(uint32_t src, enum esa_dir dir, uint64_t id, enum esa_end e
 static void tls_ok(uint32_t src, enum esa_dir dir, uint64_t id, int64_t now)
 {
 	struct esa_event ev = ev_base(ESA_TLS_OK, dir, id);
-	ev.tls_protocol = S("TLSv1.2");
-	ev.tls_cipher = S("ECDHE-RSA-AES256-GCM-SHA384");
+	ev.tls_protocol = sp("TLSv1.2");
+	ev.tls_cipher = sp("ECDHE-RSA-AES256-GCM-SHA384");
 	feed(src, ev, now);
 }
 
 static void tls_fail(uint32_t src, enum esa_dir dir, uint64_t id, const char *why, int64_t now)
 {
 	struct esa_event ev = ev_base(ESA_TLS_FAIL, dir, id);
-	ev.reason = S(why);
+	ev.reason = sp(why);
 	feed(src, ev, now);
 }
 
 static void tls_required(uint32_t src, enum esa_dir dir, uint64_t id, int64_t now)
 {
 	struct esa_event ev = ev_base(ESA_TLS_REQUIRED, dir, id);
-	ev.reason = S("TLS was required but remote host did not initiate it");
+	ev.reason = sp("TLS was required but remote host did not initiate it");
 	feed(src, ev, now);
 }
 
@@ -296,7 +292,7 @@ START_TEST(tls_error_precedence_any_order)
 				break;
 			case 1:
 				ev = ev_base(ESA_STARTTLS_UNSUPPORTED, ESA_DIR_OUT, id);
-				ev.reason = S("STARTTLS command not supported");
+				ev.reason = sp("STARTTLS command not supported");
 				feed(0, ev, 5);
 				break;
 			default:
@@ -319,7 +315,7 @@ START_TEST(starttls_sentence_beats_required)
 {
 	tls_required(0, ESA_DIR_OUT, 1, 5);
 	struct esa_event ev = ev_base(ESA_STARTTLS_UNSUPPORTED, ESA_DIR_OUT, 1);
-	ev.reason = S("STARTTLS command not supported");
+	ev.reason = sp("STARTTLS command not supported");
 	feed(0, ev, 5);
 	end_conn(0, ESA_DIR_OUT, 1, ESA_END_CLOSE, 6);
 	ck_assert_str_eq(records[0].str[VERDICT_S_TLS_ERROR], "STARTTLS command not supported");
@@ -346,11 +342,11 @@ START_TEST(open_line_after_other_lines_joins_them)
 {
 	/* Seed DCID 2386069: "TLS success CN" is logged before its "New SMTP DCID" line. */
 	struct esa_event ev = ev_base(ESA_TLS_OK, ESA_DIR_OUT, 2386069);
-	ev.tls_cn = S("common");
+	ev.tls_cn = sp("common");
 	feed(0, ev, 10);
 	ev = ev_base(ESA_CONN_OPEN, ESA_DIR_OUT, 2386069);
-	ev.local_ip = S("10.10.10.2");
-	ev.peer_ip = S("192.168.2.2");
+	ev.local_ip = sp("10.10.10.2");
+	ev.peer_ip = sp("192.168.2.2");
 	feed(0, ev, 10);
 	mid_on(0, ESA_DELIVERY_START, 2386069, 200257075, 10);
 	ck_assert_uint_eq(n_records, 0);
@@ -505,13 +501,13 @@ END_TEST
 START_TEST(connection_error_ends_dcid)
 {
 	struct esa_event ev = ev_base(ESA_CONN_OPEN, ESA_DIR_OUT, 63);
-	ev.local_ip = S("10.10.192.50");
-	ev.peer_ip = S("10.13.101.31");
+	ev.local_ip = sp("10.10.192.50");
+	ev.peer_ip = sp("10.13.101.31");
 	ev.peer_port = 25;
 	feed(0, ev, 10);
 	ev = ev_base(ESA_CONN_ERROR, ESA_DIR_OUT, 63);
-	ev.reason = S("[Errno 0] Error");
-	ev.peer_ip = S("10.13.101.31");
+	ev.reason = sp("[Errno 0] Error");
+	ev.peer_ip = sp("10.13.101.31");
 	feed(0, ev, 10);
 	ck_assert_uint_eq(n_records, 1);
 	ck_assert_int_eq(records[0].end, VERDICT_END_ERROR);
@@ -599,10 +595,10 @@ START_TEST(policy_fields_update)
 {
 	open_in(0, 9, 10);
 	struct esa_event ev = ev_base(ESA_POLICY, ESA_DIR_IN, 9);
-	ev.policy = S("ACCEPT");
-	ev.sender_group = S("ACCEPTLIST");
-	ev.sbrs = S("3.4");
-	ev.country = S("United States");
+	ev.policy = sp("ACCEPT");
+	ev.sender_group = sp("ACCEPTLIST");
+	ev.sbrs = sp("3.4");
+	ev.country = sp("United States");
 	feed(0, ev, 10);
 	end_conn(0, ESA_DIR_IN, 9, ESA_END_CLOSE, 10);
 	ck_assert_str_eq(records[0].str[VERDICT_S_POLICY], "ACCEPT");
@@ -831,7 +827,7 @@ static void restart_tracker(int64_t now)
 	track_free(tr);
 	struct track_config cfg;
 	track_config_defaults(&cfg);
-	tr = track_new(&cfg, collect, NULL);
+	tr = track_new(&cfg, collect_verdict, NULL);
 	ck_assert_ptr_nonnull(tr);
 	track_set_source_names(tr, name_of_source, NULL);
 	for (size_t i = 0; i < n_saved; i++) {
@@ -849,7 +845,7 @@ static void state_scenario(int restart)
 	tls_ok(0, ESA_DIR_IN, 1, 100);
 
 	struct esa_event out = ev_base(ESA_CONN_OPEN, ESA_DIR_OUT, 2);
-	out.peer_ip = S("192.0.2.7");
+	out.peer_ip = sp("192.0.2.7");
 	out.peer_port = 25;
 	feed(0, out, 100);
 	for (uint64_t m = 11; m <= 13; m++)

@@ -7,15 +7,11 @@
 #include <string.h>
 
 #include "units.h"
+#include "support.h"
 
 #define SENTINEL 0xdeadbeefcafef00dULL
 #define YEARS_100_MS (36500ULL * 86400 * 1000)
 #define SIZE_LIMIT (1ULL << 48)
-
-static struct span sp(const char *s)
-{
-	return span_make(s, strlen(s));
-}
 
 struct case_ok {
 	const char *text;

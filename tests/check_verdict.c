@@ -7,15 +7,9 @@
 #include <string.h>
 
 #include "verdict.h"
+#include "support.h"
 
 #define R "\xEF\xBF\xBD" /* U+FFFD as the encoder writes it */
-
-/* For checks inside big loops: ck_assert records a mark point (a pipe write) on every call. */
-#define REQUIRE(cond, ...)                                                                         \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			ck_abort_msg(__VA_ARGS__);                                                 \
-	} while (0)
 
 /* ---- strict JSON checker (RFC 8259 grammar, well-formed UTF-8 per Unicode Table 3-7) ---- */
 
@@ -377,7 +371,7 @@ static size_t reference_repair(const unsigned char *p, size_t n, char *out)
 
 /* ---- pseudo-random hostile bytes (fixed seed) ---- */
 
-static uint64_t rng_next(uint64_t *s)
+static uint64_t xorshift_next(uint64_t *s)
 {
 	*s ^= *s >> 12;
 	*s ^= *s << 25;
@@ -387,7 +381,7 @@ static uint64_t rng_next(uint64_t *s)
 
 static size_t random_char(uint64_t *s, char *out)
 {
-	uint64_t r = rng_next(s);
+	uint64_t r = xorshift_next(s);
 	switch (r % 16) {
 	case 0:
 	case 1:
@@ -426,7 +420,7 @@ static size_t random_char(uint64_t *s, char *out)
 
 static size_t random_bytes(uint64_t *s, char *out, size_t max)
 {
-	size_t want = (size_t)(rng_next(s) % (max + 1)), n = 0;
+	size_t want = (size_t)(xorshift_next(s) % (max + 1)), n = 0;
 	while (n < want) {
 		char c[4];
 		size_t k = random_char(s, c);
@@ -439,11 +433,6 @@ static size_t random_bytes(uint64_t *s, char *out, size_t max)
 }
 
 /* ---- record helpers ---- */
-
-static struct span sp(const char *s)
-{
-	return span_make(s, strlen(s));
-}
 
 static struct logtime lt(int y, int mo, int d, int h, int mi, int s, int offset)
 {
@@ -828,7 +817,7 @@ START_TEST(test_numbers)
 		vals[n++] = p + 1;
 	}
 	while (n < sizeof vals / sizeof vals[0])
-		vals[n++] = rng_next(&seed) >> (rng_next(&seed) % 64);
+		vals[n++] = xorshift_next(&seed) >> (xorshift_next(&seed) % 64);
 	for (size_t i = 0; i < n; i++) {
 		struct verdict v = minimal();
 		v.conn_id = vals[i];
@@ -1175,11 +1164,11 @@ START_TEST(test_all_short_sequences_against_reference)
 			for (size_t n = 1; n <= 2; n++) {
 				size_t len =
 				    verdict_json_string(span_make((char *)in, n), got, sizeof got);
-				REQUIRE(json_valid(got, len), "bytes %02x %02x", a, b);
+				require(json_valid(got, len), "bytes %02x %02x", a, b);
 				char dec[64];
 				long d = json_unquote(got, len, dec);
 				size_t w = reference_repair(in, n, want);
-				REQUIRE(d == (long)w && memcmp(dec, want, w) == 0,
+				require(d == (long)w && memcmp(dec, want, w) == 0,
 				        "bytes %02x %02x (n=%zu)", a, b, n);
 			}
 		}
@@ -1198,11 +1187,11 @@ START_TEST(test_all_short_sequences_against_reference)
 					for (size_t n = 3; n <= 4; n++) {
 						size_t len = verdict_json_string(
 						    span_make((char *)in, n), got, sizeof got);
-						REQUIRE(json_valid(got, len), "lead %02x", a);
+						require(json_valid(got, len), "lead %02x", a);
 						char dec[64];
 						long d = json_unquote(got, len, dec);
 						size_t w = reference_repair(in, n, want);
-						REQUIRE(d == (long)w && memcmp(dec, want, w) == 0,
+						require(d == (long)w && memcmp(dec, want, w) == 0,
 						        "bytes %02x %02x %02x %02x n=%zu", a, in[1],
 						        in[2], in[3], n);
 					}
@@ -1218,10 +1207,10 @@ START_TEST(test_random_strings_round_trip)
 	for (int iter = 0; iter < 50000; iter++) {
 		size_t n = random_bytes(&seed, in, iter % 10 == 0 ? sizeof in : 40);
 		size_t len = verdict_json_string(span_make(in, n), got, sizeof got);
-		REQUIRE(len > 1 && json_valid(got, len), "iteration %d", iter);
+		require(len > 1 && json_valid(got, len), "iteration %d", iter);
 		long d = json_unquote(got, len, dec);
 		size_t w = reference_repair((unsigned char *)in, n, want);
-		REQUIRE(d == (long)w && memcmp(dec, want, w) == 0, "iteration %d", iter);
+		require(d == (long)w && memcmp(dec, want, w) == 0, "iteration %d", iter);
 	}
 }
 END_TEST
@@ -1243,16 +1232,16 @@ static void check_every_cap(const struct verdict *v)
 	for (size_t cap = 0; cap <= need; cap++) {
 		memset(buf, CANARY, room);
 		size_t got = verdict_encode(v, (char *)buf, cap);
-		REQUIRE(got == (cap == need ? need : 0), "cap %zu gave %zu", cap, got);
-		REQUIRE(cap < need || memcmp(buf, full, need) == 0, "exact cap differs");
+		require(got == (cap == need ? need : 0), "cap %zu gave %zu", cap, got);
+		require(cap < need || memcmp(buf, full, need) == 0, "exact cap differs");
 		for (size_t k = cap; k < room; k++)
-			REQUIRE(buf[k] == CANARY, "cap %zu wrote byte %zu", cap, k);
+			require(buf[k] == CANARY, "cap %zu wrote byte %zu", cap, k);
 
 		/* Exactly cap bytes of heap: the sanitizer sees any overrun too. */
 		char *exact = malloc(cap > 0 ? cap : 1);
 		ck_assert_ptr_nonnull(exact);
 		got = verdict_encode(v, exact, cap);
-		REQUIRE(got == (cap == need ? need : 0), "cap %zu gave %zu", cap, got);
+		require(got == (cap == need ? need : 0), "cap %zu gave %zu", cap, got);
 		free(exact);
 	}
 	free(buf);
@@ -1373,7 +1362,7 @@ START_TEST(test_worst_case_fits_line_max)
 	uint64_t seed = 0xBADC0DE;
 	for (int iter = 0; iter < 200; iter++) {
 		for (size_t i = 0; i < sizeof field; i++)
-			field[i] = (char)worst[rng_next(&seed) % sizeof worst];
+			field[i] = (char)worst[xorshift_next(&seed) % sizeof worst];
 		struct verdict m = widest(field, sizeof field);
 		size_t len = verdict_encode(&m, buf, sizeof buf);
 		ck_assert_uint_gt(len, 0);
@@ -1392,16 +1381,17 @@ START_TEST(test_random_records_valid_json)
 	static char want[VERDICT_LINE_MAX];
 	for (int iter = 0; iter < 3000; iter++) {
 		struct verdict v = minimal();
-		uint64_t r = rng_next(&seed);
+		uint64_t r = xorshift_next(&seed);
 		v.kind = (enum verdict_kind)(r % VERDICT_KIND_COUNT);
 		v.dir = (r >> 4) & 1 ? ESA_DIR_OUT : ESA_DIR_IN;
 		v.end = (enum verdict_end)((r >> 8) % VERDICT_END_COUNT);
-		v.conn_id = rng_next(&seed);
+		v.conn_id = xorshift_next(&seed);
 		size_t hn = random_bytes(&seed, fields[VERDICT_STR_COUNT], VERDICT_FIELD_MAX);
 		v.host = (r >> 5) & 1 ? span_make(fields[VERDICT_STR_COUNT], hn) : span_none();
 		for (int f = 0; f < VERDICT_STR_COUNT; f++) {
 			size_t n = random_bytes(&seed, fields[f], VERDICT_FIELD_MAX);
-			v.str[f] = (rng_next(&seed) & 3) ? span_make(fields[f], n) : span_none();
+			v.str[f] =
+			    (xorshift_next(&seed) & 3) ? span_make(fields[f], n) : span_none();
 		}
 		if ((r >> 12) & 1)
 			v.first_seen =
@@ -1413,15 +1403,15 @@ START_TEST(test_random_records_valid_json)
 			v.last_seen = v.first_seen;
 		v.peer_rdns_verified = (int)((r >> 50) % 3) - 1;
 		v.tls_required = (r >> 52) & 1;
-		v.peer_port = (r >> 53) & 1 ? (uint32_t)rng_next(&seed) : 0;
-		v.n_mids = (size_t)(rng_next(&seed) % 100);
+		v.peer_port = (r >> 53) & 1 ? (uint32_t)xorshift_next(&seed) : 0;
+		v.n_mids = (size_t)(xorshift_next(&seed) % 100);
 		for (size_t i = 0; i < v.n_mids; i++)
-			mids[i] = rng_next(&seed) >> (rng_next(&seed) % 64);
+			mids[i] = xorshift_next(&seed) >> (xorshift_next(&seed) % 64);
 		v.mids = mids;
 		v.mids_total = v.n_mids + (r >> 54) % 3;
 		v.has_failure_mark = (r >> 56) & 1;
-		v.mids_after_failure_from = (size_t)(rng_next(&seed) % 110);
-		v.lines = (uint32_t)rng_next(&seed);
+		v.mids_after_failure_from = (size_t)(xorshift_next(&seed) % 110);
+		v.lines = (uint32_t)xorshift_next(&seed);
 
 		const char *got = enc(&v);
 		for (int f = 0; f < VERDICT_STR_COUNT; f++) {
