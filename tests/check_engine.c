@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "support.h"
 
 #define MAX_RECORDS 4096
 
@@ -29,7 +30,7 @@ static struct engine *eng;
 
 static uint64_t early_alerts, hook_records;
 
-static void collect(const struct verdict *v, void *arg)
+static void collect_verdict(const struct verdict *v, void *arg)
 {
 	(void)arg;
 	if (v->purpose & VERDICT_FOR_HOOKS)
@@ -71,7 +72,7 @@ static void setup(void)
 	n_records = 0;
 	early_alerts = hook_records = 0;
 	/* 2026-11-28 12:00:00 UTC: the "current time" for year-less timestamps. */
-	eng = engine_new(&cfg, collect, NULL, 1795867200);
+	eng = engine_new(&cfg, collect_verdict, NULL, 1795867200);
 	ck_assert_ptr_nonnull(eng);
 }
 
@@ -83,7 +84,7 @@ static void teardown(void)
 
 static void feed_line(const char *line, const char *sender, int64_t arrival)
 {
-	engine_feed(eng, line, strlen(line), span_make(sender, strlen(sender)), arrival);
+	engine_feed(eng, line, strlen(line), sp(sender), arrival);
 }
 
 /* Feeds every line of a test data file through the engine on the log's own clock. */
@@ -622,9 +623,5 @@ static Suite *engine_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(engine_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(engine_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

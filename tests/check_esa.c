@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "esa.h"
+#include "support.h"
 
 enum { RV_ABSENT, RV_NO, RV_YES }; /* expected rdns_verified: -1, 0, 1 */
 
@@ -1192,10 +1193,5 @@ static Suite *esa_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(esa_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(esa_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

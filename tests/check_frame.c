@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "support.h"
 
 #define LIT(s) (s), (sizeof(s) - 1)
 
@@ -828,7 +829,7 @@ START_TEST(finish_flags)
 END_TEST
 
 /* Deterministic pseudo-random streams built from the pieces that matter to the framer. */
-static uint32_t rng_next(uint32_t *state)
+static uint32_t lcg_next(uint32_t *state)
 {
 	*state = *state * 1103515245u + 12345u;
 	return *state >> 16;
@@ -850,7 +851,7 @@ static size_t random_stream(uint32_t *state, char *out, size_t cap)
 	size_t n = 0, npieces = sizeof(pieces) / sizeof(pieces[0]);
 
 	while (n < cap) {
-		const char *p = pieces[rng_next(state) % npieces];
+		const char *p = pieces[lcg_next(state) % npieces];
 		size_t len = strlen(p);
 		if (p[0] == '\0')
 			len = 1; /* the NUL terminator itself */
@@ -867,9 +868,9 @@ START_TEST(random_streams_split_invariant)
 	char stream[400];
 	struct driver one, d;
 	uint32_t state = 0x5eed0000u + (uint32_t)_i;
-	size_t n = random_stream(&state, stream, 60 + rng_next(&state) % 300);
+	size_t n = random_stream(&state, stream, 60 + lcg_next(&state) % 300);
 	enum frame_mode mode = (_i & 1) ? FRAME_MODE_LF_ONLY : FRAME_MODE_AUTO;
-	size_t max = 4 + rng_next(&state) % 40;
+	size_t max = 4 + lcg_next(&state) % 40;
 
 	drv_run(&one, mode, max, stream, n, DRV_BUF);
 	for (size_t chunk = 1; chunk <= 17; chunk++) {
@@ -1034,9 +1035,9 @@ START_TEST(stream_random_splits)
 	struct sdriver one, s;
 	struct driver f;
 	uint32_t state = 0x57e40000u + (uint32_t)_i;
-	size_t n = random_stream(&state, stream, 60 + rng_next(&state) % 300);
+	size_t n = random_stream(&state, stream, 60 + lcg_next(&state) % 300);
 	enum frame_mode mode = (_i & 1) ? FRAME_MODE_LF_ONLY : FRAME_MODE_AUTO;
-	size_t max = 4 + rng_next(&state) % 40;
+	size_t max = 4 + lcg_next(&state) % 40;
 
 	sdrv_run(&one, mode, max, sizeof(stream), stream, n, n);
 	drv_run(&f, mode, max, stream, n, DRV_BUF);
@@ -1249,11 +1250,5 @@ static Suite *frame_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(frame_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(frame_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

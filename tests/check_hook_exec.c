@@ -1097,9 +1097,5 @@ static Suite *hook_exec_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(hook_exec_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(hook_exec_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -637,11 +637,7 @@ static Suite *idindex_suite(void)
 static int run_suite(uint32_t max)
 {
 	values_max = max;
-	SRunner *sr = srunner_create(idindex_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed;
+	return suite_failures(idindex_suite());
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "metrics.h"
+#include "support.h"
 
 static struct evbuffer *out;
 
@@ -188,9 +189,5 @@ static Suite *metrics_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(metrics_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(metrics_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

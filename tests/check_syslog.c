@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "syslog.h"
+#include "support.h"
 
 #define LONG_LINE 8192
 
@@ -1474,11 +1475,5 @@ static Suite *syslog_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(syslog_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(syslog_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

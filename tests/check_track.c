@@ -1055,9 +1055,5 @@ static Suite *track_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(track_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(track_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

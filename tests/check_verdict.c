@@ -1525,9 +1525,5 @@ static Suite *verdict_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(verdict_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(verdict_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

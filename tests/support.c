@@ -8,6 +8,15 @@
 
 #include "support.h"
 
+int suite_failures(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed;
+}
+
 struct span sp(const char *s)
 {
 	return span_make(s, strlen(s));

@@ -36,6 +36,9 @@ static inline uint32_t rng_below(struct rng *r, uint32_t n)
 	return (uint32_t)(rng_next(r) % n);
 }
 
+/* Runs every test of s (and frees it); returns how many failed. */
+int suite_failures(Suite *s);
+
 /* s (NUL-terminated, still the caller's) as a span. */
 struct span sp(const char *s);
 
