@@ -60,13 +60,6 @@ static void teardown(void)
 	tmpdir_remove(dir);
 }
 
-static char *read_log(void)
-{
-	char *log = slurp(logpath, NULL);
-	ck_assert_ptr_nonnull(log);
-	return log;
-}
-
 /* Files in dir whose name starts with prefix (the hooks name theirs PREFIX.PID). */
 static unsigned list_prefixed(const char *prefix, char names[][64], unsigned max)
 {
@@ -324,7 +317,7 @@ START_TEST(test_stdin_env_argv_exact)
 	ck_assert_uint_eq(c->ok, 1);
 	ck_assert_uint_eq(c->failed + c->timeouts + c->spawn_errors + c->queue_drops, 0);
 	close_and_check(r, fds);
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_str_eq(log, ""); /* a good run is quiet */
 	free(log);
 }
@@ -578,7 +571,7 @@ START_TEST(test_timeout_kills_process_group)
 	ck_assert_uint_eq(c->timeouts, 1);
 	ck_assert_uint_eq(c->runs, 1);
 	ck_assert_uint_eq(c->ok + c->failed, 0);
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_ptr_nonnull(
 	    strstr(log, "warning: hook t: timed out after 300 ms; stopped by SIGTERM\n"));
 	free(log);
@@ -605,7 +598,7 @@ START_TEST(test_timeout_leftover_group_killed)
 	ck_assert(dead_within(pid_in_file("grandchild"), 500));
 	ck_assert(!process_alive(pid_in_file("leader")));
 	ck_assert_uint_eq(exec_runner_counters(r)->timeouts, 1);
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_str_eq(log,
 	                 "esatlsd: warning: hook t: timed out after 200 ms; stopped by SIGTERM\n");
 	free(log);
@@ -633,7 +626,7 @@ START_TEST(test_timeout_sigkill_after_grace)
 	ck_assert(dead_within(pid_in_file("grandchild"), 500));
 	ck_assert_uint_eq(exec_runner_counters(r)->timeouts, 1);
 	ck_assert_uint_eq(exec_runner_counters(r)->failed, 0);
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_ptr_nonnull(strstr(log, "hook t: timed out after 200 ms; stopped by SIGKILL\n"));
 	free(log);
 	exec_runner_close(r);
@@ -722,7 +715,7 @@ START_TEST(test_queue_overflow_dropped_and_counted)
 	run_until_idle(r, 5000);
 	ck_assert_uint_eq(c->ok, 5);
 	exec_runner_close(r);
-	char *log = read_log();
+	char *log = log_so_far();
 	/* Five drops logged, the sixth summarised when the runner closes. */
 	ck_assert_uint_eq(count_substr(log, "hook t: queue full (3 waiting); alert dropped\n"), 5);
 	ck_assert_uint_eq(count_substr(log, "hook t: queue full (3 waiting); alert dropped (1 more "
@@ -768,7 +761,7 @@ START_TEST(test_exit_status_and_stderr_logged)
 	ck_assert_uint_eq(c->failed, 1);
 	ck_assert_uint_eq(c->ok + c->timeouts + c->spawn_errors, 0);
 	exec_runner_close(r);
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_str_eq(log, "esatlsd: warning: hook t: exited with status 3\n"
 	                      "esatlsd: hook t: stderr: cannot reach the pager\n"
 	                      "esatlsd: hook t: stderr: bad\\x1b[31mcolour\\\\n\n");
@@ -790,7 +783,7 @@ START_TEST(test_killed_by_signal_logged)
 	ck_assert_uint_eq(exec_runner_counters(r)->failed, 1);
 	ck_assert_uint_eq(exec_runner_counters(r)->timeouts, 0);
 	exec_runner_close(r);
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_str_eq(log, "esatlsd: warning: hook t: killed by signal 15 (Terminated)\n");
 	free(log);
 }
@@ -811,7 +804,7 @@ START_TEST(test_stderr_bounded)
 	run_until_idle(r, 5000);
 	ck_assert_uint_eq(exec_runner_counters(r)->ok, 1);
 	exec_runner_close(r);
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_uint_eq(count_substr(log, "esatlsd: hook t: stderr: noise line\n"), 20);
 	ck_assert_ptr_nonnull(strstr(log, "hook t: stderr: 109780 more bytes not logged\n"));
 	ck_assert_uint_eq(count_substr(log, "\n"), 21);
@@ -835,7 +828,7 @@ START_TEST(test_log_rate_limited)
 	run_until_idle(r, 5000);
 	ck_assert_uint_eq(exec_runner_counters(r)->failed, 8);
 	exec_runner_close(r);
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_uint_eq(count_substr(log, "warning: hook t: exited with status 3\n"), 5);
 	ck_assert_uint_eq(count_substr(log, "hook t: stderr: cannot reach the pager\n"), 2);
 	ck_assert_uint_eq(count_substr(log, "hook t: stderr: bad"), 2);
@@ -870,7 +863,7 @@ static void expect_spawn_error(char **argv, const char *line)
 	ck_assert_uint_eq(c->runs + c->ok + c->failed, 0);
 	exec_runner_close(r);
 	ck_assert_uint_eq(count_children(), 0);
-	char *log = read_log();
+	char *log = log_so_far();
 	/* Five lines, then the other two summarised at close. */
 	ck_assert_uint_eq(count_substr(log, line), 5);
 	char summary[512];
@@ -971,7 +964,7 @@ START_TEST(test_child_ignoring_stdin)
 	ck_assert_uint_eq(exec_runner_counters(r)->ok, 1);
 	free(json);
 	close_and_check(r, fds);
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_str_eq(log, "");
 	free(log);
 }
@@ -1046,7 +1039,7 @@ START_TEST(test_close_kills_running_and_drops_queued)
 		ck_assert(dead_within(strtol(s, NULL, 10), 500));
 		free(s);
 	}
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_ptr_nonnull(strstr(log, "hook t: 2 runs still going at close were killed\n"));
 	ck_assert_ptr_nonnull(strstr(log, "hook t: 3 queued alerts lost at close\n"));
 	free(log);
@@ -1058,7 +1051,7 @@ START_TEST(test_new_refuses_missing_argv)
 	char *argv[] = {NULL};
 	struct hook_config cfg = make_cfg(argv, 5000, 1, 1);
 	ck_assert_ptr_null(exec_runner_new(base, &cfg));
-	char *log = read_log();
+	char *log = log_so_far();
 	ck_assert_ptr_nonnull(strstr(log, "hook t: cannot set up its runner"));
 	free(log);
 }

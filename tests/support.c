@@ -74,6 +74,14 @@ char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+void write_whole_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_msg(f != NULL, "cannot create %s", path);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 unsigned count_substr(const char *hay, const char *needle)
 {
 	unsigned n = 0;
@@ -100,16 +108,29 @@ void capture_log(const char *dir)
 	close(fd);
 }
 
-char *captured_log(void)
+char *log_so_far(void)
 {
-	ck_assert_int_ge(saved_stderr, 0);
 	fflush(stderr);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-	saved_stderr = -1;
 	char *log = slurp(log_path, NULL);
 	ck_assert_ptr_nonnull(log);
 	return log;
+}
+
+char *captured_log(void)
+{
+	ck_assert_int_ge(saved_stderr, 0);
+	char *log = log_so_far();
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	saved_stderr = -1;
+	return log;
+}
+
+void expect_log(const char *want)
+{
+	char *log = log_so_far();
+	ck_assert_msg(strstr(log, want) != NULL, "no \"%s\" in the log:\n%s", want, log);
+	free(log);
 }
 
 uint64_t now_ms(void)

@@ -57,6 +57,9 @@ void path_join(char *buf, size_t cap, const char *dir, const char *name);
  * NULL. NULL when it cannot be opened. */
 char *slurp(const char *path, size_t *len);
 
+/* Writes data[0..len) to a new file at path (or over the old one). */
+void write_whole_file(const char *path, const void *data, size_t len);
+
 /* How often needle occurs in hay, not overlapping. */
 unsigned count_substr(const char *hay, const char *needle);
 
@@ -70,6 +73,12 @@ void capture_log(const char *dir);
 
 /* Restores standard error; returns what was written to it, NUL-terminated (caller frees). */
 char *captured_log(void);
+
+/* What standard error got so far, NUL-terminated (caller frees); it stays captured. */
+char *log_so_far(void);
+
+/* Fails the test unless the log so far holds want. */
+void expect_log(const char *want);
 
 /* ---- strings handed to a callback ---- */
 
