@@ -23,10 +23,10 @@ struct id_key {
 typedef struct id_key (*id_key_fn)(const void *ctx, uint32_t value);
 
 struct id_index {
-	uint32_t *slot;     /* (value + 1) | tag; 0 = empty */
+	uint32_t *slot;      /* (value + 1) | tag; 0 = empty */
 	uint32_t value_mask; /* the bits of a slot holding value + 1; the rest hold the tag */
 	uint32_t max_value;
-	uint32_t mask;  /* capacity - 1, capacity a power of two */
+	uint32_t mask; /* capacity - 1, capacity a power of two */
 	uint32_t used;
 	id_key_fn key_of;
 	const void *ctx;

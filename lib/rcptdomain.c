@@ -61,8 +61,7 @@ static uint32_t list_find(const struct rcpt_list *l, uint32_t rid)
 }
 
 /* Appends one entry to *lp, which may move. */
-static int list_append(struct rcpt_domains *r, struct rcpt_list **lp, uint32_t rid,
-                       struct span d)
+static int list_append(struct rcpt_domains *r, struct rcpt_list **lp, uint32_t rid, struct span d)
 {
 	struct rcpt_list *l = *lp;
 	size_t need = l->used + ENTRY_HEAD + d.len;

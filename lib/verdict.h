@@ -46,7 +46,8 @@ enum verdict_end {
 /* A buffer this large always holds an encoded record. */
 #define VERDICT_LINE_MAX 32768
 
-/* String fields of a record, in output order. */
+/* String fields of a record, in output order. (clang-format runs a list this long together.) */
+/* clang-format off */
 #define VERDICT_STRINGS(X)                                                                         \
 	X(PEER_IP, "peer_ip")                                                                      \
 	X(PEER_RDNS, "peer_rdns")                                                                  \
@@ -56,9 +57,14 @@ enum verdict_end {
 	X(POLICY, "policy")                                                                        \
 	X(SENDER_GROUP, "sender_group")                                                            \
 	X(SBRS, "sbrs")                                                                            \
-	X(COUNTRY, "country") X(TLS_PROTOCOL, "tls_protocol") X(TLS_CIPHER, "tls_cipher")          \
-	    X(TLS_CN, "tls_cn") X(TLS_DOMAIN, "tls_domain") X(TLS_ERROR, "tls_error")              \
-	        X(ERROR, "error")
+	X(COUNTRY, "country")                                                                      \
+	X(TLS_PROTOCOL, "tls_protocol")                                                            \
+	X(TLS_CIPHER, "tls_cipher")                                                                \
+	X(TLS_CN, "tls_cn")                                                                        \
+	X(TLS_DOMAIN, "tls_domain")                                                                \
+	X(TLS_ERROR, "tls_error")                                                                  \
+	X(ERROR, "error")
+/* clang-format on */
 
 enum verdict_str {
 #define VERDICT_STR_ENUM(name, str) VERDICT_S_##name,

@@ -175,9 +175,9 @@ static struct id_key arithmetic_key_of(const void *ctx, uint32_t value)
 
 START_TEST(test_values_at_range_edges)
 {
-	static const uint32_t values[] = {0,           1,           UINT32_MAX - 1, UINT32_MAX - 2,
-	                                  0x80000000u, 0x7fffffffu, 0xffffu,        0x10000u,
-	                                  NARROW_VALUES_MAX, NARROW_VALUES_MAX + 1};
+	static const uint32_t values[] = {
+	    0,           1,       UINT32_MAX - 1, UINT32_MAX - 2,    0x80000000u,
+	    0x7fffffffu, 0xffffu, 0x10000u,       NARROW_VALUES_MAX, NARROW_VALUES_MAX + 1};
 	const uint32_t n = sizeof(values) / sizeof(values[0]);
 	uint32_t kept = 0, largest = 0;
 	struct id_index ix;
