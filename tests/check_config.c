@@ -916,7 +916,8 @@ START_TEST(test_webhook_urls)
 	    "http://192.0.2.1/~user/-._!$&'()*+,;=:@",
 	    "http://192.0.2.1:0080/leading-zeros",
 	    "HTTP://192.0.2.1/",
-	    /* an empty port is the scheme's default (RFC 3986 section 3.2.3), as the runner uses it */
+	    /* an empty port is the scheme's default (RFC 3986 section 3.2.3), as the runner uses it
+	     */
 	    "http://192.0.2.1:/",
 	    "http://[::1]:/x",
 	};

@@ -10,7 +10,7 @@
 
 #include "connpool.h"
 
-#include "testutil.h"
+#include "support.h"
 
 static struct track_counters counters;
 static struct connpool pool;
@@ -265,9 +265,5 @@ static Suite *connpool_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(connpool_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(connpool_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

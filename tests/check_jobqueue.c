@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jobqueue.h"
+#include "support.h"
 
 /* A runner's job as the runners lay theirs out: struct job first, its own fields after. */
 struct tjob {
@@ -302,9 +303,5 @@ static Suite *jobqueue_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(jobqueue_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(jobqueue_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "reload.h"
+#include "support.h"
 
 struct obj {
 	int key;
@@ -167,9 +168,5 @@ static Suite *reload_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(reload_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(reload_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -6,11 +6,7 @@
 #include <string.h>
 
 #include "url.h"
-
-static struct span sp(const char *s)
-{
-	return span_make(s, strlen(s));
-}
+#include "support.h"
 
 static int span_is(struct span s, const char *want)
 {
@@ -160,9 +156,5 @@ static Suite *url_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(url_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_failures(url_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
