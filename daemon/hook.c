@@ -8,6 +8,7 @@
 #include "hook_exec.h"
 #include "hook_http.h"
 #include "log.h"
+#include "reload.h"
 
 #define THROTTLE_KEYS 1024   /* keys remembered per hook; the least recently used is forgotten */
 #define THROTTLE_KEY_MAX 256 /* a host name or an address */
@@ -348,52 +349,70 @@ void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, siz
 	}
 }
 
-static struct hook *hooks_find(const struct hooks *h, const struct hook_config *cfg)
+/* ---- reload ---- */
+
+struct hooks_reload_ctx {
+	struct hooks *h;
+	const struct hook_config *cfgs;
+};
+
+static void *hook_running(void *ctx, size_t j)
 {
-	for (size_t i = 0; i < h->n; i++)
-		if (h->hook[i]->kind == cfg->kind && strcmp(h->hook[i]->name, cfg->name) == 0)
-			return h->hook[i];
-	return NULL;
+	return ((struct hooks_reload_ctx *)ctx)->h->hook[j];
 }
+
+/* A hook of the same name and kind keeps its runner and throttle state, even one retiring. */
+static int hook_keeps(void *ctx, void *obj, size_t i)
+{
+	const struct hook *k = obj;
+	const struct hook_config *cfg = &((struct hooks_reload_ctx *)ctx)->cfgs[i];
+	return k->kind == cfg->kind && strcmp(k->name, cfg->name) == 0;
+}
+
+static void *hook_open_entry(void *ctx, size_t i)
+{
+	const struct hooks_reload_ctx *rc = ctx;
+	return hook_open(rc->h->base, &rc->cfgs[i]);
+}
+
+static void hook_close_obj(void *obj)
+{
+	hook_close(obj);
+}
+
+static const struct reload_ops hook_reload = {hook_running, hook_keeps, hook_open_entry,
+                                              hook_close_obj};
 
 int hooks_reload(struct hooks *h, const struct hook_config *cfgs, size_t n)
 {
-	/* Open the new hooks first: if one fails, nothing has changed. */
-	struct hook **fresh = calloc(n ? n : 1, sizeof(*fresh));
-	if (fresh == NULL)
+	struct hooks_reload_ctx rc = {h, cfgs};
+	struct reload_set rs;
+
+	if (reload_prepare(&rs, &hook_reload, &rc, h->n, n) != 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (hooks_find(h, &cfgs[i]) != NULL)
-			continue;
-		if ((fresh[i] = hook_open(h->base, &cfgs[i])) == NULL) {
-			while (i-- > 0)
-				hook_close(fresh[i]);
-			free(fresh);
-			return -1;
-		}
-	}
 	struct hook **all = calloc(h->n + n ? h->n + n : 1, sizeof(*all));
 	if (all == NULL) {
-		for (size_t i = 0; i < n; i++)
-			hook_close(fresh[i]);
-		free(fresh);
+		reload_abandon(&rs, &hook_reload);
 		return -1;
 	}
-	for (size_t i = 0; i < h->n; i++)
-		h->hook[i]->retiring = 1;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct hook *k = fresh[i] ? fresh[i] : hooks_find(h, &cfgs[i]);
-		if (fresh[i] == NULL && hook_update(k, &cfgs[i]) != 0)
+		struct hook *k = rs.next[i];
+		if (rs.reused[i] && hook_update(k, &cfgs[i]) != 0)
 			log_warnx("hook %s: out of memory; keeping its old filters", k->name);
 		k->retiring = 0;
 		all[m++] = k;
 	}
-	for (size_t i = 0; i < h->n; i++)
-		if (h->hook[i]->retiring)
-			all[m++] = h->hook[i];
+	/* A hook no longer configured takes no alert; it finishes what it runs and holds, then
+	 * hooks_tick closes it. */
+	for (size_t j = 0; j < h->n; j++) {
+		if (!rs.kept[j]) {
+			h->hook[j]->retiring = 1;
+			all[m++] = h->hook[j];
+		}
+	}
+	reload_done(&rs);
 	free(h->hook);
-	free(fresh);
 	h->hook = all;
 	h->n = m;
 	hooks_tick(h);
