@@ -2,29 +2,13 @@
  * the header completely or reports "not mine", so a damaged header falls through to the next,
  * looser reading (RFC 5424, then a timestamped header, then PARTIAL, then NONE) instead of being
  * half-guessed. Only the first few tokens are scanned, so the message body costs nothing, except
- * for RFC 5424 structured data, which must be walked to find MSG. */
-#include "syslog.h"
-
-#include <string.h>
+ * for RFC 5424 structured data, which must be walked to find MSG. The tokens between a timestamp
+ * and the level marker are read by syslog_prefix.c. */
+#include "syslog_int.h"
 
 #define SYSLOG_PRI_MAX 191
 #define SYSLOG_YEAR_MIN 1970
 #define SYSLOG_FRAC_DIGITS_MAX 9
-/* Header tokens a collector may put between its timestamp and the ESA level marker: host,
- * facility, severity and tag ("esa1 mail [info] mail_logs:nopid"), with room to spare. */
-#define SYSLOG_PREFIX_TOKENS_MAX 6
-
-/* What follows a timestamp (or stands alone in a PARTIAL line): [HOST] [TAG:] [Level:], and
- * the ESA's own stamp when a forwarder wrapped a log-file line in its header. */
-struct syslog_tail {
-	struct span host;
-	struct span tag;
-	enum syslog_level level;
-	const char *text; /* first byte after the header */
-	int inner;        /* inner_time holds the wrapped line's own timestamp */
-	struct civil inner_time;
-	int inner_offset;
-};
 
 /* Which timestamp shape a header began with. */
 enum stamp_shape {
@@ -34,40 +18,14 @@ enum stamp_shape {
 	STAMP_NATIVE      /* Www Dec  5 10:00:00 2026: the ESA log-file stamp */
 };
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-/* ASCII lower case for letters; other bytes map to non-letters, so comparing the result with a
- * lower-case letter is exact. */
-static unsigned lower(char c)
-{
-	return (unsigned char)c | 0x20u;
-}
-
 static size_t left(const char *p, const char *end)
 {
 	return (size_t)(end - p);
-}
-
-static const char *skip_blanks(const char *p, const char *end)
-{
-	while (p < end && is_blank(*p))
-		p++;
-	return p;
-}
-
-static const char *token_end(const char *p, const char *end)
-{
-	while (p < end && !is_blank(*p))
-		p++;
-	return p;
 }
 
 static const char *trim_end(const char *p, const char *end)
@@ -148,7 +106,7 @@ static int is_weekday(const char *p)
 
 /* An ESA level marker "Level:" at p, ending the token. Returns the byte after ':' and sets
  * *level, or NULL. */
-static const char *take_level(const char *p, const char *end, enum syslog_level *level)
+const char *syslog_take_level(const char *p, const char *end, enum syslog_level *level)
 {
 	const char *word;
 	size_t n, avail = (size_t)(end - p), i;
@@ -190,90 +148,6 @@ static const char *take_level(const char *p, const char *end, enum syslog_level 
 		return NULL;
 	*level = found;
 	return p + n + 1;
-}
-
-/* A TAG token "name:" or "name[pid]:" (RFC 3164 4.1.3) spanning [p, e); *tag gets the name. */
-static int take_tag(const char *p, const char *e, struct span *tag)
-{
-	const char *name_end = e - 1;
-
-	if (e - p < 2 || e[-1] != ':')
-		return 0;
-	if (e[-2] == ']') {
-		const char *b = p;
-		while (b < e - 2 && *b != '[')
-			b++;
-		if (b < e - 2)
-			name_end = b;
-	}
-	if (name_end == p)
-		return 0;
-	*tag = span_make(p, (size_t)(name_end - p));
-	return 1;
-}
-
-/* A collector's "name:pid" tag ("mail_logs:nopid", "mail_logs:1234"): one colon with a name
- * before it and a word after it. IPv6 host names have two colons or more, so they are not
- * taken for one. */
-static int take_tag_pid(const char *p, const char *e, struct span *tag)
-{
-	const char *colon = memchr(p, ':', (size_t)(e - p));
-
-	if (colon == NULL || colon == p || colon + 1 == e ||
-	    memchr(colon + 1, ':', (size_t)(e - colon - 1)) != NULL)
-		return 0;
-	*tag = span_make(p, (size_t)(colon - p));
-	return 1;
-}
-
-static int word_in(const char *p, size_t n, const char *const *words)
-{
-	for (; *words != NULL; words++) {
-		size_t i;
-		for (i = 0;
-		     i < n && (*words)[i] != '\0' && lower(p[i]) == (unsigned char)(*words)[i]; i++)
-			;
-		if (i == n && (*words)[i] == '\0')
-			return 1;
-	}
-	return 0;
-}
-
-/* RFC 5424 6.2.1 facility and severity keywords as collectors print them. */
-static int is_facility(const char *p, size_t n)
-{
-	static const char *const names[] = {
-	    "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
-	    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "local0",
-	    "local1", "local2", "local3",   "local4", "local5", "local6",   "local7",  NULL};
-	return word_in(p, n, names);
-}
-
-static int is_severity(const char *p, size_t n)
-{
-	static const char *const names[] = {"emerg", "emergency",     "alert",   "crit", "critical",
-	                                    "err",   "error",         "warning", "warn", "notice",
-	                                    "info",  "informational", "debug",   NULL};
-	return word_in(p, n, names);
-}
-
-/* A facility, a severity or "facility.severity", bare or in [] or <> brackets, as collectors
- * put between the host and the tag ("mail [info]", "mail.info", "<local0.notice>"). */
-static int is_priority_word(const char *p, const char *e)
-{
-	const char *dot;
-
-	if (e - p >= 2 && ((*p == '[' && e[-1] == ']') || (*p == '<' && e[-1] == '>'))) {
-		p++;
-		e--;
-	}
-	if (p == e)
-		return 0;
-	dot = memchr(p, '.', (size_t)(e - p));
-	if (dot != NULL)
-		return is_facility(p, (size_t)(dot - p)) &&
-		       is_severity(dot + 1, (size_t)(e - dot - 1));
-	return is_facility(p, (size_t)(e - p)) || is_severity(p, (size_t)(e - p));
 }
 
 /* <PRI> (RFC 3164 4.1.1, RFC 5424 6.2.1): 1-3 digits, 0..191. Returns p past it, or p unchanged
@@ -418,51 +292,6 @@ static const char *parse_iso_stamp(const char *p, const char *end, struct civil 
 	return p;
 }
 
-/* No host, no tag, no level, no inner stamp. */
-static void tail_clear(struct syslog_tail *tail)
-{
-	tail->host = span_none();
-	tail->tag = span_none();
-	tail->level = SYSLOG_LEVEL_NONE;
-	tail->inner = 0;
-}
-
-/* [HOST] [TAG:] [Level:] after a timestamp (RFC 3164 4.1.3, ESA's "Level: " inside MSG). ESA
- * pushes omit HOST when the appliance sends none ("<166>Mar 17 18:24:37 mail_logs: Info:") and
- * TAG when the subscription has none ("<14>Jun 4 15:45:37 esa.example.com Info:"). */
-static void parse_tail(const char *p, const char *end, struct syslog_tail *tail)
-{
-	const char *e, *q;
-
-	tail_clear(tail);
-	p = skip_blanks(p, end);
-	if ((q = take_level(p, end, &tail->level)) != NULL) {
-		tail->text = q;
-		return;
-	}
-	e = token_end(p, end);
-	if (!take_tag(p, e, &tail->tag)) {
-		if (e == p) {
-			tail->text = p;
-			return;
-		}
-		tail->host = span_make(p, (size_t)(e - p));
-		p = skip_blanks(e, end);
-		if ((q = take_level(p, end, &tail->level)) != NULL) {
-			tail->text = q;
-			return;
-		}
-		e = token_end(p, end);
-		if (!take_tag(p, e, &tail->tag)) {
-			tail->text = p;
-			return;
-		}
-	}
-	p = skip_blanks(e, end);
-	q = take_level(p, end, &tail->level);
-	tail->text = q != NULL ? q : p;
-}
-
 static void set_text(struct syslog_msg *msg, const char *p, const char *end)
 {
 	p = skip_blanks(p, end);
@@ -523,7 +352,7 @@ parse_stamp(const char *p, const char *end, struct civil *t, int *offset, enum s
 
 /* The wrapped line's own stamp and the level behind it, as a file-tailing forwarder sends an
  * ESA log file: "... HOST TAG: Www Mmm dd hh:mm:ss YYYY Info: text". */
-static const char *take_inner_stamp(const char *p, const char *end, struct syslog_tail *tail)
+const char *syslog_take_inner_stamp(const char *p, const char *end, struct syslog_tail *tail)
 {
 	struct civil t = {0};
 	int offset = LOGTIME_NO_OFFSET;
@@ -531,66 +360,12 @@ static const char *take_inner_stamp(const char *p, const char *end, struct syslo
 	const char *q = parse_stamp(p, end, &t, &offset, &shape);
 
 	if (q == NULL || t.year == 0 ||
-	    (q = take_level(skip_blanks(q, end), end, &tail->level)) == NULL)
+	    (q = syslog_take_level(skip_blanks(q, end), end, &tail->level)) == NULL)
 		return NULL;
 	tail->inner = 1;
 	tail->inner_time = t;
 	tail->inner_offset = offset;
 	return q;
-}
-
-/* Gives the tokens before a level marker their roles: [HOST] [FACILITY|[severity]...] [TAG]. The
- * tag is the last token and has a tag's shape; the first token, unless it is that tag, is the
- * host; anything between must be a facility or severity word; an inner stamp needs a tag before
- * it. 0 when they do not fit. */
-static int prefix_roles(const struct span *tok, size_t n, struct syslog_tail *tail)
-{
-	size_t i, mid_end = n;
-	const char *e;
-
-	if (n == 0)
-		return !tail->inner;
-	e = tok[n - 1].p + tok[n - 1].len;
-	if (take_tag(tok[n - 1].p, e, &tail->tag) || take_tag_pid(tok[n - 1].p, e, &tail->tag))
-		mid_end = n - 1;
-	else if (tail->inner)
-		return 0; /* a forwarder's own stamp follows its tag */
-	if (mid_end > 0) {
-		struct span not_a_tag;
-		if (take_tag(tok[0].p, tok[0].p + tok[0].len, &not_a_tag))
-			return 0;
-		tail->host = tok[0];
-	}
-	for (i = 1; i < mid_end; i++)
-		if (!is_priority_word(tok[i].p, tok[i].p + tok[i].len))
-			return 0;
-	return 1;
-}
-
-/* The header tokens between a timestamp (or the start of a PARTIAL line) and the first ESA
- * level marker, read as prefix_roles says, with an inner stamp allowed just before the level.
- * Fills *tail and returns 1 only when a level marker was found behind such a prefix. */
-static int scan_prefix(const char *p, const char *end, struct syslog_tail *tail)
-{
-	struct span tok[SYSLOG_PREFIX_TOKENS_MAX];
-	size_t n = 0;
-	const char *e, *q;
-
-	tail_clear(tail);
-	p = skip_blanks(p, end);
-	while ((q = take_level(p, end, &tail->level)) == NULL &&
-	       (q = take_inner_stamp(p, end, tail)) == NULL) {
-		e = token_end(p, end);
-		if (e == p || n == SYSLOG_PREFIX_TOKENS_MAX)
-			return 0;
-		tok[n++] = span_make(p, (size_t)(e - p));
-		p = skip_blanks(e, end);
-	}
-	tail->text = q;
-	if (prefix_roles(tok, n, tail))
-		return 1;
-	tail_clear(tail);
-	return 0;
 }
 
 /* Puts the time of the record into msg: the wrapped line's own stamp when there is one (it is
@@ -619,9 +394,9 @@ static int parse_timestamped(const char *p, const char *end, struct syslog_msg *
 		return 0;
 	/* The level right after the stamp (a native log-file line) needs no prefix scan. */
 	tail_clear(&tail);
-	if ((tail.text = take_level(skip_blanks(q, end), end, &tail.level)) == NULL &&
-	    !scan_prefix(q, end, &tail)) {
-		parse_tail(q, end, &tail);
+	if ((tail.text = syslog_take_level(skip_blanks(q, end), end, &tail.level)) == NULL &&
+	    !syslog_scan_prefix(q, end, &tail)) {
+		syslog_parse_tail(q, end, &tail);
 		if (shape == STAMP_NATIVE && tail.level == SYSLOG_LEVEL_NONE) {
 			tail.host = span_none();
 			tail.tag = span_none();
@@ -713,8 +488,8 @@ static void rfc5424_msg(const char *p, const char *end, struct syslog_msg *msg)
 	if (left(p, end) >= 3 && p[0] == bom[0] && p[1] == bom[1] && p[2] == bom[2])
 		p += 3;
 	p = skip_blanks(p, end);
-	q = take_level(p, end, &msg->level);
-	if (q == NULL && (q = take_inner_stamp(p, end, &inner)) != NULL) {
+	q = syslog_take_level(p, end, &msg->level);
+	if (q == NULL && (q = syslog_take_inner_stamp(p, end, &inner)) != NULL) {
 		msg->format = SYSLOG_FMT_WRAPPED;
 		msg->level = inner.level;
 		set_time(msg, &inner, &inner.inner_time, inner.inner_offset);
@@ -784,7 +559,7 @@ static int parse_partial(const char *p, const char *end, struct syslog_msg *msg)
 {
 	struct syslog_tail tail;
 
-	if (!scan_prefix(p, end, &tail))
+	if (!syslog_scan_prefix(p, end, &tail))
 		return 0;
 	if (tail.inner) {
 		msg->format = SYSLOG_FMT_WRAPPED;
