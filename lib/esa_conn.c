@@ -96,7 +96,7 @@ static void parse_rdns(struct cursor *c, struct esa_event *ev)
 			ev->peer_rdns = name;
 		c->pos = end;
 	}
-	/* The loop in parse_open then reads "verified yes|no" itself. */
+	/* The loop in esa_parse_open then reads "verified yes|no" itself. */
 }
 
 /* A line cut right after "port" keeps the open; a port that is there must be readable. */

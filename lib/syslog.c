@@ -553,7 +553,7 @@ static int parse_rfc5424(const char *p, const char *end, struct syslog_msg *msg)
 
 /* Header remnants without a timestamp, as left by collectors that strip it ("HOST TAG: Level:",
  * "TAG: Level:", "HOST Level:", "Level:", also with the ESA's own stamp before the level). Every
- * token before the level must fit the header grammar (scan_prefix), so text that merely
+ * token before the level must fit the header grammar (syslog_scan_prefix), so text that merely
  * contains "Info:" is not taken. */
 static int parse_partial(const char *p, const char *end, struct syslog_msg *msg)
 {
