@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@ struct daemon {
 	struct daemon_counters count;
 	uint64_t reported_drops; /* sum of drop counters at the last summary */
 	struct checkpoint checkpoint;
+	char why[256]; /* what stopped the start, for its fatal line */
 	char line[VERDICT_LINE_MAX];
 };
 
@@ -542,42 +544,54 @@ static void daemon_libevent_log_cb(int severity, const char *msg)
 		log_debug("libevent: %s", msg);
 }
 
+/* Records why the start failed, for daemon_run's fatal line; returns -1. */
+static int daemon_fail(struct daemon *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int daemon_fail(struct daemon *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->why, sizeof(d->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 static int daemon_start(struct daemon *d)
 {
 	event_set_log_callback(daemon_libevent_log_cb);
 	d->base = event_base_new();
-	if (d->base == NULL) {
-		log_warnx("cannot create the event base");
-		return -1;
-	}
+	if (d->base == NULL)
+		return daemon_fail(d, "cannot create the event base");
 	log_set_limit_defaults(d->cfg->log_burst, d->cfg->log_interval_ms);
 	d->notify = notify_open();
 	d->engine = engine_new(&d->cfg->engine, daemon_record_cb, d, (int64_t)time(NULL));
 	d->listeners = calloc(d->cfg->n_listen ? d->cfg->n_listen : 1, sizeof(*d->listeners));
 	if (d->engine == NULL || d->listeners == NULL)
-		return -1;
+		return daemon_fail(d, "out of memory");
 	for (size_t i = 0; i < d->cfg->n_listen; i++) {
-		d->listeners[i] =
-		    daemon_open_listener(d, &d->cfg->listen[i], d->cfg->max_message_size);
+		const struct listen_config *lc = &d->cfg->listen[i];
+		d->listeners[i] = daemon_open_listener(d, lc, d->cfg->max_message_size);
 		if (d->listeners[i] == NULL)
-			return -1;
+			return daemon_fail(d, "cannot listen on %s %s",
+			                   lc->proto == LISTEN_UDP ? "udp" : "tcp", lc->address);
 		d->n_listeners++;
 	}
 	/* Bound with the listeners, before privileges are dropped, so that any port works. */
 	if (d->cfg->metrics_address != NULL &&
 	    (d->metrics = daemon_open_metrics(d, d->cfg)) == NULL)
-		return -1;
+		return daemon_fail(d, "cannot serve metrics on %s", d->cfg->metrics_address);
 	if (daemon_drop_privileges(d->cfg) != 0)
-		return -1;
+		return daemon_fail(d, "cannot run as user %s", d->cfg->user);
 	/* Outputs are opened as the user the daemon runs as, so that a file it creates stays
 	 * its own and reopening after log rotation works. */
 	struct reload_ctx rc = {d, d->cfg};
 	struct reload_set ro;
 	if (reload_prepare(&ro, &output_reload, &rc, 0, d->cfg->n_outputs) != 0)
-		return -1;
+		return daemon_fail(d, "cannot open the outputs");
 	if ((d->outputs = calloc(ro.n_next ? ro.n_next : 1, sizeof(*d->outputs))) == NULL) {
 		reload_abandon(&ro, &output_reload);
-		return -1;
+		return daemon_fail(d, "out of memory");
 	}
 	for (size_t i = 0; i < ro.n_next; i++)
 		d->outputs[i] = ro.next[i];
@@ -585,19 +599,17 @@ static int daemon_start(struct daemon *d)
 	reload_done(&ro);
 	d->hooks = hooks_new(d->base, d->cfg->hooks, d->cfg->n_hooks);
 	if (d->hooks == NULL)
-		return -1;
+		return daemon_fail(d, "cannot set up the hooks");
 	checkpoint_init(&d->checkpoint, d->engine, &d->count);
 	/* before any line arrives, as the user that will write it */
 	checkpoint_load(&d->checkpoint, d->cfg, daemon_now(d));
 	for (size_t i = 0; i < d->n_listeners; i++) {
 		if (listener_start(d->listeners[i]) != 0)
-			return -1;
+			return daemon_fail(d, "cannot start %s", listener_name(d->listeners[i]));
 		log_info("listening on %s", listener_name(d->listeners[i]));
 	}
-	if (daemon_add_events(d) != 0) {
-		log_warnx("cannot set up signals and timers");
-		return -1;
-	}
+	if (daemon_add_events(d) != 0)
+		return daemon_fail(d, "cannot set up signals and timers");
 	return 0;
 }
 
@@ -638,7 +650,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	signal(SIGXFSZ, SIG_IGN); /* a file size limit fails the write (EFBIG), like a full disk */
 	int status = 0;
 	if (daemon_start(&d) != 0) {
-		log_warnx("could not start");
+		log_fatalx("could not start: %s", d.why);
 		status = 1;
 	} else {
 		notify_send(d.notify, "READY=1");

@@ -156,72 +156,61 @@ static void log_emit(enum log_level level, const char *word, int with_errno, int
 	log_write(level, word, msg);
 }
 
+/* The body of each printf-like entry point: errno is kept, as the callers expect. */
+#define LOG_EMIT_ARGS(level, word, with_errno, fmt)                                                \
+	do {                                                                                       \
+		int saved_ = errno;                                                                \
+		va_list ap_;                                                                       \
+		va_start(ap_, fmt);                                                                \
+		log_emit(level, word, with_errno, saved_, fmt, ap_);                               \
+		va_end(ap_);                                                                       \
+		errno = saved_;                                                                    \
+	} while (0)
+
 void log_warn(const char *fmt, ...)
 {
-	int saved = errno;
-	if (!log_enabled(LOG_LEVEL_WARNING))
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_WARNING, NULL, 1, saved, fmt, ap);
-	va_end(ap);
-	errno = saved;
+	if (log_enabled(LOG_LEVEL_WARNING))
+		LOG_EMIT_ARGS(LOG_LEVEL_WARNING, NULL, 1, fmt);
 }
 
 void log_warnx(const char *fmt, ...)
 {
-	int saved = errno;
-	if (!log_enabled(LOG_LEVEL_WARNING))
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_WARNING, NULL, 0, saved, fmt, ap);
-	va_end(ap);
-	errno = saved;
+	if (log_enabled(LOG_LEVEL_WARNING))
+		LOG_EMIT_ARGS(LOG_LEVEL_WARNING, NULL, 0, fmt);
 }
 
 void log_info(const char *fmt, ...)
 {
-	int saved = errno;
-	if (!log_enabled(LOG_LEVEL_INFO))
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_INFO, NULL, 0, saved, fmt, ap);
-	va_end(ap);
-	errno = saved;
+	if (log_enabled(LOG_LEVEL_INFO))
+		LOG_EMIT_ARGS(LOG_LEVEL_INFO, NULL, 0, fmt);
 }
 
 void log_debug(const char *fmt, ...)
 {
-	int saved = errno;
-	if (!log_enabled(LOG_LEVEL_DEBUG))
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_DEBUG, NULL, 0, saved, fmt, ap);
-	va_end(ap);
-	errno = saved;
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		LOG_EMIT_ARGS(LOG_LEVEL_DEBUG, NULL, 0, fmt);
 }
 
 void fatal(const char *fmt, ...)
 {
-	int saved = errno;
-	va_list ap;
-	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_ERROR, "fatal: ", 1, saved, fmt, ap);
-	va_end(ap);
+	LOG_EMIT_ARGS(LOG_LEVEL_ERROR, "fatal: ", 1, fmt);
 	exit(1);
 }
 
 void fatalx(const char *fmt, ...)
 {
-	int saved = errno;
-	va_list ap;
-	va_start(ap, fmt);
-	log_emit(LOG_LEVEL_ERROR, "fatal: ", 0, saved, fmt, ap);
-	va_end(ap);
+	LOG_EMIT_ARGS(LOG_LEVEL_ERROR, "fatal: ", 0, fmt);
 	exit(1);
+}
+
+void log_fatalx(const char *fmt, ...)
+{
+	LOG_EMIT_ARGS(LOG_LEVEL_ERROR, "fatal: ", 0, fmt);
+}
+
+void log_errorx(const char *fmt, ...)
+{
+	LOG_EMIT_ARGS(LOG_LEVEL_ERROR, NULL, 0, fmt);
 }
 
 /* ---- the limiter's decisions ---- */

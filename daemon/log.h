@@ -36,6 +36,12 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* Error level, and return: log_fatalx writes "fatal: " like fatalx for a start-up failure whose
+ * caller cleans up and exits itself; log_errorx ("error: ") is for what the daemon survives
+ * but an admin must see, such as a refused reload. */
+void log_fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_errorx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- rate-limited repeats ----
  *
  * A line that can fire once per input, record, alert or connection goes through a limiter: the

@@ -58,6 +58,13 @@ def read_records(path):
     return records
 
 
+# Runs the daemon with JOURNAL_STREAM set to the device and inode of its own stderr, as
+# systemd does for StandardError=journal (a Daemon's prefix).
+JOURNAL_WRAPPER = ["/bin/sh", "-c",
+                   'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) && export JOURNAL_STREAM '
+                   '&& exec "$0" "$@"']
+
+
 # A daemon built with -DESATLS_SANITIZE=ON reports memory errors, leaks and undefined behaviour on
 # its standard error with one of these; any of them fails the test that ran it.
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
@@ -224,7 +231,8 @@ class Daemon:
     """One esatlsd process with its own temp dir, config and notify socket."""
 
     def __init__(self, config, env=None, args=(), notify_abstract=False, prefix=()):
-        """config None runs without -c (the built-in defaults). notify_abstract binds the
+        """config None runs without -c (args=["--defaults"] for the built-in defaults; else
+        the default file, which must exist). notify_abstract binds the
         notify socket in the abstract namespace and passes it as "@name". prefix goes before
         the binary on the command line (a wrapper that execs it keeps its pid)."""
         self.dir = tempfile.mkdtemp(prefix="esatlsd-test-")
@@ -520,6 +528,22 @@ class DaemonTest(unittest.TestCase):
                               capture_output=True, text=True, timeout=timeout, **kw)
         self.assertIsNone(sanitizer_report(proc.stderr), proc.stderr)
         return proc
+
+
+class FilesTest(DaemonTest):
+    """A DaemonTest with a temporary directory, self.tmp, for the files it writes."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.TemporaryDirectory(prefix="esatlsd-files-")
+        self.addCleanup(self.tmp.cleanup)
+
+    def write(self, name, text):
+        """Writes text (str or bytes) to name in self.tmp; returns its path."""
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "wb") as f:
+            f.write(text.encode() if isinstance(text, str) else text)
+        return path
 
 
 def main():

@@ -1,14 +1,13 @@
 """The configuration file against the real binary: `esatlsd -t` accepts the shipped file and
 rejects broken ones with every problem at FILE:LINE:COLUMN; the daemon refuses to start on a
-broken file (exit 2, nothing bound) or on an address in use (exit 1); without -c it runs on the
-built-in defaults."""
+broken file (exit 2, nothing bound) or on an address in use (exit 1); with --defaults it runs on
+the built-in defaults."""
 
 import json
 import os
 import socket
-import tempfile
 
-from harness import DaemonTest, config, free_port, logger, main, seed_texts, wait_until
+from harness import FilesTest, config, free_port, logger, main, seed_texts, wait_until
 
 SHIPPED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "conf",
                        "esatlsd.yaml")
@@ -65,18 +64,7 @@ BROKEN = {
 }
 
 
-class Config(DaemonTest):
-    def setUp(self):
-        super().setUp()
-        self.tmp = tempfile.TemporaryDirectory(prefix="esatlsd-config-")
-        self.addCleanup(self.tmp.cleanup)
-
-    def write(self, name, text):
-        path = os.path.join(self.tmp.name, name)
-        with open(path, "wb") as f:
-            f.write(text.encode() if isinstance(text, str) else text)
-        return path
-
+class Config(FilesTest):
     def check_fails(self, path, expected):
         """-t on path exits 2 and reports exactly the expected problems, in order, then the
         summary line; nothing on standard output."""
@@ -99,8 +87,8 @@ class Config(DaemonTest):
         self.assertEqual(proc.stderr, "")
 
     def test_check_defaults_and_empty_file(self):
-        # No -c, and an empty file: both mean the built-in defaults, which are valid.
-        proc = self.run_binary(["-t"])
+        # --defaults, and an empty file: both mean the built-in defaults, which are valid.
+        proc = self.run_binary(["-t", "--defaults"])
         self.assertEqual((proc.returncode, proc.stdout),
                          (0, "built-in defaults: configuration valid\n"), proc.stderr)
         empty = self.write("empty.yaml", "")
@@ -187,15 +175,15 @@ class Config(DaemonTest):
         self.assertNotIn("READY=1", d.notified())
 
     def test_builtin_defaults_listen_on_5514(self):
-        # Without -c the daemon listens on 127.0.0.1:5514 (UDP and TCP) and writes verdicts to
-        # standard output. Skipped when something else uses that port.
+        # With --defaults the daemon listens on 127.0.0.1:5514 (UDP and TCP) and writes
+        # verdicts to standard output. Skipped when something else uses that port.
         for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
             with socket.socket(socket.AF_INET, kind) as s:
                 try:
                     s.bind(("127.0.0.1", 5514))
                 except OSError:
                     self.skipTest("127.0.0.1:5514 is in use")
-        d = self.start(None)
+        d = self.start(None, args=["--defaults"])
         self.assertIn("listening on udp 127.0.0.1:5514", d.stderr())
         self.assertIn("listening on tcp 127.0.0.1:5514", d.stderr())
         logger(5514, seed_texts(), proto="tcp")

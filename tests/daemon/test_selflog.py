@@ -8,8 +8,8 @@ import os
 import re
 import time
 
-from harness import (DaemonTest, config, esa_connection, free_port, main, read_records, send_tcp,
-                     send_udp, syslog_line, wait_until)
+from harness import (JOURNAL_WRAPPER, DaemonTest, config, esa_connection, free_port, main,
+                     read_records, send_tcp, send_udp, syslog_line, wait_until)
 
 BURST = 5
 FAIL_LINE = "hook fail: exited with status 1"
@@ -22,13 +22,6 @@ cat >/dev/null
 : >"$1/run.$$"
 exit 1
 """
-
-# Runs the daemon with JOURNAL_STREAM set to the device and inode of its own stderr, as
-# systemd does for StandardError=journal.
-JOURNAL_WRAPPER = ["/bin/sh", "-c",
-                   'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) && export JOURNAL_STREAM '
-                   '&& exec "$0" "$@"']
-
 
 def failing_connections(first, count):
     """count connections whose TLS failed, as RFC 3164 lines for TCP (one per line)."""
