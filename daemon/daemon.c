@@ -139,6 +139,13 @@ static void daemon_log_counters(const struct daemon *d)
 	stats_log(&v);
 }
 
+/* At stop one line: the journal of every restart should not hold the whole dump (SIGUSR1). */
+static void daemon_log_summary(const struct daemon *d)
+{
+	struct stats_view v = daemon_view(d);
+	stats_log_summary(&v);
+}
+
 static void daemon_metrics_cb(struct evbuffer *out, void *arg)
 {
 	struct stats_view v = daemon_view(arg);
@@ -405,7 +412,7 @@ static void daemon_stop_wait_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!hooks_idle(d->hooks) && clock_now_ms() < d->stop_deadline_ms)
 		return;
-	daemon_log_counters(d);
+	daemon_log_summary(d);
 	hooks_free(d->hooks); /* kills what still runs and logs what is lost */
 	d->hooks = NULL;
 	event_base_loopbreak(d->base);
@@ -440,7 +447,7 @@ static void daemon_stop(struct daemon *d)
 			log_warnx("output %s: %zu records could not be written before exit",
 			          output_name(d->outputs[i]), output_pending(d->outputs[i]));
 	if (d->hooks == NULL || hooks_idle(d->hooks)) {
-		daemon_log_counters(d);
+		daemon_log_summary(d);
 		event_base_loopbreak(d->base);
 		return;
 	}
@@ -452,7 +459,7 @@ static void daemon_stop(struct daemon *d)
 	d->stop_deadline_ms = clock_now_ms() + wait;
 	d->stop_wait = event_new(d->base, -1, EV_PERSIST, daemon_stop_wait_cb, d);
 	if (d->stop_wait == NULL || event_add(d->stop_wait, &poll) != 0) {
-		daemon_log_counters(d);
+		daemon_log_summary(d);
 		event_base_loopbreak(d->base);
 	}
 }

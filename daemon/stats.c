@@ -572,6 +572,11 @@ void stats_log(const struct stats_view *v)
 	if (text != NULL)
 		stats_text_to_lines(text, len, log_counter_line, NULL);
 	evbuffer_free(out);
+	stats_log_summary(v);
+}
+
+void stats_log_summary(const struct stats_view *v)
+{
 	char status[256];
 	stats_status(v, status, sizeof(status));
 	log_info("counters: summary %s", status + strlen("STATUS="));

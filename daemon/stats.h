@@ -43,6 +43,9 @@ void stats_prometheus(const struct stats_view *v, struct evbuffer *out);
  * long families continued on further lines. */
 void stats_log(const struct stats_view *v);
 
+/* Only the last line of stats_log, "counters: summary ..." with the STATUS= figures: at stop. */
+void stats_log_summary(const struct stats_view *v);
+
 /* The key few for systemd: "STATUS=..." into buf (always NUL-terminated). */
 void stats_status(const struct stats_view *v, char *buf, size_t size);
 
