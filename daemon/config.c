@@ -475,6 +475,7 @@ static void walk_root(struct parse *p, const struct ynode *root)
 	}
 	if (vals[K_LISTEN] != NULL) {
 		void *items;
+		cfg->listen_given = 1;
 		cfg_keyed_list(p, vals[K_LISTEN], &listen_list, &items, &cfg->n_listen);
 		cfg->listen = items;
 	}

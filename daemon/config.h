@@ -98,6 +98,7 @@ struct config {
 	char *source; /* the file read, or "built-in defaults" */
 	struct listen_config *listen;
 	size_t n_listen;
+	int listen_given; /* the file has a 'listen' key (without one: the built-in listeners) */
 	struct cidr *allow_from; /* NULL with n_allow 0 when the key is absent: any sender */
 	size_t n_allow;
 	int allow_from_set;          /* the key was given (an empty list then allows nobody) */

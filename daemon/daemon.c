@@ -229,7 +229,7 @@ static void daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 static void config_report_to_log(const char *message, void *arg)
 {
 	(void)arg;
-	log_warnx("%s", message);
+	log_errorx("%s", message);
 }
 
 static struct config *daemon_read_config(const struct daemon *d)
@@ -329,6 +329,15 @@ static void daemon_reload(struct daemon *d)
 	struct metrics *nm = NULL;
 	if (ncfg == NULL)
 		goto fail;
+	/* An empty or cut-short file would parse as "the built-in listeners" and silently move
+	 * the daemon off the ones it was given: a reloaded file must name its listeners. */
+	if (d->config_path != NULL && !ncfg->listen_given) {
+		log_errorx(
+		    "%s: reload refused: no 'listen' key (an empty or cut-short file?); a file "
+		    "that wants the built-in listeners names them",
+		    d->config_path);
+		goto fail;
+	}
 	int metrics_moved = !metrics_addr_same(d->cfg, ncfg);
 	if (reload_prepare(&rl, &listener_reload, &rc, d->n_listeners, ncfg->n_listen) != 0)
 		goto fail;
@@ -398,7 +407,11 @@ undo: /* a failed prepare leaves its set empty: abandoning it is harmless */
 	reload_abandon(&rl, &listener_reload);
 fail:
 	d->count.reload_failures++;
-	log_warnx("reload failed; the running configuration stays in force");
+	log_errorx("reload failed; the running configuration stays in force");
+	/* Log rotation renamed the files before this HUP: reopen them all the same. */
+	daemon_flush_outputs(d);
+	for (size_t i = 0; i < d->n_outputs; i++)
+		output_reopen(d->outputs[i]);
 	config_free(ncfg);
 	notify_send(d->notify, "READY=1");
 }

@@ -1,6 +1,7 @@
-"""Signals against the running daemon: HUP reloads (a broken file changes nothing, a changed one
-rebinds only what changed, verdict files are reopened for rotation, tracked connections carry
-over), TERM and INT end open connections as "shutdown" and exit 0."""
+"""Signals against the running daemon: HUP reloads (a broken file, or one without a listen key,
+changes nothing, a changed one rebinds only what changed, verdict files are reopened for
+rotation, tracked connections carry over), TERM and INT end open connections as "shutdown",
+log one summary line and exit 0."""
 
 import os
 import signal
@@ -79,6 +80,42 @@ class Signals(DaemonTest):
         notes = [n.split("\n")[0] for n in d.notified() if not n.startswith("STATUS=")]
         self.assertEqual(notes, ["READY=1", "RELOADING=1", "READY=1", "RELOADING=1", "READY=1",
                                  "STOPPING=1"])
+
+    def test_hup_file_without_listen_is_refused(self):
+        # An emptied file, and one cut short before its listen list, would parse as "the
+        # built-in listeners": HUP refuses both with an error-level line saying why, the
+        # listeners and metrics endpoint stay, and the outputs are still reopened (a rotation's
+        # HUP loses nothing). A file with an explicit listen list reloads.
+        port, mport, other = free_port(), free_port(), free_port()
+        metrics = 'metrics: { address: "127.0.0.1:%d" }\n' % mport
+        d = self.start(config(port, "@DIR@/v.jsonl", extra=metrics))
+        for text in ("", 'outputs:\n  - { file: "@DIR@/v.jsonl" }\n'):
+            d.write_config(text)
+            start = d.stderr_count()
+            self.hup("reload failed")
+            log = d.stderr_lines[start:]
+            self.assertIn("esatlsd: error: %s: reload refused: no 'listen' key (an empty or "
+                          "cut-short file?); a file that wants the built-in listeners names them"
+                          % d.config_path, log)
+            self.assertIn("esatlsd: error: reload failed; the running configuration stays in "
+                          "force", log)
+        send_udp(port, messages(170))
+        self.wait_icids({170})
+        os.rename(d.path("v.jsonl"), d.path("v.jsonl.1"))
+        self.hup("reload failed")
+        send_udp(port, messages(171))
+        self.wait_icids({171})
+        self.assertEqual([r["icid"] for r in read_records(d.path("v.jsonl.1"))], [170])
+        with socket.create_connection(("127.0.0.1", mport)) as m:
+            m.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+            self.assertIn(b"200", m.recv(100))
+        d.write_config(config(other, "@DIR@/v.jsonl"))
+        self.hup("reloaded")
+        send_udp(other, messages(172))
+        self.wait_icids({172})
+        self.assertEqual((d.count("esatlsd_reloads_total"), d.count("esatlsd_reload_failures_total")),
+                         (1, 3))
+        self.assertEqual(d.stop(), 0)
 
     def test_hup_unbindable_listener_keeps_running_config(self):
         # A valid file whose new TCP address is taken by another socket: the reload fails as a
