@@ -6,17 +6,7 @@ bin=$1
 data=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
-passes=0
-
-check() { # name, command status (0 = ok)
-	if [ "$2" -eq 0 ]; then
-		passes=$((passes + 1))
-	else
-		echo "FAIL: $1" >&2
-		failures=$((failures + 1))
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # The seed gives exactly the expected records.
 "$bin" -r "$data/seed.log" >"$tmp/seed.out" 2>"$tmp/seed.err"
@@ -96,5 +86,4 @@ check "-o without -r: exit 2" $?
 [ $? -eq 2 ]
 check "unknown option: exit 2" $?
 
-echo "replay_cli: $passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish replay_cli
