@@ -14,7 +14,6 @@ trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 DESTDIR=$root cmake --install "$build" --prefix /usr >"$tmp/log" 2>&1
 check "cmake --install exits 0" $?
-unit=$root/usr/lib/systemd/system/esatlsd.service
 
 [ -x "$root/usr/sbin/esatlsd" ]
 check "usr/sbin/esatlsd" $?
@@ -25,8 +24,11 @@ for f in etc/esatlsd/esatlsd.yaml etc/logrotate.d/esatlsd usr/share/man/man8/esa
 done
 [ -x "$root/usr/libexec/esatlsd/tls-alert-mail" ]
 check "usr/libexec/esatlsd/tls-alert-mail" $?
-[ -f "$unit" ]
-check "the unit in usr/lib/systemd/system" $?
+# Under the prefix (lib/systemd/system by default) or where ESATLSD_SYSTEMD_UNITDIR says
+# (the Debian package: /lib/systemd/system).
+unit=$(find "$root" -path '*/lib/systemd/system/esatlsd.service')
+[ -n "$unit" ] && [ -f "$unit" ]
+check "the unit in a lib/systemd/system directory" $?
 
 # ExecStart= and ExecStartPre= run the installed program on the installed configuration.
 grep -qx 'ExecStart=/usr/sbin/esatlsd -c /etc/esatlsd/esatlsd.yaml' "$unit" &&
