@@ -1,8 +1,9 @@
 /* Benchmark input: writes a large ESA mail log in the native file format to standard output.
  *
- *   genlog [-n CONNECTIONS] [-l LINES] [-k] [-s SEED]
+ *   genlog [-n CONNECTIONS] [-l LINES] [-w OPEN] [-k] [-s SEED]
  *
- * Between 8 and 64 SMTP connections are in flight at once (a sliding window that drifts), their
+ * Between 8 and 64 SMTP connections are in flight at once (a sliding window that drifts; -w sets
+ * its middle instead, as a busy appliance keeps about 2,000 open), their
  * lines interleaved at random, inbound (ICID) and outbound (DCID), with every verdict kind: TLS
  * success, TLS failure (with and without "lost" and the "TLS was required" sentence), no TLS,
  * and connections whose open line was never logged (mid-stream). Message lines that the
@@ -75,8 +76,9 @@ struct gen {
 	char prefix[48];
 	size_t prefix_len;
 	uint64_t next_icid, next_dcid, next_mid;
-	struct conn window[WINDOW_MAX];
-	int active, target;
+	struct conn *window; /* wmax of them */
+	int active, target, wmin, wmax;
+	uint64_t lines_per_second;
 };
 
 static const char *const day_names[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -229,7 +231,7 @@ static void line_end(struct gen *g)
 {
 	put_char(g, '\n');
 	g->lines++;
-	if (!g->keep_open && g->lines % LINES_PER_SECOND == 0)
+	if (!g->keep_open && g->lines % g->lines_per_second == 0)
 		g->now++;
 }
 
@@ -554,11 +556,12 @@ static void conn_start(struct gen *g, struct conn *c)
 
 static void drift_window(struct gen *g)
 {
-	g->target += (int)gen_below(g, 9) - 4;
-	if (g->target < WINDOW_MIN)
-		g->target = WINDOW_MIN;
-	if (g->target > WINDOW_MAX)
-		g->target = WINDOW_MAX;
+	int step = g->wmax / 16 > 4 ? g->wmax / 16 : 4;
+	g->target += (int)gen_below(g, (unsigned)(2 * step + 1)) - step;
+	if (g->target < g->wmin)
+		g->target = g->wmin;
+	if (g->target > g->wmax)
+		g->target = g->wmax;
 }
 
 static void write_header(struct gen *g)
@@ -622,9 +625,10 @@ static int parse_u64(const char *s, uint64_t *v)
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-	        "usage: genlog [-n CONNECTIONS] [-l LINES] [-k] [-s SEED] >FILE\n"
+	        "usage: genlog [-n CONNECTIONS] [-l LINES] [-w OPEN] [-k] [-s SEED] >FILE\n"
 	        "  -n N  connections to write (default 100000)\n"
 	        "  -l L  open no new connection once L lines are written (default: no limit)\n"
+	        "  -w W  about W connections open at once (default: 8 to 64)\n"
 	        "  -k    keep every connection open: no close lines, timestamps within 4 minutes\n"
 	        "  -s S  random seed (default 1)\n");
 }
@@ -632,10 +636,10 @@ static void usage(FILE *fp)
 int main(int argc, char **argv)
 {
 	static struct gen g;
-	uint64_t connections = 100000, max_lines = 0, seed = 1;
+	uint64_t connections = 100000, max_lines = 0, seed = 1, open = 0;
 	int c;
 
-	while ((c = getopt(argc, argv, "n:l:ks:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:l:w:ks:h")) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_u64(optarg, &connections) != 0) {
@@ -646,6 +650,12 @@ int main(int argc, char **argv)
 		case 'l':
 			if (parse_u64(optarg, &max_lines) != 0) {
 				fprintf(stderr, "genlog: bad -l %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'w':
+			if (parse_u64(optarg, &open) != 0 || open < 1 || open > 1000000) {
+				fprintf(stderr, "genlog: bad -w %s (1 to 1000000)\n", optarg);
 				return 2;
 			}
 			break;
@@ -670,20 +680,27 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	g.wmin = open != 0 ? (int)(open - open / 8) : WINDOW_MIN;
+	g.wmax = open != 0 ? (int)(open + open / 8 + 1) : WINDOW_MAX;
+	/* A connection lives about as long in seconds whatever the window: more open, more lines a
+	 * second, so that none idles out. */
+	g.lines_per_second = LINES_PER_SECOND * (open > 2000 ? open / 2000 : 1);
 	g.out = malloc(OUT_CAP);
-	if (g.out == NULL) {
+	g.window = calloc((size_t)g.wmax, sizeof(*g.window));
+	if (g.out == NULL || g.window == NULL) {
 		fprintf(stderr, "genlog: out of memory\n");
 		return 1;
 	}
 	g.rng = seed;
 	g.now = START_EPOCH;
 	g.prefix_time = -1;
-	g.target = (WINDOW_MIN + WINDOW_MAX) / 2;
+	g.target = (g.wmin + g.wmax) / 2;
 	g.next_icid = 800000 + gen_below(&g, 100000);
 	g.next_dcid = 6500000 + gen_below(&g, 100000);
 	g.next_mid = 26000 + gen_below(&g, 100000);
 	uint64_t written = run(&g, connections, max_lines);
 	fprintf(stderr, "genlog: %" PRIu64 " lines, %" PRIu64 " connections\n", g.lines, written);
 	free(g.out);
+	free(g.window);
 	return 0;
 }
