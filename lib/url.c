@@ -38,7 +38,8 @@ static int address_ok(struct span host, int family)
 	char buf[INET6_ADDRSTRLEN];
 	unsigned char addr[sizeof(struct in6_addr)];
 
-	if (host.len == 0 || host.len >= sizeof(buf))
+	/* inet_pton stops at a NUL: "1.2.3.4\0junk" must not pass as 1.2.3.4 */
+	if (host.len == 0 || host.len >= sizeof(buf) || memchr(host.p, '\0', host.len) != NULL)
 		return 0;
 	memcpy(buf, host.p, host.len);
 	buf[host.len] = '\0';

@@ -139,6 +139,11 @@ START_TEST(test_span_bounds)
 	ck_assert_uint_eq(u.port, 8);
 	ck_assert_int_eq(url_parse(span_make(text, 23), &u), URL_ERR_PATH);
 	ck_assert_int_eq(url_parse(span_make(NULL, 0), &u), URL_ERR_SCHEME);
+	/* a NUL inside the host ends the address for inet_pton, not for us */
+	static const char nul_host[] = "http://0.4.40.4\0\0\0[";
+	ck_assert_int_eq(url_parse(span_make(nul_host, sizeof(nul_host) - 1), &u), URL_ERR_HOST);
+	static const char nul_v6[] = "http://[::1\0x]/";
+	ck_assert_int_eq(url_parse(span_make(nul_v6, sizeof(nul_v6) - 1), &u), URL_ERR_HOST);
 }
 END_TEST
 
