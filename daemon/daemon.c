@@ -27,12 +27,13 @@
 #include "stats.h"
 #include "verdict.h"
 
-#define TICK_MS 250             /* expiry, due alerts, status and drop reports run on this tick */
-#define STATUS_EVERY_TICKS 20   /* STATUS= to systemd every 5 s */
-#define DROPS_EVERY_TICKS 240   /* one summary line of counted drops a minute, if any */
-#define DRAIN_ATTEMPTS 10       /* at shutdown, tries to write what outputs still hold ... */
-#define DRAIN_PAUSE_MS 500      /* ... this far apart */
-#define HOOK_STOP_GRACE_MS 3000 /* at shutdown, hooks get their timeout plus this to finish */
+#define TICK_MS 250           /* expiry, due alerts, status and drop reports run on this tick */
+#define STATUS_EVERY_TICKS 20 /* STATUS= to systemd every 5 s */
+#define DROPS_EVERY_TICKS 240 /* one summary line of counted drops a minute, if any */
+#define OUTPUT_CHECK_EVERY_TICKS 4 /* outputs whose file was removed are found within a second */
+#define DRAIN_ATTEMPTS 10          /* at shutdown, tries to write what outputs still hold ... */
+#define DRAIN_PAUSE_MS 500         /* ... this far apart */
+#define HOOK_STOP_GRACE_MS 3000    /* at shutdown, hooks get their timeout plus this to finish */
 #define HOOK_STOP_POLL_MS 100
 /* ... but never longer than this, which stays under the unit's TimeoutStopSec=30s. */
 #define HOOK_STOP_MAX_MS 25000
@@ -212,6 +213,9 @@ static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 		daemon_send_status(d);
 	if (d->ticks % DROPS_EVERY_TICKS == 0)
 		daemon_report_drops(d);
+	if (d->ticks % OUTPUT_CHECK_EVERY_TICKS == 0)
+		for (size_t i = 0; i < d->n_outputs; i++)
+			output_check(d->outputs[i]);
 	if (!d->stopping)
 		checkpoint_tick(&d->checkpoint, d->cfg, daemon_now(d));
 	log_tick();
@@ -371,7 +375,8 @@ static void daemon_reload(struct daemon *d)
 	reload_commit(&ro, &output_reload, &rc);
 	for (size_t i = 0; i < ncfg->n_outputs; i++) {
 		output_update(os[i], &ncfg->outputs[i]);
-		output_reopen(os[i]);
+		if (output_reopen(os[i]) != 0)
+			output_check(os[i]); /* its directory may be gone: made again if it can */
 	}
 	reload_done(&rl);
 	reload_done(&ro);

@@ -61,6 +61,7 @@ struct output {
 	uint64_t last_attempt_ms;
 	uint64_t next_report_ms;
 	uint64_t dropped_at_report;
+	int unlinked; /* the open file was removed and could not be made again (reported) */
 	struct output_counters counters;
 };
 
@@ -361,10 +362,32 @@ static void output_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 /* O_NONBLOCK: no effect on a regular file; on a FIFO it keeps open(2) from waiting for a reader
  * and a stalled reader from stalling the event loop (EAGAIN then waits for EV_WRITE). It is our
- * own open file description, so nobody else sees the flag. */
+ * own open file description, so nobody else sees the flag. Still root (no `user:`), the daemon
+ * does not follow a symlink: whoever can write to the output's directory could otherwise point
+ * root's appends at any file. */
 static int output_open_path(const char *path)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
+	int nofollow = geteuid() == 0 ? O_NOFOLLOW : 0;
+	int fd =
+	    open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | nofollow, 0640);
+	if (fd < 0 && errno == ELOOP && nofollow)
+		log_errorx(
+		    "%s is a symbolic link: running as root, esatlsd does not follow it (set "
+		    "'user:' or name the file itself)",
+		    path);
+	return fd;
+}
+
+/* Makes the directory of path again (one level, mode 0750) after it was removed. */
+static void output_make_directory(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL || slash == path)
+		return;
+	char *dir = strndup(path, (size_t)(slash - path));
+	if (dir != NULL && mkdir(dir, 0750) == 0)
+		log_warnx("%s: made its directory %s again", path, dir);
+	free(dir);
 }
 
 static size_t output_max_bytes(uint32_t queue)
@@ -490,6 +513,33 @@ int output_reopen(struct output *o)
 	o->counters.reopens++;
 	output_drain(o);
 	return 0;
+}
+
+int output_check(struct output *o)
+{
+	struct stat sb;
+	if (o->is_stdout || o->fd < 0 || fstat(o->fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_nlink > 0) {
+		o->unlinked = 0;
+		return 0;
+	}
+	/* Removed under us: records would go on into a file nobody can open. */
+	output_make_directory(o->cfg.file);
+	int fd = output_open_path(o->cfg.file);
+	if (fd >= 0) {
+		close(fd);
+		log_warnx("%s was removed; writing to a new one", o->cfg.file);
+		o->unlinked = 0;
+		return output_reopen(o);
+	}
+	if (!o->unlinked) {
+		o->unlinked = 1;
+		o->counters.unlinked++;
+		log_errorx("%s was removed and cannot be made again (%s): its records go nowhere "
+		           "until it can",
+		           o->cfg.file, strerror(errno));
+	}
+	return -1;
 }
 
 const char *output_name(const struct output *o)

@@ -20,6 +20,7 @@ struct output_counters {
 	uint64_t retries;      /* retry attempts after an error */
 	uint64_t dropped;      /* records lost because the queue was full */
 	uint64_t reopens;
+	uint64_t unlinked; /* times its file was found removed and could not be made again */
 };
 
 struct output;
@@ -46,6 +47,11 @@ int output_reopen(struct output *o);
 void output_update(struct output *o, const struct output_config *cfg);
 
 /* The path as configured. */
+/* Finds a file removed while open (st_nlink 0: its records would go nowhere) and opens a new
+ * one, making its directory again if that is gone too. Returns 0, or -1 when it cannot (logged
+ * once at error level and counted in unlinked until it can). */
+int output_check(struct output *o);
+
 const char *output_name(const struct output *o);
 
 /* Records still pending (buffered or queued after an error). */

@@ -73,6 +73,31 @@ static char *path_with_suffix(const char *path, const char *suffix)
 	return out;
 }
 
+/* The temporary file, created or truncated: only a regular file, never through a symlink, and
+ * without waiting (a FIFO put there would block open(2) until a reader came). -1 after
+ * logging why. */
+static int open_temporary(const char *tmp)
+{
+	struct stat sb;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		log_warn("state file %s: cannot create", tmp);
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		log_warnx("state file %s: not a regular file; remove it so the state can be saved",
+		          tmp);
+		close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, 0) != 0 || fcntl(fd, F_SETFL, 0) != 0) {
+		log_warn("state file %s: cannot create", tmp);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int statefile_save(const char *path, const struct engine *e, int64_t now)
 {
 	char *tmp = path_with_suffix(path, ".tmp");
@@ -80,10 +105,8 @@ int statefile_save(const char *path, const struct engine *e, int64_t now)
 		log_warnx("state file %s: out of memory", path);
 		return -1;
 	}
-	struct save_sink sink = {
-	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600), 0};
+	struct save_sink sink = {open_temporary(tmp), 0};
 	if (sink.fd < 0) {
-		log_warn("state file %s: cannot create", tmp);
 		free(tmp);
 		return -1;
 	}

@@ -149,6 +149,9 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	  "Records lost because the queue was full.", SRC_OUTPUT, O(dropped), LOSS, NULL)          \
 	X(O_REOPENS, COUNTER, "esatlsd_output_reopens_total", "Reopens of the file.", SRC_OUTPUT,  \
 	  O(reopens), 0, NULL)                                                                     \
+	X(O_UNLINKED, COUNTER, "esatlsd_output_unlinked_total",                                    \
+	  "Times the file was found removed and could not be made again.", SRC_OUTPUT,             \
+	  O(unlinked), LOSS, NULL)                                                                 \
 	X(O_PENDING, GAUGE, "esatlsd_output_pending",                                              \
 	  "Records buffered or queued, not yet written.", SRC_CUSTOM, 0, 0, NULL)                  \
 	X(H_OFFERED, COUNTER, "esatlsd_hook_offered_total",                                        \

@@ -463,6 +463,93 @@ START_TEST(test_open_failure)
 }
 END_TEST
 
+/* Still root (no `user:`), an output path that is a symlink is not followed: whoever can
+ * write to the directory could otherwise aim root's appends at any file. */
+START_TEST(test_symlink_refused_as_root)
+{
+	if (geteuid() != 0)
+		return; /* the rule is root's; as another user the link is followed */
+	char target[96], link_path[96];
+	path_join(target, sizeof(target), dir, "target");
+	path_join(link_path, sizeof(link_path), dir, "v.jsonl");
+	write_whole_file(target, "keep\n", 5);
+	ck_assert_int_eq(symlink(target, link_path), 0);
+	capture_log(dir);
+	struct output_config cfg = {.file = link_path, .verdicts = ALL_KINDS, .queue = 10};
+	ck_assert_ptr_null(output_open(&cfg, base));
+	char *log = captured_log();
+	ck_assert_ptr_nonnull(strstr(log, "error: "));
+	ck_assert_ptr_nonnull(strstr(log, "v.jsonl is a symbolic link: running as root"));
+	free(log);
+	struct text want = {.p = "keep\n", .len = 5};
+	assert_file(target, &want);
+}
+END_TEST
+
+/* A file removed while open is found and made again, its directory too; records written after
+ * that land in the new file. */
+START_TEST(test_removed_file_is_made_again)
+{
+	char sub[96], path[96];
+	path_join(sub, sizeof(sub), dir, "sub");
+	ck_assert_int_eq(mkdir(sub, 0750), 0);
+	path_join(path, sizeof(path), sub, "v.jsonl");
+	struct output *o = open_output(path, ALL_KINDS, 100);
+	feed(o, NULL, 0, 3, fixed_300);
+	ck_assert_int_eq(output_flush(o), 0);
+	ck_assert_int_eq(output_check(o), 0); /* nothing removed: nothing done */
+	ck_assert_uint_eq(output_counters(o)->reopens, 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(sub), 0);
+	capture_log(dir);
+	ck_assert_int_eq(output_check(o), 0);
+	char *log = captured_log();
+	ck_assert_ptr_nonnull(strstr(log, "made its directory"));
+	ck_assert_ptr_nonnull(strstr(log, "v.jsonl was removed; writing to a new one"));
+	free(log);
+	struct text fresh = {0};
+	feed(o, &fresh, 3, 4, fixed_300);
+	ck_assert_int_eq(output_flush(o), 0);
+	assert_file(path, &fresh);
+	ck_assert_uint_eq(output_counters(o)->reopens, 1);
+	ck_assert_uint_eq(output_counters(o)->unlinked, 0);
+	output_close(o);
+	free(fresh.p);
+}
+END_TEST
+
+/* When the file cannot be made again, that is said once at error level and counted once, and
+ * the next check after the directory is back recovers. */
+START_TEST(test_removed_file_that_cannot_be_made)
+{
+	char sub[96], deep[96], path[96];
+	path_join(sub, sizeof(sub), dir, "sub");
+	path_join(deep, sizeof(deep), sub, "deep");
+	ck_assert_int_eq(mkdir(sub, 0750), 0);
+	ck_assert_int_eq(mkdir(deep, 0750), 0);
+	path_join(path, sizeof(path), deep, "v.jsonl");
+	struct output *o = open_output(path, ALL_KINDS, 100);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(deep), 0);
+	ck_assert_int_eq(rmdir(sub), 0); /* one level is made again, not two */
+	capture_log(dir);
+	ck_assert_int_eq(output_check(o), -1);
+	ck_assert_int_eq(output_check(o), -1);
+	char *log = captured_log();
+	ck_assert_uint_eq(count_substr(log, "error: "), 1);
+	ck_assert_ptr_nonnull(strstr(log, "was removed and cannot be made again"));
+	free(log);
+	ck_assert_uint_eq(output_counters(o)->unlinked, 1);
+	ck_assert_int_eq(mkdir(sub, 0750), 0);
+	capture_log(dir);
+	ck_assert_int_eq(output_check(o), 0);
+	free(captured_log());
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	output_close(o);
+}
+END_TEST
+
 /* ---- reopen ---- */
 
 START_TEST(test_reopen_after_rename)
@@ -1130,6 +1217,9 @@ static Suite *output_suite(void)
 	tcase_add_test(tc, test_concurrent_appenders);
 	tcase_add_test(tc, test_close_writes_pending);
 	tcase_add_test(tc, test_open_failure);
+	tcase_add_test(tc, test_symlink_refused_as_root);
+	tcase_add_test(tc, test_removed_file_is_made_again);
+	tcase_add_test(tc, test_removed_file_that_cannot_be_made);
 	tcase_add_test(tc, test_reopen_after_rename);
 	tcase_add_test(tc, test_reopen_failure_keeps_old);
 	tcase_add_test(tc, test_stdout);

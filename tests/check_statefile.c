@@ -5,6 +5,7 @@
  * FIFO) is set aside under a name of its own while the engine starts empty. */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,44 @@ START_TEST(test_failed_save_keeps_the_previous_file)
 }
 END_TEST
 
+/* A FIFO (read or not) or a symlink where the temporary file goes is refused at once: a save
+ * never blocks the daemon and never writes through a link. */
+START_TEST(test_fifo_or_link_at_temporary_is_refused)
+{
+	struct recorder a, b;
+	char tmp[160], target[160];
+	size_t restored = 0;
+
+	save_three();
+	path_join(tmp, sizeof(tmp), dir, "state.tmp");
+	ck_assert_int_eq(mkfifo(tmp, 0600), 0);
+	recorder_new(&a);
+	ck_assert_int_eq(statefile_save(path, a.e, NOW), -1); /* no reader: ENXIO, no wait */
+	int reader = open(tmp, O_RDONLY | O_NONBLOCK);
+	ck_assert_int_ge(reader, 0);
+	ck_assert_int_eq(statefile_save(path, a.e, NOW), -1); /* a reader: still not a file */
+	close(reader);
+	ck_assert_int_eq(unlink(tmp), 0);
+	path_join(target, sizeof(target), dir, "elsewhere");
+	write_whole_file(target, "keep", 4);
+	ck_assert_int_eq(symlink(target, tmp), 0);
+	ck_assert_int_eq(statefile_save(path, a.e, NOW), -1);
+	free(recorder_end(&a));
+	size_t len;
+	char *kept = slurp(target, &len);
+	ck_assert_uint_eq(len, 4);
+	free(kept);
+
+	recorder_new(&b);
+	ck_assert_int_eq(statefile_load(path, b.e, NOW, &restored), STATEFILE_LOADED);
+	ck_assert_uint_eq(restored, 3);
+	free(recorder_end(&b));
+	expect_log("state.tmp: cannot create: No such device or address");
+	expect_log("state.tmp: not a regular file");
+	expect_log("state.tmp: cannot create: Too many levels of symbolic links");
+}
+END_TEST
+
 START_TEST(test_save_into_missing_directory)
 {
 	struct recorder a;
@@ -338,6 +377,7 @@ static Suite *statefile_suite(void)
 	tcase_add_test(tc, test_absent_file);
 	tcase_add_test(tc, test_second_load_restores_nothing);
 	tcase_add_test(tc, test_failed_save_keeps_the_previous_file);
+	tcase_add_test(tc, test_fifo_or_link_at_temporary_is_refused);
 	tcase_add_test(tc, test_save_into_missing_directory);
 	tcase_add_test(tc, test_unloadable_files_are_set_aside);
 	tcase_add_test(tc, test_directory_and_fifo_are_set_aside);

@@ -51,6 +51,44 @@ class Outputs(DaemonTest):
             self.assertEqual(sorted(r["icid"] for r in read_records(d.path(name))),
                              sorted(i for i, v in verdicts.items() if v in wanted), name)
 
+    def test_removed_output_directory_is_made_again(self):
+        # rm -rf of the output directory: the daemon finds the open file gone within a second,
+        # makes the directory and the file again, and the next records land there.
+        port = free_port()
+        d = self.spawn(config(port, "@DIR@/out/v.jsonl"), start=False)
+        os.mkdir(d.path("out"))
+        d.start()
+        send_udp(port, messages(300))
+        self.assertTrue(wait_until(lambda: len(read_complete_records(d.path("out/v.jsonl"))) == 1))
+        os.unlink(d.path("out/v.jsonl"))
+        os.rmdir(d.path("out"))
+        self.assertTrue(wait_until(lambda: os.path.exists(d.path("out/v.jsonl")), timeout=5),
+                        d.stderr())
+        send_udp(port, messages(301))
+        self.assertTrue(wait_until(lambda: len(read_complete_records(d.path("out/v.jsonl"))) == 1))
+        self.assertEqual([r["icid"] for r in read_records(d.path("out/v.jsonl"))], [301])
+        self.assertIn("v.jsonl was removed; writing to a new one", d.stderr())
+        self.assertEqual(d.count("esatlsd_output_unlinked_total"), 0)
+        self.assertEqual(d.stop(), 0)
+
+    def test_symlinked_output_refused_as_root(self):
+        # Root without `user:` does not follow a symlink at the output path: the start fails
+        # with one clear line and the link's target is untouched.
+        if os.geteuid() != 0:
+            self.skipTest("the rule applies to root")
+        port = free_port()
+        d = self.spawn(config(port, "@DIR@/v.jsonl"), start=False)
+        target = d.path("target")
+        with open(target, "w") as f:
+            f.write("keep\n")
+        os.symlink(target, d.path("v.jsonl"))
+        d.start(wait_ready=False)
+        self.assertNotEqual(d.wait_exit(), 0)
+        self.assertIn("v.jsonl is a symbolic link: running as root, esatlsd does not follow it",
+                      d.stderr())
+        with open(target) as f:
+            self.assertEqual(f.read(), "keep\n")
+
     def mount_small_tmpfs(self):
         mnt = tempfile.mkdtemp(prefix="esatlsd-full-")
         self.addCleanup(os.rmdir, mnt)

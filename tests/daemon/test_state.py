@@ -208,6 +208,21 @@ class State(DaemonTest):
         self.assertEqual([(r["icid"], r["verdict"], r["end"]) for r in records],
                          [(8, "tls", "shutdown")])
 
+    def test_fifo_at_the_temporary_file_does_not_hang_the_stop(self):
+        # A FIFO where the temporary file goes used to block open(2) for ever: the stop hung.
+        # It is refused at once, counted, and the open connection ends as "shutdown".
+        port = free_port()
+        d = self.start(state_config(port, "@DIR@/state"))
+        os.mkfifo(d.path("state.tmp"))
+        send_udp(port, [syslog_line(t) for t in esa_connection(9, "tls", closed=False)])
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_connections_open") == 1))
+        started = time.monotonic()
+        self.assertEqual(d.stop(timeout=10), 0)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertIn("state.tmp: cannot create: No such device or address", d.stderr())
+        records = read_records(d.path("v.jsonl"))
+        self.assertEqual([(r["icid"], r["end"]) for r in records], [(9, "shutdown")])
+
     def test_file_size_limit_fails_the_write_not_the_daemon(self):
         # Under a 1000-byte file size limit the state file of 20 connections cannot be
         # written: the write fails (EFBIG, no SIGXFSZ death) and the connections end as
