@@ -372,29 +372,46 @@ static int output_defaults(struct config *cfg)
 /* metrics: {address: "IP:PORT"}; {} (or no key) serves no endpoint. */
 static void metrics_map(struct parse *p, const struct ynode *map)
 {
-	static const char *const keys[] = {"address"};
+	enum { M_ADDRESS, M_MAX_CONNECTIONS, M_TIMEOUT, M_COUNT };
+	static const char *const keys[M_COUNT] = {"address", "max_connections", "timeout"};
 	static const char what[] = "'address' in 'metrics'";
 	static const char expected[] = "a numeric IP:PORT or [IPv6]:PORT";
-	const struct ynode *vals[1], *key_nodes[1];
+	const struct ynode *vals[M_COUNT], *key_nodes[M_COUNT];
 	char shown[YSHOWN_BUF];
+	unsigned long long count;
+	uint64_t ms;
 
 	if (!cfg_expect(p, map, YNODE_MAP, "a mapping", "'metrics'") || map->n == 0)
 		return;
-	cfg_map_keys(p, map, " in 'metrics'", keys, 1, vals, key_nodes);
-	if (vals[0] == NULL) {
+	cfg_map_keys(p, map, " in 'metrics'", keys, M_COUNT, vals, key_nodes);
+	if (vals[M_MAX_CONNECTIONS] != NULL &&
+	    cfg_number(p, vals[M_MAX_CONNECTIONS], "'max_connections' in 'metrics'", 1,
+	               MAX_METRICS_CONNECTIONS, &count) == 0)
+		p->cfg->metrics_max_connections = (uint32_t)count;
+	if (vals[M_TIMEOUT] != NULL &&
+	    cfg_duration(p, vals[M_TIMEOUT], "'timeout' in 'metrics'", 1, &ms) == 0) {
+		if (ms > MAX_METRICS_TIMEOUT_MS)
+			cfg_error(p, vals[M_TIMEOUT]->line, vals[M_TIMEOUT]->column,
+			          "'timeout' in 'metrics' must be at most 10m, got %s",
+			          ynode_show(vals[M_TIMEOUT], shown));
+		else
+			p->cfg->metrics_timeout_ms = ms;
+	}
+	if (vals[M_ADDRESS] == NULL) {
 		cfg_error(p, map->line, map->column, "missing 'address' in 'metrics'");
 		return;
 	}
-	if (!cfg_expect(p, vals[0], YNODE_SCALAR, expected, what))
+	if (!cfg_expect(p, vals[M_ADDRESS], YNODE_SCALAR, expected, what))
 		return;
-	if (addr_parse(vals[0]->text, vals[0]->len, &p->cfg->metrics_addr,
+	if (addr_parse(vals[M_ADDRESS]->text, vals[M_ADDRESS]->len, &p->cfg->metrics_addr,
 	               &p->cfg->metrics_addrlen) != 0) {
-		cfg_error(p, vals[0]->line, vals[0]->column, "expected %s for %s, got %s", expected,
-		          what, ynode_show(vals[0], shown));
+		cfg_error(p, vals[M_ADDRESS]->line, vals[M_ADDRESS]->column,
+		          "expected %s for %s, got %s", expected, what,
+		          ynode_show(vals[M_ADDRESS], shown));
 		return;
 	}
-	if ((p->cfg->metrics_address = strdup(vals[0]->text)) == NULL)
-		cfg_error(p, vals[0]->line, vals[0]->column, "out of memory");
+	if ((p->cfg->metrics_address = strdup(vals[M_ADDRESS]->text)) == NULL)
+		cfg_error(p, vals[M_ADDRESS]->line, vals[M_ADDRESS]->column, "out of memory");
 }
 
 /* ---- log_repeats ---- */
@@ -546,6 +563,8 @@ static struct config *config_new(const char *source)
 	cfg->checkpoint_ms = DEFAULT_CHECKPOINT_MS;
 	cfg->log_burst = DEFAULT_LOG_BURST;
 	cfg->log_interval_ms = DEFAULT_LOG_INTERVAL_MS;
+	cfg->metrics_max_connections = DEFAULT_METRICS_CONNECTIONS;
+	cfg->metrics_timeout_ms = DEFAULT_METRICS_TIMEOUT_MS;
 	return cfg;
 }
 

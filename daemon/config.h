@@ -43,6 +43,10 @@
 #define MAX_HOOK_QUEUE 1000000
 #define DEFAULT_HOOK_RETRIES 3
 #define MAX_HOOK_RETRIES 10
+#define DEFAULT_METRICS_CONNECTIONS 64
+#define MAX_METRICS_CONNECTIONS 10000
+#define DEFAULT_METRICS_TIMEOUT_MS 10000
+#define MAX_METRICS_TIMEOUT_MS 600000
 
 enum listen_proto { LISTEN_UDP, LISTEN_TCP };
 
@@ -117,6 +121,8 @@ struct config {
 	char *metrics_address; /* metrics.address as written; NULL = no metrics endpoint */
 	struct sockaddr_storage metrics_addr; /* numeric only, like the listeners' */
 	socklen_t metrics_addrlen;
+	uint32_t metrics_max_connections; /* metrics.max_connections: scrapers at once (64) */
+	uint64_t metrics_timeout_ms;      /* metrics.timeout: to answer a request (10 s) */
 };
 
 /* Receives one formatted error line ("FILE:LINE:COLUMN: message", no newline). */

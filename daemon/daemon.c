@@ -155,8 +155,10 @@ static void daemon_metrics_cb(struct evbuffer *out, void *arg)
 
 static struct metrics *daemon_open_metrics(struct daemon *d, const struct config *cfg)
 {
-	struct metrics *m = metrics_open(d->base, (const struct sockaddr *)&cfg->metrics_addr,
-	                                 cfg->metrics_addrlen, daemon_metrics_cb, d);
+	struct metrics_limits limits = {cfg->metrics_max_connections, cfg->metrics_timeout_ms};
+	struct metrics *m =
+	    metrics_open(d->base, (const struct sockaddr *)&cfg->metrics_addr, cfg->metrics_addrlen,
+	                 &limits, &d->count.http, daemon_metrics_cb, d);
 	if (m != NULL)
 		log_info("metrics on http://%s/metrics", metrics_name(m));
 	return m;
@@ -357,6 +359,11 @@ static void daemon_reload(struct daemon *d)
 		free(ls);
 		free(os);
 		goto undo;
+	}
+	if (!metrics_moved && d->metrics != NULL) {
+		struct metrics_limits limits = {ncfg->metrics_max_connections,
+		                                ncfg->metrics_timeout_ms};
+		metrics_update(d->metrics, &limits);
 	}
 	if (metrics_moved) {
 		metrics_close(d->metrics);

@@ -1,7 +1,11 @@
-/* The metrics endpoint: a small HTTP server (libevent evhttp) on the daemon's event loop serving
- * GET /metrics in the Prometheus text exposition format (version 0.0.4) and GET /healthz, which
- * answers 200 for as long as the loop runs. Other paths get 404, other methods 405. The body of
- * /metrics comes from a callback, written with the helpers below. */
+/* The metrics endpoint: a small HTTP/1.1 server on the daemon's event loop (metrics_http.c)
+ * serving GET /metrics in the Prometheus text exposition format (version 0.0.4, written with the
+ * helpers of metrics.c) and GET /healthz, which answers 200 for as long as the loop runs. Other
+ * paths get 404, other methods 405, a head that is not HTTP 400, one over 8 KiB 431. It is
+ * bounded so that scrapers can never starve the daemon: at most max_connections at once (more
+ * are accepted and closed at once, counted), each request answered within an absolute deadline
+ * (a client that trickles bytes gains nothing), and when descriptors run out it pauses
+ * accepting instead of spinning. */
 #ifndef ESATLSD_METRICS_H
 #define ESATLSD_METRICS_H
 
@@ -17,10 +21,29 @@ typedef void (*metrics_write_fn)(struct evbuffer *out, void *arg);
 
 struct metrics;
 
+struct metrics_limits {
+	uint32_t max_connections; /* open at once */
+	uint64_t timeout_ms;      /* from accept, or the previous answer, to the next answer */
+};
+
+/* What the endpoint counts; the daemon owns it, so that counts outlive a rebinding. */
+struct metrics_counters {
+	uint64_t requests; /* answered */
+	uint64_t refused;  /* connections closed at once: max_connections were open */
+	uint64_t timeouts; /* connections closed at their deadline */
+	uint64_t bad;      /* heads that were not HTTP, or too long */
+	uint64_t paused;   /* accept paused: no descriptor left */
+	uint64_t open;     /* connections open now (a gauge) */
+};
+
 /* Binds addr (a numeric address; port 0 takes any free port) and serves it from base. Returns
  * NULL after logging why. */
 struct metrics *metrics_open(struct event_base *base, const struct sockaddr *addr,
-                             socklen_t addrlen, metrics_write_fn write, void *arg);
+                             socklen_t addrlen, const struct metrics_limits *limits,
+                             struct metrics_counters *count, metrics_write_fn write, void *arg);
+
+/* Takes new limits (a reload that keeps the address): they apply to what comes next. */
+void metrics_update(struct metrics *m, const struct metrics_limits *limits);
 
 /* The address actually bound ("127.0.0.1:9514", "[::1]:9514"), for logs. */
 const char *metrics_name(const struct metrics *m);

@@ -47,6 +47,20 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	  NULL)                                                                                    \
 	X(STATE_SAVE_MS, GAUGE, "esatlsd_state_save_milliseconds",                                 \
 	  "How long the latest state file write took.", SRC_DAEMON, D(state_save_ms), 0, NULL)     \
+	X(HTTP_REQUESTS, COUNTER, "esatlsd_metrics_requests_total",                                \
+	  "Requests the metrics endpoint answered.", SRC_DAEMON, D(http.requests), 0, NULL)        \
+	X(HTTP_REFUSED, COUNTER, "esatlsd_metrics_refused_total",                                  \
+	  "Metrics connections closed at once: max_connections were open.", SRC_DAEMON,            \
+	  D(http.refused), 0, NULL)                                                                \
+	X(HTTP_TIMEOUTS, COUNTER, "esatlsd_metrics_timeouts_total",                                \
+	  "Metrics connections closed at their deadline.", SRC_DAEMON, D(http.timeouts), 0, NULL)  \
+	X(HTTP_BAD, COUNTER, "esatlsd_metrics_bad_requests_total",                                 \
+	  "Metrics requests that were not HTTP or too long.", SRC_DAEMON, D(http.bad), 0, NULL)    \
+	X(HTTP_PAUSED, COUNTER, "esatlsd_metrics_accept_paused_total",                             \
+	  "Times the metrics endpoint stopped accepting: no descriptor left.", SRC_DAEMON,         \
+	  D(http.paused), 0, NULL)                                                                 \
+	X(HTTP_OPEN, GAUGE, "esatlsd_metrics_connections", "Metrics connections open now.",        \
+	  SRC_DAEMON, D(http.open), 0, NULL)                                                       \
 	X(MESSAGES, COUNTER, "esatlsd_messages_total", "Log messages processed.", SRC_ENGINE,      \
 	  E(messages), 0, "messages")                                                              \
 	X(NO_TIMESTAMP, COUNTER, "esatlsd_messages_without_timestamp_total",                       \

@@ -20,7 +20,8 @@ struct daemon_counters {
 	uint64_t reloads, reload_failures;
 	uint64_t encode_failures;
 	uint64_t state_saves, state_save_failures, state_set_aside;
-	uint64_t state_save_ms; /* how long the latest save took */
+	uint64_t state_save_ms;       /* how long the latest save took */
+	struct metrics_counters http; /* the metrics endpoint's */
 };
 
 /* What the counters are read from (a snapshot of the daemon's parts). */
