@@ -26,17 +26,17 @@ static void conn_release_storage(struct connpool *p, struct conn *c)
 
 void connpool_free(struct connpool *p)
 {
-	for (uint32_t ci = 0; ci < p->n_chunks; ci++) {
-		for (uint32_t j = 0; j < CONN_CHUNK_SIZE; j++) {
-			struct conn *c = &p->chunk[ci][j];
-			if (c->state != CONN_FREE)
-				conn_release_storage(p, c);
-		}
-		free(p->chunk[ci]);
+	for (uint32_t i = 0; i < p->bump; i++) {
+		struct conn *c = connpool_at(p, i);
+		if (c->state != CONN_FREE)
+			conn_release_storage(p, c);
 	}
+	for (uint32_t ci = 0; ci < p->n_chunks; ci++)
+		free(p->chunk[ci]);
 	free(p->chunk);
 	p->chunk = NULL;
 	p->n_chunks = p->cap_chunks = 0;
+	p->bump = 0;
 }
 
 /* ---- records ---- */
@@ -51,25 +51,26 @@ static int connpool_add_chunk(struct connpool *p)
 		p->chunk = chunk;
 		p->cap_chunks = cap;
 	}
+	/* Zeroed, and left untouched until records are handed out from it (p->bump): a pool
+	 * that holds a few connections costs a few pages, not the chunk. */
 	struct conn *block = calloc(CONN_CHUNK_SIZE, sizeof(*block));
 	if (block == NULL)
 		return -1;
-	uint32_t first = p->n_chunks << CONN_CHUNK_SHIFT;
 	p->chunk[p->n_chunks++] = block;
-	for (uint32_t j = CONN_CHUNK_SIZE; j-- > 0;) {
-		block[j].lru_next = p->free_head;
-		p->free_head = first + j;
-	}
 	return 0;
 }
 
 uint32_t connpool_take(struct connpool *p)
 {
-	if (p->free_head == CONN_NIL && connpool_add_chunk(p) != 0)
-		return CONN_NIL;
 	uint32_t i = p->free_head;
+	if (i != CONN_NIL) {
+		p->free_head = connpool_at(p, i)->lru_next;
+	} else {
+		if (p->bump == p->n_chunks << CONN_CHUNK_SHIFT && connpool_add_chunk(p) != 0)
+			return CONN_NIL;
+		i = p->bump++;
+	}
 	struct conn *c = connpool_at(p, i);
-	p->free_head = c->lru_next;
 	memset(c, 0, sizeof(*c));
 	conn_set_state(c, CONN_NO_TLS_YET);
 	return i;

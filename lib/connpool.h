@@ -62,7 +62,8 @@ struct conn_list {
 struct connpool {
 	struct conn **chunk; /* records in chunks of CONN_CHUNK_SIZE, never moved */
 	uint32_t n_chunks, cap_chunks;
-	uint32_t free_head; /* free records chained through lru_next */
+	uint32_t free_head; /* records given back, chained through lru_next */
+	uint32_t bump;      /* records below this were handed out at least once */
 	uint32_t open;      /* records in use */
 	size_t blob_bytes, mid_bytes;
 	struct conn_list lru, age;
