@@ -186,6 +186,53 @@ char *cfg_text(struct parse *p, const struct ynode *n, const char *expected, con
 	return copy;
 }
 
+int cfg_text_list(struct parse *p, const struct ynode *list, const struct cfg_texts *t, char ***out,
+                  size_t *n)
+{
+	char shown[YSHOWN_BUF], entry[SUBJECT_BUF];
+	int ok = 1;
+
+	*out = NULL;
+	*n = 0;
+	if (!cfg_expect(p, list, YNODE_LIST, "a list", t->what))
+		return -1;
+	if (list->n == 0 || list->n > t->max) {
+		if (list->n == 0)
+			cfg_error(p, list->line, list->column, "%s is empty: %s", t->what,
+			          t->if_empty);
+		else
+			cfg_error(p, list->line, list->column, "at most %zu entries in %s, got %zu",
+			          t->max, t->what, list->n);
+		return -1;
+	}
+	if ((*out = calloc(list->n, sizeof(**out))) == NULL) {
+		cfg_error(p, list->line, list->column, "out of memory");
+		return -1;
+	}
+	snprintf(entry, sizeof(entry), "%s entry", t->key);
+	for (size_t i = 0; i < list->n; i++) {
+		const struct ynode *e = list->items[i];
+		char *text = cfg_text(p, e, t->expected, entry);
+		size_t j;
+		if (text == NULL) {
+			ok = 0;
+			continue;
+		}
+		for (j = 0; j < i && !cfg_text_is(list->items[j], text); j++)
+			;
+		if (j < i) {
+			cfg_error(p, e->line, e->column, "duplicate %s %s in '%s' (first at %u:%u)",
+			          t->noun, ynode_show(e, shown), t->key, list->items[j]->line,
+			          list->items[j]->column);
+			free(text);
+			ok = 0;
+			continue;
+		}
+		(*out)[(*n)++] = text;
+	}
+	return ok ? 0 : -1;
+}
+
 /* ---- lists of names from a fixed set ---- */
 
 int cfg_text_is(const struct ynode *n, const char *text)

@@ -54,6 +54,22 @@ char *cfg_text(struct parse *p, const struct ynode *n, const char *expected, con
 /* True when n is the scalar `text`. */
 int cfg_text_is(const struct ynode *n, const char *text);
 
+/* A list of free texts: "allowed_names: [relay1.example.org, relay2.example.org]". */
+struct cfg_texts {
+	const char *what;     /* "'allowed_names' in listen entry" */
+	const char *key;      /* "allowed_names" */
+	const char *expected; /* "a certificate name", for each entry */
+	const char *noun;     /* "name", for duplicates */
+	const char *if_empty; /* why an empty list is refused */
+	size_t max;           /* entries at most */
+};
+
+/* A non-empty list of at most t->max texts as cfg_text takes them, none twice, into *out
+ * (calloc'd, *n of them; the caller frees each and the array, also after an error). Returns
+ * 0, or -1 after reporting. */
+int cfg_text_list(struct parse *p, const struct ynode *list, const struct cfg_texts *t, char ***out,
+                  size_t *n);
+
 /* A list whose entries each name one bit: "verdicts: [tls, no_tls]". */
 struct cfg_choices {
 	const char *what;                       /* "'verdicts' in outputs entry" */

@@ -15,6 +15,7 @@
 #include "cfgcheck.h"
 #include "config.h"
 #include "config_hooks.h"
+#include "config_tls.h"
 #include "span.h"
 #include "units.h"
 #include "verdict.h"
@@ -28,13 +29,15 @@ int config_listen_same(const struct listen_config *a, const struct listen_config
 	return a->proto == b->proto && addr_same(&a->addr, &b->addr) && a->rcvbuf == b->rcvbuf;
 }
 
-static const char *proto_name(enum listen_proto proto)
+const char *config_listen_proto_name(enum listen_proto proto)
 {
 	switch (proto) {
 	case LISTEN_UDP:
 		return "udp";
 	case LISTEN_TCP:
 		return "tcp";
+	case LISTEN_TLS:
+		return "tls";
 	}
 	return "?";
 }
@@ -45,25 +48,46 @@ static void listen_set_defaults(struct listen_config *lc)
 	lc->idle_timeout_ms = DEFAULT_TCP_IDLE_MS;
 }
 
-enum { L_PROTO, L_ADDRESS, L_RCVBUF, L_MAX_CONNECTIONS, L_IDLE_TIMEOUT, L_COUNT };
-static const char *const listen_keys[L_COUNT] = {"proto", "address", "rcvbuf", "max_connections",
-                                                 "idle_timeout"};
-static const enum listen_proto listen_key_proto[L_COUNT] = {
-    [L_RCVBUF] = LISTEN_UDP, [L_MAX_CONNECTIONS] = LISTEN_TCP, [L_IDLE_TIMEOUT] = LISTEN_TCP};
+enum {
+	L_PROTO,
+	L_ADDRESS,
+	L_RCVBUF,
+	L_MAX_CONNECTIONS,
+	L_IDLE_TIMEOUT,
+	L_TLS, /* the keys of config_tls.h, in their order */
+	L_COUNT = L_TLS + CT_COUNT
+};
+static const char *const listen_keys[L_COUNT] = {
+    "proto", "address", "rcvbuf", "max_connections", "idle_timeout", CONFIG_TLS_KEYS};
 
-/* Refuses a key that only the other protocol uses. Returns 1 when the key applies. */
+#define BIT(proto) (1u << (proto))
+#define STREAMS (BIT(LISTEN_TCP) | BIT(LISTEN_TLS))
+/* Which protocols use a key; 0: all. */
+static unsigned listen_key_protos(size_t k)
+{
+	if (k == L_RCVBUF)
+		return BIT(LISTEN_UDP);
+	if (k == L_MAX_CONNECTIONS || k == L_IDLE_TIMEOUT)
+		return STREAMS;
+	return k >= L_TLS ? BIT(LISTEN_TLS) : 0;
+}
+
+/* Refuses a key that only other protocols use. Returns 1 when the key applies. */
 static int listen_key_applies(struct parse *p, const struct ynode *key, size_t k, int proto)
 {
-	if (proto < 0 || (enum listen_proto)proto == listen_key_proto[k])
+	unsigned protos = listen_key_protos(k);
+	if (proto < 0 || protos == 0 || (protos & BIT(proto)))
 		return 1;
 	cfg_error(p, key->line, key->column, "'%s' applies only to %s listeners", listen_keys[k],
-	          proto_name(listen_key_proto[k]));
+	          protos == STREAMS           ? "tcp and tls"
+	          : protos == BIT(LISTEN_UDP) ? "udp"
+	                                      : "tls");
 	return 0;
 }
 
 static int listen_proto(struct parse *p, const struct ynode *map, const struct ynode *val)
 {
-	static const char expected[] = "udp or tcp";
+	static const char expected[] = "udp, tcp or tls";
 	char shown[YSHOWN_BUF];
 
 	if (val == NULL) {
@@ -76,6 +100,8 @@ static int listen_proto(struct parse *p, const struct ynode *map, const struct y
 		return LISTEN_UDP;
 	if (strcmp(val->text, "tcp") == 0 && val->len == 3)
 		return LISTEN_TCP;
+	if (strcmp(val->text, "tls") == 0 && val->len == 3)
+		return LISTEN_TLS;
 	cfg_error(p, val->line, val->column, "expected %s for 'proto' in listen entry, got %s",
 	          expected, ynode_show(val, shown));
 	return -1;
@@ -140,6 +166,8 @@ static int listen_entry(struct parse *p, const struct ynode *map, struct listen_
 		cfg_duration(p, vals[L_IDLE_TIMEOUT],
 		             cfg_subject(what, "idle_timeout", " in listen entry"), 1,
 		             &lc->idle_timeout_ms);
+	if (proto == LISTEN_TLS)
+		config_tls_read(p, map, &vals[L_TLS], lc);
 	return proto >= 0 && address == 0 ? 0 : -1;
 }
 
@@ -160,7 +188,8 @@ static const char *listen_label(const void *item, const struct ynode *key,
 	const struct listen_config *lc = item;
 
 	(void)key;
-	snprintf(buf, YSHOWN_BUF + 32, "listener %s %s", proto_name(lc->proto), lc->address);
+	snprintf(buf, YSHOWN_BUF + 32, "listener %s %s", config_listen_proto_name(lc->proto),
+	         lc->address);
 	return buf;
 }
 
@@ -529,8 +558,10 @@ void config_free(struct config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	for (size_t i = 0; i < cfg->n_listen; i++)
+	for (size_t i = 0; i < cfg->n_listen; i++) {
 		free(cfg->listen[i].address);
+		config_tls_free(&cfg->listen[i]);
+	}
 	free(cfg->listen);
 	free(cfg->allow_from);
 	for (size_t i = 0; i < cfg->n_outputs; i++)

@@ -48,7 +48,16 @@
 #define DEFAULT_METRICS_TIMEOUT_MS 10000
 #define MAX_METRICS_TIMEOUT_MS 600000
 
-enum listen_proto { LISTEN_UDP, LISTEN_TCP };
+enum listen_proto { LISTEN_UDP, LISTEN_TCP, LISTEN_TLS };
+
+/* Whether a TLS listener asks for a client certificate (RFC 5425 section 5.3). */
+enum tls_verify {
+	TLS_VERIFY_NONE,     /* no certificate asked for */
+	TLS_VERIFY_OPTIONAL, /* asked for; one that is sent must verify against ca_file */
+	TLS_VERIFY_REQUIRED  /* a client without a valid certificate is refused */
+};
+
+#define MAX_ALLOWED_NAMES 64
 
 struct listen_config {
 	enum listen_proto proto;
@@ -56,9 +65,16 @@ struct listen_config {
 	struct sockaddr_storage addr; /* numeric only: no DNS lookups */
 	socklen_t addrlen;
 	uint64_t rcvbuf;          /* UDP: SO_RCVBUF bytes, 0 = system default (key "rcvbuf") */
-	uint32_t max_connections; /* TCP: open connections at once (default 256) */
-	uint64_t idle_timeout_ms; /* TCP: close a connection silent this long (default 10m) */
-	unsigned line, column;    /* where it was configured, for messages */
+	uint32_t max_connections; /* TCP, TLS: open connections at once (default 256) */
+	uint64_t idle_timeout_ms; /* TCP, TLS: close a connection silent this long (default 10m),
+	                           * the TLS handshake included */
+	/* TLS only; paths as written, read again at each reload. */
+	char *cert_file, *key_file; /* PEM: the server's certificate (chain) and private key */
+	char *ca_file;              /* PEM: CAs that client certificates must chain to */
+	enum tls_verify verify_client;
+	char **allowed_names; /* client certificate subject CN or DNS SAN; n 0 = any */
+	size_t n_allowed_names;
+	unsigned line, column; /* where it was configured, for messages */
 };
 
 struct output_config {
@@ -141,6 +157,9 @@ struct config *config_parse(const char *name, const char *buf, size_t len, confi
                             void *arg);
 
 void config_free(struct config *cfg);
+
+/* "udp", "tcp" or "tls". */
+const char *config_listen_proto_name(enum listen_proto proto);
 
 /* True when two listeners would bind the same socket the same way (reload keeps it open). */
 int config_listen_same(const struct listen_config *a, const struct listen_config *b);

@@ -24,6 +24,8 @@
 /* The error messages of the last parse or load, in order. */
 static struct collected errs;
 
+static char certs[64]; /* the test certificates (support.h), made once by main() */
+
 static struct config *parse_len(const char *text, size_t len)
 {
 	errs.n = 0;
@@ -177,7 +179,12 @@ static void check_invariants(const struct config *c)
 	for (size_t i = 0; i < c->n_listen; i++) {
 		const struct listen_config *lc = &c->listen[i];
 		ck_assert_ptr_nonnull(lc->address);
-		ck_assert(lc->proto == LISTEN_UDP || lc->proto == LISTEN_TCP);
+		ck_assert(lc->proto == LISTEN_UDP || lc->proto == LISTEN_TCP ||
+		          lc->proto == LISTEN_TLS);
+		ck_assert((lc->proto == LISTEN_TLS) == (lc->cert_file != NULL));
+		ck_assert((lc->proto == LISTEN_TLS) == (lc->key_file != NULL));
+		ck_assert((lc->ca_file != NULL) == (lc->verify_client != TLS_VERIFY_NONE));
+		ck_assert(lc->n_allowed_names == 0 || lc->verify_client == TLS_VERIFY_REQUIRED);
 		ck_assert(lc->addr.ss_family == AF_INET || lc->addr.ss_family == AF_INET6);
 		ck_assert_uint_eq(lc->addrlen, lc->addr.ss_family == AF_INET
 		                                   ? sizeof(struct sockaddr_in)
@@ -185,7 +192,7 @@ static void check_invariants(const struct config *c)
 		ck_assert(lc->max_connections >= 1 && lc->max_connections <= 65536);
 		ck_assert_uint_gt(lc->idle_timeout_ms, 0);
 		ck_assert_uint_le(lc->rcvbuf, 512u * 1024 * 1024);
-		if (lc->proto == LISTEN_TCP)
+		if (lc->proto != LISTEN_UDP)
 			ck_assert_uint_eq(lc->rcvbuf, 0);
 		for (size_t j = 0; j < i; j++)
 			ck_assert(!(c->listen[j].proto == lc->proto &&
@@ -1152,11 +1159,11 @@ START_TEST(test_listen_errors)
 	static const struct error_case cases[] = {
 	    {"listen: []\n", "t.yaml:1:9: nothing to listen on: 'listen' is empty"},
 	    {L("{ proto: sctp, address: \"127.0.0.1:1\" }"),
-	     "t.yaml:2:14: expected udp or tcp for 'proto' in listen entry, got \"sctp\""},
+	     "t.yaml:2:14: expected udp, tcp or tls for 'proto' in listen entry, got \"sctp\""},
 	    {L("{ proto: UDP, address: \"127.0.0.1:1\" }"),
-	     "t.yaml:2:14: expected udp or tcp for 'proto' in listen entry, got \"UDP\""},
+	     "t.yaml:2:14: expected udp, tcp or tls for 'proto' in listen entry, got \"UDP\""},
 	    {L("{ proto: \"udp\\0\", address: \"127.0.0.1:1\" }"),
-	     "t.yaml:2:14: expected udp or tcp for 'proto' in listen entry, got \"udp\\x00\""},
+	     "t.yaml:2:14: expected udp, tcp or tls for 'proto' in listen entry, got \"udp\\x00\""},
 	    {L("{ proto: udp, address: \"localhost:514\" }"),
 	     "t.yaml:2:28: expected a numeric IP:PORT or [IPv6]:PORT for 'address' in listen "
 	     "entry, got \"localhost:514\""},
@@ -1178,9 +1185,9 @@ START_TEST(test_listen_errors)
 	    {L("{ proto: tcp, address: \"127.0.0.1:1\", rcvbuf: 1MiB }"),
 	     "t.yaml:2:43: 'rcvbuf' applies only to udp listeners"},
 	    {L("{ proto: udp, address: \"127.0.0.1:1\", max_connections: 5 }"),
-	     "t.yaml:2:43: 'max_connections' applies only to tcp listeners"},
+	     "t.yaml:2:43: 'max_connections' applies only to tcp and tls listeners"},
 	    {L("{ idle_timeout: 5s, proto: udp, address: \"127.0.0.1:1\" }"),
-	     "t.yaml:2:7: 'idle_timeout' applies only to tcp listeners"},
+	     "t.yaml:2:7: 'idle_timeout' applies only to tcp and tls listeners"},
 	    {L("{ proto: udp, address: \"127.0.0.1:1\", rcvbuf: 513MiB }"),
 	     "t.yaml:2:51: 'rcvbuf' in listen entry must be between 0 and 512MiB, got \"513MiB\""},
 	    {L("{ proto: udp, address: \"127.0.0.1:1\", rcvbuf: lots }"),
@@ -1844,7 +1851,7 @@ START_TEST(test_several_errors_in_file_order)
 	    "user: a/b\n"
 	    "user: c\n"
 	    "zzz: 1\n",
-	    "t.yaml:2:43: 'max_connections' applies only to tcp listeners",
+	    "t.yaml:2:43: 'max_connections' applies only to tcp and tls listeners",
 	    "t.yaml:3:5: missing 'address' in listen entry",
 	    "t.yaml:4:5: unknown key 'bogus' in listen entry",
 	    "t.yaml:5:14: expected an address or prefix (such as 10.0.0.0/8 or ::1, no host "
@@ -2183,6 +2190,169 @@ START_TEST(test_hook_count_bounded)
 }
 END_TEST
 
+/* ---- TLS listeners ---- */
+
+#define TLS_TEXT_MAX 2048
+
+/* A config of one listen entry whose text has CERTS for the certificates' directory. */
+static const char *tls_config(const char *entry)
+{
+	static char text[TLS_TEXT_MAX];
+	size_t n = 0;
+	n += (size_t)snprintf(text, sizeof(text), "listen:\n  - ");
+	for (const char *p = entry; *p != '\0'; p++) {
+		if (strncmp(p, "CERTS", 5) == 0) {
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s", certs);
+			p += 4;
+		} else if (n + 1 < sizeof(text)) {
+			text[n++] = *p;
+		}
+		ck_assert_uint_lt(n, sizeof(text) - 2);
+	}
+	text[n++] = '\n';
+	text[n] = '\0';
+	return text;
+}
+
+START_TEST(test_tls_listen_values)
+{
+	struct config *c = parse_ok(tls_config(
+	    "{ proto: tls, address: \"127.0.0.1:6514\", cert_file: CERTS/server.pem, "
+	    "key_file: CERTS/server.key, ca_file: CERTS/ca.pem, verify_client: required, "
+	    "allowed_names: [relay1.example.org, \"*.relays.example.org\"], max_connections: 9, "
+	    "idle_timeout: 30s }"));
+	const struct listen_config *lc = &c->listen[0];
+	ck_assert_int_eq(lc->proto, LISTEN_TLS);
+	assert_ipv4(lc, "127.0.0.1", 6514);
+	ck_assert_ptr_nonnull(strstr(lc->cert_file, "/server.pem"));
+	ck_assert_ptr_nonnull(strstr(lc->key_file, "/server.key"));
+	ck_assert_ptr_nonnull(strstr(lc->ca_file, "/ca.pem"));
+	ck_assert_int_eq(lc->verify_client, TLS_VERIFY_REQUIRED);
+	ck_assert_uint_eq(lc->n_allowed_names, 2);
+	ck_assert_str_eq(lc->allowed_names[0], "relay1.example.org");
+	ck_assert_str_eq(lc->allowed_names[1], "*.relays.example.org");
+	ck_assert_uint_eq(lc->max_connections, 9);
+	ck_assert_uint_eq(lc->idle_timeout_ms, 30000);
+	config_free(c);
+
+	/* the defaults: no client certificate asked for, TCP's limits */
+	c = parse_ok(tls_config("{ proto: tls, address: \"[::1]:6514\", "
+	                        "cert_file: CERTS/server.pem, key_file: CERTS/server.key }"));
+	lc = &c->listen[0];
+	ck_assert_int_eq(lc->verify_client, TLS_VERIFY_NONE);
+	ck_assert_ptr_null(lc->ca_file);
+	ck_assert_uint_eq(lc->n_allowed_names, 0);
+	ck_assert_uint_eq(lc->max_connections, 256);
+	ck_assert_uint_eq(lc->idle_timeout_ms, 600000);
+	config_free(c);
+
+	c = parse_ok(tls_config("{ proto: tls, address: \"127.0.0.1:6514\", "
+	                        "cert_file: CERTS/server.pem, key_file: CERTS/server.key, "
+	                        "ca_file: CERTS/ca.pem, verify_client: optional }"));
+	ck_assert_int_eq(c->listen[0].verify_client, TLS_VERIFY_OPTIONAL);
+	config_free(c);
+}
+END_TEST
+
+/* A reload keeps the socket of a TLS listener whose files or client policy changed: they are
+ * read again without a rebind. TLS and TCP on one port are two listeners. */
+START_TEST(test_tls_listen_same)
+{
+	struct config *a = parse_ok(tls_config("{ proto: tls, address: \"127.0.0.1:6514\", "
+	                                       "cert_file: CERTS/server.pem, "
+	                                       "key_file: CERTS/server.key }"));
+	struct config *b = parse_ok(tls_config(
+	    "{ proto: tls, address: \"127.0.0.1:6514\", cert_file: CERTS/server2.pem, "
+	    "key_file: CERTS/server2.key, ca_file: CERTS/ca.pem, verify_client: required }"));
+	struct config *t = parse_ok("listen: [{ proto: tcp, address: \"127.0.0.1:6514\" }]");
+	ck_assert(config_listen_same(&a->listen[0], &b->listen[0]));
+	ck_assert(!config_listen_same(&a->listen[0], &t->listen[0]));
+	config_free(a);
+	config_free(b);
+	config_free(t);
+}
+END_TEST
+
+/* The config of entry is refused, first with "t.yaml:2:COLUMN: message", COLUMN that of the
+ * first `at` in the entry's line (CERTS expanded in all three). */
+static void expect_tls_error(const char *entry, const char *at, const char *message)
+{
+	char line[TLS_TEXT_MAX], what[TLS_TEXT_MAX], expected[TLS_TEXT_MAX + 64];
+	snprintf(what, sizeof(what), "%s", tls_config(at) + strlen("listen:\n  - "));
+	what[strlen(what) - 1] = '\0';
+	snprintf(line, sizeof(line), "%s", tls_config(message) + strlen("listen:\n  - "));
+	line[strlen(line) - 1] = '\0';
+	const char *text = tls_config(entry);
+	const char *found = strstr(text, what);
+	ck_assert_ptr_nonnull(found);
+	snprintf(expected, sizeof(expected), "t.yaml:2:%d: %s",
+	         (int)(found - (text + strlen("listen:\n"))) + 1, line);
+	struct config *c = parse(text);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(errs.n >= 1, "no error for %s", entry);
+	ck_assert_str_eq(errs.s[0], expected);
+}
+
+#define TLS_ADDR "{ proto: tls, address: \"127.0.0.1:1\", "
+#define TLS_PAIR "cert_file: CERTS/server.pem, key_file: CERTS/server.key"
+
+START_TEST(test_tls_listen_errors)
+{
+	expect_tls_error("{ proto: tls, address: \"127.0.0.1:1\" }", "{",
+	                 "missing 'cert_file' in tls listen entry");
+	expect_tls_error(TLS_ADDR "cert_file: CERTS/server.pem }", "{",
+	                 "missing 'key_file' in tls listen entry");
+	expect_tls_error("{ proto: tcp, address: \"127.0.0.1:1\", " TLS_PAIR " }", "cert_file",
+	                 "'cert_file' applies only to tls listeners");
+	expect_tls_error("{ proto: udp, address: \"127.0.0.1:1\", verify_client: none }",
+	                 "verify_client", "'verify_client' applies only to tls listeners");
+	expect_tls_error(TLS_ADDR TLS_PAIR ", rcvbuf: 1MiB }", "rcvbuf",
+	                 "'rcvbuf' applies only to udp listeners");
+	expect_tls_error(TLS_ADDR "cert_file: CERTS/nothing.pem, key_file: CERTS/server.key }",
+	                 "CERTS/nothing",
+	                 "certificate CERTS/nothing.pem: No such file or directory");
+	expect_tls_error(TLS_ADDR "cert_file: CERTS/server.pem, key_file: CERTS }", "CERTS }",
+	                 "key CERTS: not a regular file");
+	expect_tls_error(TLS_ADDR "cert_file: CERTS/server.key, key_file: CERTS/server.key }",
+	                 "CERTS",
+	                 "certificate CERTS/server.key: no PEM certificate in it (no start line)");
+	expect_tls_error(TLS_ADDR "cert_file: CERTS/server.pem, key_file: CERTS/relay1.key }",
+	                 "CERTS/relay1",
+	                 "key CERTS/relay1.key: does not match the certificate in cert_file");
+	expect_tls_error(TLS_ADDR TLS_PAIR ", ca_file: CERTS/server.key, verify_client: optional }",
+	                 "CERTS/server.key, verify",
+	                 "CA file CERTS/server.key: no PEM certificate in it (no start line)");
+	expect_tls_error(TLS_ADDR TLS_PAIR ", verify_client: always }", "always",
+	                 "expected none, optional or required for 'verify_client' in tls listen "
+	                 "entry, got \"always\"");
+	expect_tls_error(TLS_ADDR TLS_PAIR ", verify_client: required }", "required",
+	                 "verify_client required needs 'ca_file' (the CA client certificates chain "
+	                 "to)");
+	expect_tls_error(TLS_ADDR TLS_PAIR ", ca_file: CERTS/ca.pem }", "CERTS/ca",
+	                 "'ca_file' is used only with verify_client optional or required");
+	expect_tls_error(TLS_ADDR TLS_PAIR ", ca_file: CERTS/ca.pem, verify_client: optional, "
+	                                   "allowed_names: [a.example] }",
+	                 "[a.", "'allowed_names' needs verify_client required");
+	expect_tls_error(TLS_ADDR TLS_PAIR ", ca_file: CERTS/ca.pem, verify_client: required, "
+	                                   "allowed_names: [] }",
+	                 "[]",
+	                 "'allowed_names' in tls listen entry is empty: no client could connect "
+	                 "(leave it out to allow any verified one)");
+	/* list errors come before any file is read */
+	EXPECT_ERRORS(
+	    "listen:\n"
+	    "  - proto: tls\n"
+	    "    address: \"127.0.0.1:1\"\n"
+	    "    cert_file: /nonexistent/c.pem\n"
+	    "    key_file: /nonexistent/k.pem\n"
+	    "    ca_file: /nonexistent/ca.pem\n"
+	    "    verify_client: required\n"
+	    "    allowed_names: [a.example, b, a.example, \"\"]\n",
+	    "t.yaml:8:35: duplicate name \"a.example\" in 'allowed_names' (first at 8:21)",
+	    "t.yaml:8:46: expected a certificate name for allowed_names entry, got \"\"");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -2208,6 +2378,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_state_and_log_repeats_values);
 	tcase_add_test(tc, test_yaml_forms);
 	tcase_add_test(tc, test_listen_same);
+	tcase_add_test(tc, test_tls_listen_values);
+	tcase_add_test(tc, test_tls_listen_same);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -2226,6 +2398,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_several_errors_in_file_order);
 	tcase_add_test(tc, test_error_flood_is_bounded);
 	tcase_add_test(tc, test_load_errors);
+	tcase_add_test(tc, test_tls_listen_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");
@@ -2244,5 +2417,9 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	return suite_failures(config_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	if (tls_certs_make(certs, sizeof(certs)) != 0)
+		return EXIT_FAILURE;
+	int failed = suite_failures(config_suite());
+	tmpdir_remove(certs);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <ftw.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,4 +150,26 @@ void collect(const char *s, void *arg)
 	ck_assert_uint_lt(c->n, COLLECT_MAX);
 	ck_assert_uint_lt(len, COLLECT_LEN);
 	memcpy(c->s[c->n++], s, len + 1);
+}
+
+/* ---- TLS certificates ---- */
+
+int tls_certs_make(char *dir, size_t cap)
+{
+	if (snprintf(dir, cap, "/tmp/esatlsd_certs.XXXXXX") >= (int)cap || mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", TLS_CERTS_SCRIPT, dir, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "%s %s failed\n", TLS_CERTS_SCRIPT, dir);
+		return -1;
+	}
+	return 0;
 }

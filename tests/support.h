@@ -94,6 +94,14 @@ struct collected {
  * copies s into the struct collected at arg. */
 void collect(const char *s, void *arg);
 
+/* ---- TLS certificates ---- */
+
+/* Makes a fresh directory /tmp/esatlsd_certs.XXXXXX (its path into dir, cap bytes) holding the
+ * certificates of tests/tls_certs.sh: NAME.pem and NAME.key for ca, rogue-ca, server, server2,
+ * relay1, cn-only, other, rogue. For main(), before the tests run: no Check assertions, returns
+ * 0, or -1 after saying why on stderr. tmpdir_remove(dir) removes it. */
+int tls_certs_make(char *dir, size_t cap);
+
 /* ---- time and the event loop ---- */
 
 /* CLOCK_MONOTONIC in milliseconds. */

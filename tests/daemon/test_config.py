@@ -32,9 +32,9 @@ MANY_ERRORS = (
 )
 MANY_EXPECTED = [
     (3, 63, "'max_connections' in listen entry must be between 1 and 65536, got \"0\""),
-    (4, 14, "expected udp or tcp for 'proto' in listen entry, got \"sctp\""),
+    (4, 14, "expected udp, tcp or tls for 'proto' in listen entry, got \"sctp\""),
     (5, 28, "for 'address' in listen entry, got \"localhost:5514\""),
-    (5, 46, "'idle_timeout' applies only to tcp listeners"),
+    (5, 46, "'idle_timeout' applies only to tcp and tls listeners"),
     (6, 14, "for allow_from entry, got \"10.0.0.1/8\""),
     (6, 33, "for allow_from entry, got \"bogus\""),
     (7, 19, "'max_message_size' must be between 1KiB and 1MiB, got \"12\""),

@@ -40,14 +40,17 @@ static void check_listen(const struct config *c)
 		abort();
 	for (size_t i = 0; i < c->n_listen; i++) {
 		const struct listen_config *lc = &c->listen[i];
-		if (lc->address == NULL || (lc->proto != LISTEN_UDP && lc->proto != LISTEN_TCP))
+		if (lc->address == NULL ||
+		    (lc->proto != LISTEN_UDP && lc->proto != LISTEN_TCP &&
+		     lc->proto != LISTEN_TLS) ||
+		    (lc->proto == LISTEN_TLS) != (lc->cert_file != NULL && lc->key_file != NULL))
 			abort();
 		if (!(lc->addr.ss_family == AF_INET && lc->addrlen == sizeof(struct sockaddr_in)) &&
 		    !(lc->addr.ss_family == AF_INET6 && lc->addrlen == sizeof(struct sockaddr_in6)))
 			abort();
 		if (lc->max_connections < 1 || lc->max_connections > 65536 ||
 		    lc->idle_timeout_ms == 0 || lc->rcvbuf > 512u * 1024 * 1024 ||
-		    (lc->proto == LISTEN_TCP && lc->rcvbuf != 0))
+		    (lc->proto != LISTEN_UDP && lc->rcvbuf != 0))
 			abort();
 		if (!config_listen_same(lc, lc))
 			abort();
