@@ -323,6 +323,15 @@ static int reload_arrays(const struct reload_set *rl, const struct reload_set *r
 	return 0;
 }
 
+/* A kept TLS listener reads its files again; any that cannot be read fails the reload. */
+static int daemon_prepare_kept(const struct reload_set *rl, const struct config *ncfg)
+{
+	for (size_t i = 0; i < rl->n_next; i++)
+		if (rl->reused[i] && listener_prepare(rl->next[i], &ncfg->listen[i]) != 0)
+			return -1;
+	return 0;
+}
+
 static void daemon_reload(struct daemon *d)
 {
 	log_info("reloading %s", d->config_path ? d->config_path : "built-in defaults");
@@ -333,6 +342,7 @@ static void daemon_reload(struct daemon *d)
 	struct listener **ls;
 	struct output **os;
 	struct metrics *nm = NULL;
+	memset(&ro, 0, sizeof(ro)); /* abandoning it before its prepare is then harmless */
 	if (ncfg == NULL)
 		goto fail;
 	/* An empty or cut-short file would parse as "the built-in listeners" and silently move
@@ -347,6 +357,8 @@ static void daemon_reload(struct daemon *d)
 	int metrics_moved = !metrics_addr_same(d->cfg, ncfg);
 	if (reload_prepare(&rl, &listener_reload, &rc, d->n_listeners, ncfg->n_listen) != 0)
 		goto fail;
+	if (daemon_prepare_kept(&rl, ncfg) != 0) /* certificates of kept TLS listeners */
+		goto undo;
 	daemon_flush_outputs(d);
 	/* The endpoint is rebound only when its address changed: a scrape in progress on the old
 	 * socket is cut, and a new address that cannot be bound fails the reload. */
@@ -415,6 +427,9 @@ static void daemon_reload(struct daemon *d)
 	return;
 undo: /* a failed prepare leaves its set empty: abandoning it is harmless */
 	metrics_close(nm);
+	for (size_t i = 0; i < rl.n_next; i++)
+		if (rl.reused[i])
+			listener_unprepare(rl.next[i]);
 	reload_abandon(&ro, &output_reload);
 	reload_abandon(&rl, &listener_reload);
 fail:

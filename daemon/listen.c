@@ -13,6 +13,7 @@
 #include "frame.h"
 #include "listen.h"
 #include "log.h"
+#include "tls_server.h"
 
 #define UDP_CONTROL_SIZE 64      /* room for one SO_RXQ_OVFL control message */
 #define UDP_BATCH 32             /* datagrams per recvmmsg call */
@@ -34,7 +35,8 @@ struct listener {
 	size_t max_message;
 	struct listen_counters count;
 	/* Each listener's errors are rate-limited apart, so one's flood hides none of another's. */
-	struct log_limit receive_errors, alloc_errors, accept_errors;
+	struct log_limit receive_errors, alloc_errors, accept_errors, handshake_errors,
+	    cert_refusals;
 	/* UDP */
 	char *udp_bufs;
 	struct mmsghdr *msgs;
@@ -44,9 +46,11 @@ struct listener {
 	uint8_t last_peer[16]; /* the last sender and its text: a push comes from few hosts */
 	char last_peer_text[INET6_ADDRSTRLEN];
 	int have_last_peer;
-	/* TCP */
+	/* TCP and TLS */
 	struct tcp_conn *conns;
 	size_t n_conns;
+	/* TLS: the context new handshakes use, and the one a reload has loaded */
+	struct tls_server *tls, *tls_next;
 };
 
 struct tcp_conn {
@@ -54,6 +58,8 @@ struct tcp_conn {
 	int fd;
 	struct event *ev;
 	struct frame_stream fs;
+	struct tls_session *tls; /* NULL for TCP */
+	int handshaking;         /* TLS: no application data yet */
 	char sender[INET6_ADDRSTRLEN];
 	struct tcp_conn *prev, *next;
 };
@@ -77,8 +83,7 @@ static void listener_set_name(struct listener *l)
 
 	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == 0)
 		addr_format((const struct sockaddr *)&ss, where, sizeof(where));
-	snprintf(l->name, sizeof(l->name), "%s %s", l->cfg.proto == LISTEN_UDP ? "udp" : "tcp",
-	         where);
+	snprintf(l->name, sizeof(l->name), "%s %s", config_listen_proto_name(l->cfg.proto), where);
 }
 
 /* ---- UDP ---- */
@@ -177,7 +182,7 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		l->sink.batch_done(l->sink.arg);
 }
 
-/* ---- TCP connections ---- */
+/* ---- TCP and TLS connections ---- */
 
 static void tcp_deliver(struct tcp_conn *c, const struct frame_result *res)
 {
@@ -215,6 +220,7 @@ static void tcp_conn_free(struct tcp_conn *c)
 		c->next->prev = c->prev;
 	l->n_conns--;
 	event_free(c->ev);
+	tls_session_free(c->tls);
 	close(c->fd);
 	frame_stream_free(&c->fs);
 	free(c);
@@ -230,45 +236,145 @@ static void tcp_conn_end(struct tcp_conn *c)
 	tcp_conn_free(c);
 }
 
+static void tcp_set_timeout(struct tcp_conn *c)
+{
+	struct timeval tv = {(time_t)(c->l->cfg.idle_timeout_ms / 1000),
+	                     (suseconds_t)(c->l->cfg.idle_timeout_ms % 1000 * 1000)};
+	event_add(c->ev, c->l->cfg.idle_timeout_ms ? &tv : NULL);
+}
+
+static void tcp_read_cb(evutil_socket_t fd, short what, void *arg);
+
+/* Waits for the socket to become readable or writable (TLS may need either), under the idle
+ * timeout. */
+static void tcp_wait(struct tcp_conn *c, short what)
+{
+	if (event_get_events(c->ev) & what)
+		return;
+	event_del(c->ev);
+	event_assign(c->ev, c->l->base, c->fd, what | EV_PERSIST, tcp_read_cb, c);
+	tcp_set_timeout(c);
+}
+
+/* One step of a TLS handshake. Returns 0 once it is done, 1 while it goes on, -1 when it failed
+ * (the connection is freed: a failed handshake delivers nothing). */
+static int tls_conn_handshake(struct tcp_conn *c)
+{
+	struct listener *l = c->l;
+	char why[TLS_WHY_MAX];
+	switch (tls_session_accept(c->tls, why)) {
+	case TLS_DONE:
+		c->handshaking = 0;
+		l->count.tls_handshakes++;
+		if (log_enabled(LOG_LEVEL_DEBUG)) {
+			tls_session_describe(c->tls, why, sizeof(why));
+			log_debug("%s: TLS from %s: %s", l->name, c->sender, why);
+		}
+		tcp_wait(c, EV_READ);
+		return 0;
+	case TLS_WANT_READ:
+		tcp_wait(c, EV_READ);
+		return 1;
+	case TLS_WANT_WRITE:
+		tcp_wait(c, EV_WRITE);
+		return 1;
+	case TLS_REFUSED:
+		l->count.tls_cert_refused++;
+		log_limit_warnx(&l->cert_refusals, "%s: refused %s: %s", l->name, c->sender, why);
+		break;
+	case TLS_CLOSED:
+	case TLS_FAILED:
+		l->count.tls_failures++;
+		log_limit_warnx(&l->handshake_errors, "%s: TLS handshake with %s failed: %s",
+		                l->name, c->sender, why);
+		break;
+	}
+	tcp_conn_free(c);
+	return -1;
+}
+
+enum tcp_read { READ_SOME, READ_LATER, READ_END, READ_ERROR };
+
+/* One read of at most room bytes into buf, through TLS when the connection has it. */
+static enum tcp_read tcp_read(struct tcp_conn *c, char *buf, size_t room, size_t *n)
+{
+	if (c->tls != NULL) {
+		switch (tls_session_read(c->tls, buf, room, n)) {
+		case TLS_DONE:
+			return READ_SOME;
+		case TLS_WANT_READ:
+			tcp_wait(c, EV_READ);
+			return READ_LATER;
+		case TLS_WANT_WRITE:
+			tcp_wait(c, EV_WRITE);
+			return READ_LATER;
+		case TLS_CLOSED:
+			return READ_END;
+		case TLS_FAILED:
+		case TLS_REFUSED:
+			return READ_ERROR;
+		}
+	}
+	for (;;) {
+		ssize_t r = read(c->fd, buf, room);
+		if (r > 0) {
+			*n = (size_t)r;
+			return READ_SOME;
+		}
+		if (r == 0)
+			return READ_END;
+		if (errno != EINTR)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? READ_LATER : READ_ERROR;
+	}
+}
+
 static void tcp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
 	struct listener *l = c->l;
+	(void)fd;
 	if (what & EV_TIMEOUT) {
+		if (c->handshaking) {
+			/* A client that stalls mid-handshake holds a slot no longer than an idle
+			 * one. */
+			l->count.tls_failures++;
+			log_limit_warnx(&l->handshake_errors,
+			                "%s: TLS handshake with %s failed: timed out", l->name,
+			                c->sender);
+			tcp_conn_free(c);
+			return;
+		}
 		l->count.idle_closed++;
 		tcp_conn_end(c);
 		return;
 	}
+	if (c->handshaking && tls_conn_handshake(c) != 0)
+		return;
 	for (int i = 0; i < TCP_READS_PER_EVENT; i++) {
-		char *space = frame_stream_space(&c->fs);
-		ssize_t n = read(fd, space, frame_stream_room(&c->fs));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		size_t room = frame_stream_room(&c->fs), n = 0;
+		enum tcp_read r = tcp_read(c, frame_stream_space(&c->fs), room, &n);
+		if (r == READ_LATER)
 			break;
-		if (n <= 0) {
-			if (n < 0)
+		if (r != READ_SOME) {
+			if (r == READ_ERROR)
 				l->count.read_errors++;
 			tcp_conn_end(c);
 			if (l->sink.batch_done)
 				l->sink.batch_done(l->sink.arg);
 			return;
 		}
-		l->count.bytes += (size_t)n;
-		frame_stream_wrote(&c->fs, (size_t)n);
+		l->count.bytes += n;
+		frame_stream_wrote(&c->fs, n);
 		tcp_frame_buffer(c);
-		if ((size_t)n < frame_stream_room(&c->fs))
+		if (c->tls == NULL && n < room)
 			break;
 	}
+	/* Decrypted bytes left in the session wake no socket event: come back for them after
+	 * the other connections had their turn. */
+	if (c->tls != NULL && tls_session_pending(c->tls))
+		event_active(c->ev, EV_READ, 0);
 	if (l->sink.batch_done)
 		l->sink.batch_done(l->sink.arg);
-}
-
-static void tcp_set_timeout(struct tcp_conn *c)
-{
-	struct timeval tv = {(time_t)(c->l->cfg.idle_timeout_ms / 1000),
-	                     (suseconds_t)(c->l->cfg.idle_timeout_ms % 1000 * 1000)};
-	event_add(c->ev, c->l->cfg.idle_timeout_ms ? &tv : NULL);
 }
 
 static void tcp_conn_new(struct listener *l, int fd, const struct sockaddr_storage *peer)
@@ -284,7 +390,15 @@ static void tcp_conn_new(struct listener *l, int fd, const struct sockaddr_stora
 	c->fd = fd;
 	addr_host_text(peer, c->sender, sizeof(c->sender));
 	c->ev = event_new(l->base, fd, EV_READ | EV_PERSIST, tcp_read_cb, c);
-	if (c->ev == NULL) {
+	if (l->tls != NULL) {
+		c->tls = tls_session_new(l->tls, fd);
+		c->handshaking = 1;
+	}
+	if (c->ev == NULL || (l->tls != NULL && c->tls == NULL)) {
+		log_limit_warnx(&l->alloc_errors, "%s: out of memory for a connection", l->name);
+		if (c->ev)
+			event_free(c->ev);
+		tls_session_free(c->tls);
 		frame_stream_free(&c->fs);
 		free(c);
 		close(fd);
@@ -345,14 +459,23 @@ static void tcp_accept_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- opening and closing ---- */
 
+static struct tls_server *listener_load_tls(const struct listen_config *cfg)
+{
+	struct tls_load_error err;
+	struct tls_server *s = tls_server_new(cfg, &err);
+	if (s == NULL)
+		log_warnx("tls %s: %s", cfg->address, err.text);
+	return s;
+}
+
 static int listener_bind(struct listener *l)
 {
 	int type = l->cfg.proto == LISTEN_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	int one = 1;
+	const char *proto = config_listen_proto_name(l->cfg.proto);
 	l->fd = socket(l->cfg.addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd < 0) {
-		log_warn("%s %s: socket", l->cfg.proto == LISTEN_UDP ? "udp" : "tcp",
-		         l->cfg.address);
+		log_warn("%s %s: socket", proto, l->cfg.address);
 		return -1;
 	}
 	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -367,11 +490,11 @@ static int listener_bind(struct listener *l)
 			log_warn("%s: SO_RCVBUF %d", l->cfg.address, size);
 	}
 	if (bind(l->fd, (const struct sockaddr *)&l->cfg.addr, l->cfg.addrlen) != 0) {
-		log_warn("%s %s: bind", l->cfg.proto == LISTEN_UDP ? "udp" : "tcp", l->cfg.address);
+		log_warn("%s %s: bind", proto, l->cfg.address);
 		return -1;
 	}
-	if (l->cfg.proto == LISTEN_TCP && listen(l->fd, TCP_BACKLOG) != 0) {
-		log_warn("tcp %s: listen", l->cfg.address);
+	if (l->cfg.proto != LISTEN_UDP && listen(l->fd, TCP_BACKLOG) != 0) {
+		log_warn("%s %s: listen", proto, l->cfg.address);
 		return -1;
 	}
 	return 0;
@@ -389,10 +512,17 @@ struct listener *listener_open(const struct listen_config *cfg, size_t max_messa
 		free(l);
 		return NULL;
 	}
+	/* The listener keeps its TLS context, not the paths (they belong to a config that a
+	 * reload frees). */
+	l->cfg.cert_file = l->cfg.key_file = l->cfg.ca_file = NULL;
+	l->cfg.allowed_names = NULL;
+	l->cfg.n_allowed_names = 0;
 	l->base = base;
 	l->sink = *sink;
 	l->max_message = max_message;
 	l->fd = -1;
+	if (cfg->proto == LISTEN_TLS && (l->tls = listener_load_tls(cfg)) == NULL)
+		goto fail;
 	if (listener_bind(l) != 0)
 		goto fail;
 	listener_set_name(l);
@@ -404,7 +534,7 @@ struct listener *listener_open(const struct listen_config *cfg, size_t max_messa
 		l->ev = event_new(base, l->fd, EV_READ | EV_PERSIST, tcp_accept_cb, l);
 		l->resume = evtimer_new(base, accept_resume_cb, l);
 	}
-	if (l->ev == NULL || (cfg->proto == LISTEN_TCP && l->resume == NULL))
+	if (l->ev == NULL || (cfg->proto != LISTEN_UDP && l->resume == NULL))
 		goto fail;
 	return l;
 fail:
@@ -421,8 +551,28 @@ int listener_start(struct listener *l)
 	return 0;
 }
 
+int listener_prepare(struct listener *l, const struct listen_config *cfg)
+{
+	listener_unprepare(l);
+	if (cfg->proto != LISTEN_TLS)
+		return 0;
+	return (l->tls_next = listener_load_tls(cfg)) != NULL ? 0 : -1;
+}
+
+void listener_unprepare(struct listener *l)
+{
+	tls_server_free(l->tls_next);
+	l->tls_next = NULL;
+}
+
 void listener_update(struct listener *l, const struct listen_config *cfg, size_t max_message)
 {
+	if (l->tls_next != NULL) {
+		tls_server_free(l->tls); /* sessions still in it hold their own reference */
+		l->tls = l->tls_next;
+		l->tls_next = NULL;
+		log_info("%s: certificate, key and CA read again", l->name);
+	}
 	l->have_last_peer = 0; /* allow_from may have changed: check the next sender again */
 	l->cfg.max_connections = cfg->max_connections;
 	if (l->cfg.idle_timeout_ms != cfg->idle_timeout_ms) {
@@ -487,6 +637,10 @@ void listener_close(struct listener *l)
 	log_limit_flush(&l->receive_errors);
 	log_limit_flush(&l->alloc_errors);
 	log_limit_flush(&l->accept_errors);
+	log_limit_flush(&l->handshake_errors);
+	log_limit_flush(&l->cert_refusals);
+	tls_server_free(l->tls);
+	tls_server_free(l->tls_next);
 	free(l->udp_bufs);
 	free(l->msgs);
 	free(l->iovs);

@@ -135,7 +135,7 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	  "Datagrams or connections from senders outside allow_from.", SRC_LISTENER, L(rejected),  \
 	  LOSS, NULL)                                                                              \
 	X(L_ACCEPTED, COUNTER, "esatlsd_listener_accepted_connections_total",                      \
-	  "TCP connections accepted.", SRC_LISTENER, L(accepted), 0, NULL)                         \
+	  "TCP and TLS connections accepted.", SRC_LISTENER, L(accepted), 0, NULL)                 \
 	X(L_REFUSED, COUNTER, "esatlsd_listener_refused_connections_total",                        \
 	  "TCP connections closed at once: max_connections reached.", SRC_LISTENER, L(refused),    \
 	  LOSS, NULL)                                                                              \
@@ -148,8 +148,16 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	X(L_KERNEL_DROPS, COUNTER, "esatlsd_listener_kernel_drops_total",                          \
 	  "UDP datagrams the kernel dropped for a full receive buffer (SO_RXQ_OVFL).",             \
 	  SRC_LISTENER, L(kernel_drops), LOSS, NULL)                                               \
+	X(L_TLS_HANDSHAKES, COUNTER, "esatlsd_listener_tls_handshakes_total",                      \
+	  "TLS handshakes completed.", SRC_LISTENER, L(tls_handshakes), 0, NULL)                   \
+	X(L_TLS_FAILURES, COUNTER, "esatlsd_listener_tls_handshake_failures_total",                \
+	  "TLS handshakes that failed: not TLS, a protocol error, closed or timed out.",           \
+	  SRC_LISTENER, L(tls_failures), LOSS, NULL)                                               \
+	X(L_TLS_CERT_REFUSED, COUNTER, "esatlsd_listener_tls_cert_refused_total",                  \
+	  "TLS clients refused for their certificate: missing, not valid or no allowed name.",     \
+	  SRC_LISTENER, L(tls_cert_refused), LOSS, NULL)                                           \
 	X(L_OPEN, GAUGE, "esatlsd_listener_open_connections",                                      \
-	  "TCP connections open now (0 for UDP).", SRC_CUSTOM, 0, 0, NULL)                         \
+	  "TCP and TLS connections open now (0 for UDP).", SRC_CUSTOM, 0, 0, NULL)                 \
 	X(O_RECORDS, COUNTER, "esatlsd_output_records_total",                                      \
 	  "Records handed to the output (after its verdict filter).", SRC_OUTPUT, O(records), 0,   \
 	  NULL)                                                                                    \

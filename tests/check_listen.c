@@ -2,10 +2,15 @@
  * counted and LF, however the sender's writes split them) reach the sink in order with the
  * sender's address, the unterminated last line at close, at the idle timeout and at shutdown;
  * oversized frames and long lines are counted; max_connections and allow_from refuse and
- * count; UDP datagrams arrive one message each, cut at max_message and counted. */
+ * count; UDP datagrams arrive one message each, cut at max_message and counted. TLS (RFC 5425):
+ * the same frames through TLS 1.2 and 1.3 records of any size; client certificates required,
+ * verified against ca_file and matched to allowed_names, refusals counted; garbage, plain text
+ * and a stalled handshake counted as failures without holding up another client; certificates
+ * read again at a reload. Certificates are made at run time by tests/tls_certs.sh. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +20,8 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "listen.h"
 #include "log.h"
@@ -24,6 +31,7 @@
 
 static struct event_base *base;
 static char dir[64];
+static char certs[64]; /* the test certificates, made once by main() */
 
 /* ---- the sink: what the listener delivered ---- */
 
@@ -107,12 +115,11 @@ static void teardown(void)
 	tmpdir_remove(dir);
 }
 
-/* A started listener on 127.0.0.1 (or ::1) with a free port. */
-static struct listener *open_listener(enum listen_proto proto, int v6, size_t max_message,
-                                      uint32_t max_connections, uint64_t idle_timeout_ms)
+/* A listener config on 127.0.0.1 (or ::1) with a free port. */
+static struct listen_config listener_config_for(enum listen_proto proto, int v6,
+                                                uint32_t max_connections, uint64_t idle_timeout_ms)
 {
 	struct listen_config cfg;
-	struct listen_sink sink = {message_cb, batch_done_cb, allowed_cb, NULL};
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.proto = proto;
 	cfg.address = (char *)(v6 ? "[::1]:0" : "127.0.0.1:0");
@@ -129,11 +136,26 @@ static struct listener *open_listener(enum listen_proto proto, int v6, size_t ma
 	}
 	cfg.max_connections = max_connections;
 	cfg.idle_timeout_ms = idle_timeout_ms;
-	struct listener *l = listener_open(&cfg, max_message, base, &sink);
+	return cfg;
+}
+
+/* cfg's listener, started. */
+static struct listener *start_listener(const struct listen_config *cfg, size_t max_message)
+{
+	struct listen_sink sink = {message_cb, batch_done_cb, allowed_cb, NULL};
+	struct listener *l = listener_open(cfg, max_message, base, &sink);
 	if (l == NULL)
 		return NULL;
 	ck_assert_int_eq(listener_start(l), 0);
 	return l;
+}
+
+/* A started listener on 127.0.0.1 (or ::1) with a free port. */
+static struct listener *open_listener(enum listen_proto proto, int v6, size_t max_message,
+                                      uint32_t max_connections, uint64_t idle_timeout_ms)
+{
+	struct listen_config cfg = listener_config_for(proto, v6, max_connections, idle_timeout_ms);
+	return start_listener(&cfg, max_message);
 }
 
 /* The bound port, from the name ("tcp 127.0.0.1:40123", "udp [::1]:40124"). */
@@ -375,6 +397,278 @@ START_TEST(test_tcp_ipv6_sender)
 }
 END_TEST
 
+/* ---- TLS ---- */
+
+static char *cert_path(const char *name, const char *ext)
+{
+	static char paths[8][128];
+	static unsigned next;
+	char *p = paths[next++ % 8];
+	int n = snprintf(p, sizeof(paths[0]), "%s/%s.%s", certs, name, ext);
+	ck_assert(n > 0 && (size_t)n < sizeof(paths[0]));
+	return p;
+}
+
+/* A TLS listener with the server certificate `server`; ca_file is the test CA when a client
+ * certificate is asked for. */
+static struct listener *open_tls(const char *server, enum tls_verify verify, char **names,
+                                 size_t n_names, uint64_t idle_timeout_ms)
+{
+	struct listen_config cfg = listener_config_for(LISTEN_TLS, 0, 8, idle_timeout_ms);
+	cfg.cert_file = cert_path(server, "pem");
+	cfg.key_file = cert_path(server, "key");
+	cfg.ca_file = verify != TLS_VERIFY_NONE ? cert_path("ca", "pem") : NULL;
+	cfg.verify_client = verify;
+	cfg.allowed_names = names;
+	cfg.n_allowed_names = n_names;
+	struct listener *l = start_listener(&cfg, 1024);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_ptr_nonnull(strstr(listener_name(l), "tls 127.0.0.1:"));
+	return l;
+}
+
+struct tls_client {
+	int fd;
+	SSL_CTX *ctx;
+	SSL *ssl;
+};
+
+/* Steps op (a handshake, a write) while the listener's loop runs, until it is done; returns
+ * its result (> 0 done). */
+static int tls_step(struct tls_client *t, int (*op)(SSL *, const void *, int), const void *p,
+                    int len)
+{
+	uint64_t end = now_ms() + 3000;
+	for (;;) {
+		int r = op(t->ssl, p, len);
+		if (r > 0)
+			return r;
+		int e = SSL_get_error(t->ssl, r);
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) || now_ms() > end)
+			return r;
+		run_for(base, 2);
+	}
+}
+
+static int do_connect(SSL *ssl, const void *p, int len)
+{
+	(void)p;
+	(void)len;
+	return SSL_connect(ssl);
+}
+
+/* A non-blocking TLS client of l that checks the server's certificate against the test CA,
+ * showing certificate `cert` (NULL: none), at most TLS version max (0: any). Returns whether
+ * the client's handshake completed (with TLS 1.3 a refused certificate shows only later). */
+static int tls_connect(struct tls_client *t, const struct listener *l, const char *cert, int max)
+{
+	t->fd = client(SOCK_STREAM, 0, port_of(l));
+	ck_assert_int_eq(fcntl(t->fd, F_SETFL, O_NONBLOCK), 0);
+	t->ctx = SSL_CTX_new(TLS_client_method());
+	ck_assert_ptr_nonnull(t->ctx);
+	ck_assert_int_eq(SSL_CTX_load_verify_locations(t->ctx, cert_path("ca", "pem"), NULL), 1);
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
+	if (max != 0) {
+		SSL_CTX_set_min_proto_version(t->ctx, 0);
+		SSL_CTX_set_max_proto_version(t->ctx, max);
+		SSL_CTX_set_security_level(t->ctx, 0); /* let it offer what we must refuse */
+		SSL_CTX_set_cipher_list(t->ctx, "DEFAULT:@SECLEVEL=0");
+	}
+	if (cert != NULL) {
+		ck_assert_int_eq(SSL_CTX_use_certificate_chain_file(t->ctx, cert_path(cert, "pem")),
+		                 1);
+		ck_assert_int_eq(
+		    SSL_CTX_use_PrivateKey_file(t->ctx, cert_path(cert, "key"), SSL_FILETYPE_PEM),
+		    1);
+	}
+	t->ssl = SSL_new(t->ctx);
+	ck_assert_ptr_nonnull(t->ssl);
+	SSL_set_fd(t->ssl, t->fd);
+	SSL_set_tlsext_host_name(t->ssl, "localhost");
+	ck_assert_int_eq(SSL_set1_host(t->ssl, "localhost"), 1);
+	return tls_step(t, do_connect, NULL, 0) == 1;
+}
+
+static int do_write(SSL *ssl, const void *p, int len)
+{
+	return SSL_write(ssl, p, len);
+}
+
+/* Sends p as records of at most `record` bytes each. */
+static void tls_send(struct tls_client *t, const char *p, size_t len, size_t record)
+{
+	while (len > 0) {
+		int n = (int)(len < record ? len : record);
+		ck_assert_int_eq(tls_step(t, do_write, p, n), n);
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void tls_close(struct tls_client *t)
+{
+	SSL_shutdown(t->ssl);
+	SSL_free(t->ssl);
+	SSL_CTX_free(t->ctx);
+	close(t->fd);
+}
+
+START_TEST(test_tls_frames_in_order)
+{
+	struct tls_client t;
+	struct listener *l = open_tls("server", TLS_VERIFY_NONE, NULL, 0, 0);
+	ck_assert(tls_connect(&t, l, NULL, 0));
+	tls_send(&t, stream, sizeof(stream) - 1, 1 + (size_t)_i * 5);
+	wait_msgs(7);
+	ck_assert_uint_eq(got.n, 7);
+	tls_close(&t);
+	wait_msgs(8);
+	check_stream_msgs(0, "127.0.0.1");
+	const struct listen_counters *c = listener_counters(l);
+	ck_assert_uint_eq(c->messages, 8);
+	ck_assert_uint_eq(c->bytes, sizeof(stream) - 1);
+	ck_assert_uint_eq(c->accepted, 1);
+	ck_assert_uint_eq(c->tls_handshakes, 1);
+	ck_assert_uint_eq(c->tls_failures + c->tls_cert_refused + c->read_errors, 0);
+	listener_close(l);
+}
+END_TEST
+
+/* TLS 1.2 and 1.3 both; a client without a certificate, or with one of another CA, is refused
+ * and counted; one with a certificate of ca_file gets through. */
+START_TEST(test_tls_client_certificate_required)
+{
+	static const int versions[] = {TLS1_2_VERSION, TLS1_3_VERSION};
+	struct tls_client bare, rogue, good;
+	struct listener *l = open_tls("server", TLS_VERIFY_REQUIRED, NULL, 0, 0);
+	const struct listen_counters *c = listener_counters(l);
+	tls_connect(&bare, l, NULL, versions[_i]);
+	wait_counter(&c->tls_cert_refused, 1);
+	tls_connect(&rogue, l, "rogue", versions[_i]);
+	wait_counter(&c->tls_cert_refused, 2);
+	ck_assert(tls_connect(&good, l, "relay1", versions[_i]));
+	tls_send(&good, "6 signed", 8, 100);
+	wait_msgs(1);
+	check_msg(0, "signed");
+	ck_assert_uint_eq(c->tls_handshakes, 1);
+	ck_assert_uint_eq(c->tls_failures, 0);
+	ck_assert_uint_eq(listener_open_connections(l), 1);
+	expect_log("no client certificate");
+	expect_log("unable to get local issuer certificate");
+	tls_close(&bare);
+	tls_close(&rogue);
+	tls_close(&good);
+	listener_close(l);
+}
+END_TEST
+
+/* allowed_names: a DNS SAN or the subject CN must be one of them. */
+START_TEST(test_tls_allowed_names)
+{
+	char *names[] = {"relay1.example.org", "cn-only.example.org"};
+	struct tls_client a, b, other;
+	struct listener *l = open_tls("server", TLS_VERIFY_REQUIRED, names, 2, 0);
+	const struct listen_counters *c = listener_counters(l);
+	ck_assert(tls_connect(&a, l, "relay1", 0));
+	ck_assert(tls_connect(&b, l, "cn-only", 0));
+	tls_connect(&other, l, "other", 0);
+	wait_counter(&c->tls_cert_refused, 1);
+	tls_send(&a, "by san\n", 7, 100);
+	wait_msgs(1);
+	tls_send(&b, "by cn\n", 6, 100);
+	wait_msgs(2);
+	check_msg(0, "by san");
+	check_msg(1, "by cn");
+	ck_assert_uint_eq(c->tls_handshakes, 2);
+	ck_assert_uint_eq(listener_open_connections(l), 2);
+	expect_log("hostname mismatch");
+	tls_close(&a);
+	tls_close(&b);
+	tls_close(&other);
+	listener_close(l);
+}
+END_TEST
+
+/* Garbage, plain syslog, an old protocol version and a silent client are counted as failed
+ * handshakes; a TLS client at the same time is not held up; the idle timeout ends the silent
+ * one. */
+START_TEST(test_tls_failures_counted)
+{
+	struct tls_client good, old;
+	struct listener *l = open_tls("server", TLS_VERIFY_NONE, NULL, 0, 300);
+	const struct listen_counters *c = listener_counters(l);
+	int silent = client(SOCK_STREAM, 0, port_of(l));
+	int half = client(SOCK_STREAM, 0, port_of(l));
+	send_all(half, "\x16\x03\x01\x02\x00\x01", 6); /* a ClientHello that never ends */
+	int garbage = client(SOCK_STREAM, 0, port_of(l));
+	send_all(garbage, "\x00\xff\x13\x37garbage\r\n\r\n", 15);
+	int plain = client(SOCK_STREAM, 0, port_of(l));
+	send_all(plain, "<13>Dec  5 10:00:00 esa1 t: Info: ICID 1 close\n", 47);
+	wait_counter(&c->tls_failures, 2);
+	ck_assert(!tls_connect(&old, l, NULL, TLS1_1_VERSION));
+	wait_counter(&c->tls_failures, 3);
+	ck_assert(tls_connect(&good, l, NULL, 0));
+	tls_send(&good, "through\n", 8, 100);
+	wait_msgs(1);
+	check_msg(0, "through");
+	wait_counter(&c->tls_failures, 5); /* the silent and the half one, at the timeout */
+	ck_assert_uint_eq(c->tls_handshakes, 1);
+	ck_assert_uint_eq(c->idle_closed, 0);
+	ck_assert_uint_eq(c->messages, 1);
+	char ch;
+	ck_assert_int_eq(read(silent, &ch, 1), 0);
+	expect_log("timed out");
+	tls_close(&good);
+	tls_close(&old);
+	close(silent);
+	close(half);
+	close(garbage);
+	close(plain);
+	listener_close(l);
+}
+END_TEST
+
+static int peer_has_name(const struct tls_client *t, const char *name)
+{
+	X509 *peer = SSL_get1_peer_certificate(t->ssl);
+	ck_assert_ptr_nonnull(peer);
+	int has = X509_check_host(peer, name, 0, 0, NULL) == 1;
+	X509_free(peer);
+	return has;
+}
+
+/* A reload reads the certificate again: new handshakes get the new one, an open connection
+ * goes on; a certificate that cannot be read fails the prepare and changes nothing. */
+START_TEST(test_tls_reload_certificate)
+{
+	struct tls_client before, after, again;
+	struct listener *l = open_tls("server", TLS_VERIFY_NONE, NULL, 0, 0);
+	ck_assert(tls_connect(&before, l, NULL, 0));
+	ck_assert(!peer_has_name(&before, "second.example.org"));
+	struct listen_config cfg = listener_config_for(LISTEN_TLS, 0, 8, 0);
+	cfg.cert_file = cert_path("server2", "pem");
+	cfg.key_file = cert_path("server2", "key");
+	ck_assert_int_eq(listener_prepare(l, &cfg), 0);
+	listener_update(l, &cfg, 1024);
+	ck_assert(tls_connect(&after, l, NULL, 0));
+	ck_assert(peer_has_name(&after, "second.example.org"));
+	cfg.cert_file = cert_path("missing", "pem");
+	ck_assert_int_eq(listener_prepare(l, &cfg), -1);
+	expect_log("missing.pem: No such file or directory");
+	listener_update(l, &cfg, 1024);
+	ck_assert(tls_connect(&again, l, NULL, 0));
+	ck_assert(peer_has_name(&again, "second.example.org"));
+	tls_send(&before, "old\n", 4, 100);
+	tls_send(&after, "new\n", 4, 100);
+	wait_msgs(2);
+	ck_assert_uint_eq(listener_counters(l)->tls_handshakes, 3);
+	tls_close(&before);
+	tls_close(&after);
+	tls_close(&again);
+	listener_close(l);
+}
+END_TEST
+
 /* ---- UDP ---- */
 
 START_TEST(test_udp_datagrams)
@@ -435,6 +729,16 @@ static Suite *listen_suite(void)
 	tcase_add_test(tc, test_tcp_ipv6_sender);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("tls");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_tls_frames_in_order, 0, 4);
+	tcase_add_loop_test(tc, test_tls_client_certificate_required, 0, 2);
+	tcase_add_test(tc, test_tls_allowed_names);
+	tcase_add_test(tc, test_tls_failures_counted);
+	tcase_add_test(tc, test_tls_reload_certificate);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("udp");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_udp_datagrams);
@@ -445,5 +749,9 @@ static Suite *listen_suite(void)
 
 int main(void)
 {
-	return suite_failures(listen_suite()) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	if (tls_certs_make(certs, sizeof(certs)) != 0)
+		return EXIT_FAILURE;
+	int failed = suite_failures(listen_suite());
+	tmpdir_remove(certs);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
