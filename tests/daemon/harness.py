@@ -184,7 +184,10 @@ LISTENER_KEYS = {"messages": "messages_total", "bytes": "bytes_total",
                  "rejected": "rejected_total", "accepted": "accepted_connections_total",
                  "refused": "refused_connections_total", "idle closed": "idle_closed_total",
                  "accept errors": "accept_errors_total", "read errors": "read_errors_total",
-                 "kernel drops": "kernel_drops_total", "open": "open_connections"}
+                 "kernel drops": "kernel_drops_total", "open": "open_connections",
+                 "tls handshakes": "tls_handshakes_total",
+                 "tls failures": "tls_handshake_failures_total",
+                 "tls cert refused": "tls_cert_refused_total"}
 OUTPUT_KEYS = ("records", "written", "write_errors", "retries", "dropped", "reopens")
 
 
