@@ -198,8 +198,12 @@ class PythonClients(TlsTest):
         d = self.start(tls_config(port, self.certs, names=(), idle="1s"))
         stalled = socket.create_connection(("127.0.0.1", port))
         for cert in (None, "rogue"):
-            with self.assertRaises((ssl.SSLError, OSError)):
+            # With TLS 1.3 the client may finish its side before the server refuses it: the
+            # server's counters say what happened, not whether this client noticed.
+            try:
                 self.tls_send(port, b"x\n", cert=cert)
+            except (ssl.SSLError, OSError):
+                pass
         for junk in (b"\x00\xffgarbage\r\n", syslog_line("Info: ICID 1 close").encode() + b"\n"):
             with socket.create_connection(("127.0.0.1", port)) as s:
                 s.sendall(junk)
@@ -210,8 +214,9 @@ class PythonClients(TlsTest):
                 except ConnectionResetError:
                     pass
         self.tls_send(port, b"Info: x y z\n", cert="cn-only")
-        self.assertTrue(wait_until(lambda: self.tls_counters(d, port)["tls failures"] >= 3,
-                                   timeout=5), d.stderr())
+        self.assertTrue(wait_until(lambda: self.tls_counters(d, port)["tls failures"] >= 3 and
+                                   self.tls_counters(d, port)["messages"] >= 1, timeout=10),
+                        d.stderr())
         stalled.close()
         c = self.tls_counters(d, port)
         self.assertEqual(c["tls cert refused"], 2)
