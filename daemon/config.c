@@ -72,17 +72,16 @@ static unsigned listen_key_protos(size_t k)
 	return k >= L_TLS ? BIT(LISTEN_TLS) : 0;
 }
 
-/* Refuses a key that only other protocols use. Returns 1 when the key applies. */
-static int listen_key_applies(struct parse *p, const struct ynode *key, size_t k, int proto)
+/* Refuses a key that only other protocols use. */
+static void listen_key_applies(struct parse *p, const struct ynode *key, size_t k, int proto)
 {
 	unsigned protos = listen_key_protos(k);
 	if (proto < 0 || protos == 0 || (protos & BIT(proto)))
-		return 1;
+		return;
 	cfg_error(p, key->line, key->column, "'%s' applies only to %s listeners", listen_keys[k],
 	          protos == STREAMS           ? "tcp and tls"
 	          : protos == BIT(LISTEN_UDP) ? "udp"
 	                                      : "tls");
-	return 0;
 }
 
 static int listen_proto(struct parse *p, const struct ynode *map, const struct ynode *val)

@@ -238,6 +238,18 @@ static void check_stream_msgs(size_t first, const char *sender)
 	}
 }
 
+/* After the one sender of `stream` closed: its messages and the listener's counts. */
+static const struct listen_counters *check_whole_stream(const struct listener *l)
+{
+	wait_msgs(8);
+	check_stream_msgs(0, "127.0.0.1");
+	const struct listen_counters *c = listener_counters(l);
+	ck_assert_uint_eq(c->messages, 8);
+	ck_assert_uint_eq(c->bytes, sizeof(stream) - 1);
+	ck_assert_uint_eq(c->accepted, 1);
+	return c;
+}
+
 START_TEST(test_tcp_frames_in_order)
 {
 	struct listener *l = open_listener(LISTEN_TCP, 0, 1024, 8, 0);
@@ -247,12 +259,7 @@ START_TEST(test_tcp_frames_in_order)
 	wait_msgs(7);
 	ck_assert_uint_eq(got.n, 7); /* the last line waits for its end */
 	close(fd);
-	wait_msgs(8);
-	check_stream_msgs(0, "127.0.0.1");
-	const struct listen_counters *c = listener_counters(l);
-	ck_assert_uint_eq(c->messages, 8);
-	ck_assert_uint_eq(c->bytes, sizeof(stream) - 1);
-	ck_assert_uint_eq(c->accepted, 1);
+	const struct listen_counters *c = check_whole_stream(l);
 	ck_assert_uint_eq(c->truncated + c->oversized + c->rejected + c->refused, 0);
 	ck_assert_uint_gt(got.batches, 0);
 	ck_assert_uint_eq(listener_open_connections(l), 0);
@@ -522,12 +529,7 @@ START_TEST(test_tls_frames_in_order)
 	wait_msgs(7);
 	ck_assert_uint_eq(got.n, 7);
 	tls_close(&t);
-	wait_msgs(8);
-	check_stream_msgs(0, "127.0.0.1");
-	const struct listen_counters *c = listener_counters(l);
-	ck_assert_uint_eq(c->messages, 8);
-	ck_assert_uint_eq(c->bytes, sizeof(stream) - 1);
-	ck_assert_uint_eq(c->accepted, 1);
+	const struct listen_counters *c = check_whole_stream(l);
 	ck_assert_uint_eq(c->tls_handshakes, 1);
 	ck_assert_uint_eq(c->tls_failures + c->tls_cert_refused + c->read_errors, 0);
 	listener_close(l);
