@@ -41,7 +41,8 @@ static int load_error(struct tls_load_error *err, enum tls_file file, const char
                       const char *what)
 {
 	err->file = file;
-	snprintf(err->text, sizeof(err->text), "%s %.150s: %s", file_kind[file], path, what);
+	/* The path and the reason share the line: each gets a bounded part of it. */
+	snprintf(err->text, sizeof(err->text), "%s %.120s: %.100s", file_kind[file], path, what);
 	ERR_clear_error();
 	return -1;
 }
@@ -54,7 +55,7 @@ static int load_ssl_error(struct tls_load_error *err, enum tls_file file, const 
 	const char *reason = ssl_reason(NULL);
 	if (reason == NULL)
 		return load_error(err, file, path, what);
-	snprintf(text, sizeof(text), "%s (%s)", what, reason);
+	snprintf(text, sizeof(text), "%.60s (%.120s)", what, reason);
 	return load_error(err, file, path, text);
 }
 
