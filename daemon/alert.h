@@ -1,11 +1,14 @@
-/* One alert handed to a hook: the verdict record's JSON line and the key fields that exec hooks
- * also get as environment variables (control characters already removed). Built once per
- * record by the hook dispatcher; runners copy what they keep. */
+/* One alert handed to a hook: the verdict record's JSON line and its key fields, both as exec
+ * hooks get them in their environment (control characters removed) and as the record has them
+ * (for the webhook body formats, which escape them). Built once per record by the hook
+ * dispatcher; runners copy what they keep. */
 #ifndef ESATLSD_ALERT_H
 #define ESATLSD_ALERT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "span.h"
 
 /* Environment variables of an exec hook, in this order; the values are strings, empty when the
  * record has no such field. */
@@ -35,6 +38,9 @@ struct alert {
 	/* "NAME=value" strings, NUL-terminated, values sanitised (no control bytes, at most 255
 	 * bytes), ALERT_ENV_COUNT of them. */
 	const char *env[ALERT_ENV_COUNT];
+	/* The same fields' values as they are (any bytes: escape them), empty when absent; valid
+	 * only while the runner's submit runs. */
+	struct span value[ALERT_ENV_COUNT];
 };
 
 #endif

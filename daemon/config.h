@@ -47,6 +47,10 @@
 #define MAX_METRICS_CONNECTIONS 10000
 #define DEFAULT_METRICS_TIMEOUT_MS 10000
 #define MAX_METRICS_TIMEOUT_MS 600000
+#define MAX_HOOK_HEADERS 32
+#define HOOK_HEADER_BYTES 4096 /* a header's value, a token or a routing key */
+#define HOOK_SECRET_FILE_BYTES 65536
+#define MAX_HOOK_NAMESERVERS 8
 
 enum listen_proto { LISTEN_UDP, LISTEN_TCP, LISTEN_TLS };
 
@@ -88,6 +92,22 @@ enum hook_kind {
 	HOOK_WEBHOOK /* webhook: "http://HOST:PORT/PATH" */
 };
 
+/* The body of a webhook (hook_format.h). */
+enum hook_format {
+	HOOK_FORMAT_RECORD, /* the record's JSON line, as the files have it */
+	HOOK_FORMAT_SLACK,
+	HOOK_FORMAT_TEAMS,
+	HOOK_FORMAT_ALERTMANAGER,
+	HOOK_FORMAT_PAGERDUTY,
+	HOOK_FORMAT_COUNT
+};
+
+/* A request header of a webhook. Values may be secrets: never logged nor shown in messages. */
+struct hook_header {
+	char *name;
+	char *value;
+};
+
 enum throttle_key {
 	THROTTLE_NONE, /* one alert per interval for the whole hook */
 	THROTTLE_PEER_IP,
@@ -99,7 +119,7 @@ struct hook_config {
 	enum hook_kind kind;
 	char **argv; /* exec: NULL-terminated; argv[0] an absolute path; never a shell */
 	size_t argc;
-	char *url;           /* webhook: http:// only (https is refused for now) */
+	char *url;           /* webhook: http:// or https://, host numeric or a DNS name */
 	unsigned verdicts;   /* on.verdict: bit (1u << enum verdict_kind); default tls_failed */
 	unsigned directions; /* on.direction: bit (1u << enum esa_dir); default both */
 	char **hosts;        /* on.host: appliance names; n_hosts 0 = any */
@@ -111,6 +131,15 @@ struct hook_config {
 	                          * default 3, with back-off 1 s, 2 s, 4 s... */
 	enum throttle_key throttle_key;
 	uint64_t throttle_interval_ms; /* 0 = no throttle */
+	/* webhook only: */
+	enum hook_format format;     /* default record */
+	struct hook_header *headers; /* headers, headers_file and token_file, in that order */
+	size_t n_headers;
+	char *routing_key;  /* pagerduty: routing_key or routing_key_file's (a secret) */
+	char *ca_file;      /* https: trust only these certificates; NULL: the system's */
+	int tls_verify;     /* https: check the certificate and its name (default 1) */
+	char **nameservers; /* "IP" or "IP:PORT"; n_nameservers 0: /etc/resolv.conf's */
+	size_t n_nameservers;
 	unsigned line, column;
 };
 

@@ -10,13 +10,11 @@
 #include "cfgcheck.h"
 #include "config.h"
 #include "config_hooks.h"
+#include "config_webhook.h"
 #include "esa.h"
 #include "span.h"
-#include "url.h"
 #include "verdict.h"
 
-/* Not a URL error: a URL this version does not take yet. */
-#define URL_HTTPS_REFUSED (URL_ERR_PATH + 1)
 #define BOTH_DIRECTIONS ((1u << ESA_DIR_IN) | (1u << ESA_DIR_OUT))
 
 static unsigned direction_bit(const struct ynode *n)
@@ -138,78 +136,6 @@ static void hook_exec(struct parse *p, const struct ynode *list, struct hook_con
 	}
 }
 
-/* Which problem to name: names and https come with the alerting work; until then they are
- * refused, and a name is reported before a bad port or path, as the host comes first. */
-static enum url_error webhook_url_problem(const struct ynode *n)
-{
-	struct url u;
-	enum url_error e;
-
-	if (ynode_is_null(n) || memchr(n->text, '\0', n->len) != NULL)
-		return URL_ERR_SCHEME;
-	e = url_parse(span_make(n->text, n->len), &u);
-	if (e == URL_ERR_SCHEME)
-		return e;
-	if (u.scheme == URL_HTTPS)
-		return URL_HTTPS_REFUSED;
-	if ((e == URL_OK || e == URL_ERR_PORT || e == URL_ERR_PATH) && u.host_kind == URL_HOST_NAME)
-		return URL_ERR_HOST;
-	return e;
-}
-
-static char *hook_webhook(struct parse *p, const struct ynode *n)
-{
-	static const char expected[] = "an http://IP:PORT/PATH URL";
-	static const char what[] = "'webhook' in hooks entry";
-	char shown[YSHOWN_BUF];
-	char *url;
-
-	if (!cfg_expect(p, n, YNODE_SCALAR, expected, what))
-		return NULL;
-	switch ((int)webhook_url_problem(n)) {
-	case URL_OK:
-		break;
-	case URL_ERR_SCHEME:
-		cfg_error(p, n->line, n->column, "expected %s for %s, got %s", expected, what,
-		          ynode_show(n, shown));
-		return NULL;
-	case URL_HTTPS_REFUSED:
-		cfg_error(p, n->line, n->column,
-		          "https webhooks are not supported by this version");
-		return NULL;
-	case URL_ERR_USERINFO:
-		/* not shown: what stands before "@" is likely a password */
-		cfg_error(p, n->line, n->column,
-		          "a webhook URL may not hold a user name or password (USER@HOST)");
-		return NULL;
-	case URL_ERR_FRAGMENT:
-		cfg_error(p, n->line, n->column, "a webhook URL may not have a #fragment, got %s",
-		          ynode_show(n, shown));
-		return NULL;
-	case URL_ERR_HOST:
-		cfg_error(
-		    p, n->line, n->column,
-		    "webhook host must be a numeric address (IPv4, or IPv6 in brackets; names "
-		    "are not looked up), got %s",
-		    ynode_show(n, shown));
-		return NULL;
-	case URL_ERR_PORT:
-		cfg_error(p, n->line, n->column,
-		          "webhook port must be a number between 1 and 65535, got %s",
-		          ynode_show(n, shown));
-		return NULL;
-	case URL_ERR_PATH:
-		cfg_error(
-		    p, n->line, n->column,
-		    "webhook path may hold only URL characters (others escaped as %%XX), got %s",
-		    ynode_show(n, shown));
-		return NULL;
-	}
-	if ((url = strdup(n->text)) == NULL)
-		cfg_error(p, n->line, n->column, "out of memory");
-	return url;
-}
-
 static void hook_hosts(struct parse *p, const struct ynode *list, struct hook_config *hc)
 {
 	static const char what[] = "'host' in 'on'";
@@ -307,10 +233,22 @@ enum {
 	H_QUEUE,
 	H_RETRIES,
 	H_THROTTLE,
-	H_COUNT
+	H_WEBHOOK_KEYS, /* the WK_* keys of config_webhook.h follow, in their order */
+	H_COUNT = H_WEBHOOK_KEYS + WK_COUNT
 };
-static const char *const hook_keys[H_COUNT] = {
-    "name", "exec", "webhook", "on", "timeout", "max_concurrent", "queue", "retries", "throttle"};
+static const char *const hook_keys[H_COUNT] = {"name",
+                                               "exec",
+                                               "webhook",
+                                               "on",
+                                               "timeout",
+                                               "max_concurrent",
+                                               "queue",
+                                               "retries",
+                                               "throttle",
+#define WEBHOOK_KEY_NAME(id, name) name,
+                                               WEBHOOK_KEYS(WEBHOOK_KEY_NAME)
+#undef WEBHOOK_KEY_NAME
+};
 
 static void hook_set_defaults(struct hook_config *hc)
 {
@@ -348,7 +286,7 @@ static void hook_action(struct parse *p, const struct ynode *map, const struct y
 	}
 	if (vals[H_WEBHOOK] != NULL) {
 		hc->kind = HOOK_WEBHOOK;
-		hc->url = hook_webhook(p, vals[H_WEBHOOK]);
+		hc->url = config_webhook_url(p, vals[H_WEBHOOK]);
 	}
 }
 
@@ -404,6 +342,7 @@ static const struct ynode *hook_entry(struct parse *p, const struct ynode *map, 
 	}
 	if (vals[H_THROTTLE] != NULL)
 		hook_throttle(p, vals[H_THROTTLE], hc);
+	config_webhook_read(p, map, vals + H_WEBHOOK_KEYS, keys + H_WEBHOOK_KEYS, hc);
 	return hc->name != NULL ? vals[H_NAME] : NULL;
 }
 
@@ -433,4 +372,49 @@ void config_hook_free(struct hook_config *hc)
 	for (size_t i = 0; i < hc->n_hosts; i++)
 		free(hc->hosts[i]);
 	free(hc->hosts);
+	config_webhook_free(hc);
+}
+
+static char **strings_copy(char *const *src, size_t n, int terminate)
+{
+	char **dst = calloc(n + (terminate != 0), sizeof(*dst));
+	for (size_t i = 0; dst != NULL && i < n; i++) {
+		if ((dst[i] = strdup(src[i])) == NULL) {
+			while (i > 0)
+				free(dst[--i]);
+			free(dst);
+			return NULL;
+		}
+	}
+	return dst;
+}
+
+int config_hook_copy(struct hook_config *dst, const struct hook_config *src)
+{
+	*dst = *src;
+	dst->name = dst->url = NULL;
+	dst->argv = dst->hosts = NULL;
+	dst->argc = dst->n_hosts = 0;
+	int ok = config_webhook_copy(dst, src) == 0;
+	if (ok && src->name != NULL && (dst->name = strdup(src->name)) == NULL)
+		ok = 0;
+	if (ok && src->url != NULL && (dst->url = strdup(src->url)) == NULL)
+		ok = 0;
+	if (ok && src->argv != NULL) {
+		if ((dst->argv = strings_copy(src->argv, src->argc, 1)) == NULL)
+			ok = 0;
+		else
+			dst->argc = src->argc;
+	}
+	if (ok && src->n_hosts > 0) {
+		if ((dst->hosts = strings_copy(src->hosts, src->n_hosts, 0)) == NULL)
+			ok = 0;
+		else
+			dst->n_hosts = src->n_hosts;
+	}
+	if (!ok) {
+		config_hook_free(dst);
+		memset(dst, 0, sizeof(*dst));
+	}
+	return ok ? 0 : -1;
 }

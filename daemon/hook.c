@@ -45,6 +45,7 @@ struct hook {
 
 struct alert_buf {
 	char env[ALERT_ENV_COUNT][ENV_ENTRY_MAX];
+	char conn_id[32], first_seen[40], suppressed[32]; /* the values made here */
 	char json[VERDICT_LINE_MAX + 64];
 };
 
@@ -250,7 +251,6 @@ static struct span span_of(const char *s)
 static void alert_build(struct alert *a, struct alert_buf *b, const struct verdict *v,
                         const char *json, size_t len, uint64_t suppressed, const char *hook_name)
 {
-	char num[32], when[40] = "";
 	static const char *const env_names[ALERT_ENV_COUNT] = {
 #define ALERT_ENV_NAME(name, str) str,
 	    ALERT_ENV(ALERT_ENV_NAME)
@@ -263,8 +263,8 @@ static void alert_build(struct alert *a, struct alert_buf *b, const struct verdi
 	values[ALERT_ENV_DIRECTION] = span_of(v->dir == ESA_DIR_OUT ? "outbound" : "inbound");
 	if (span_present(v->host))
 		values[ALERT_ENV_HOST] = v->host;
-	snprintf(num, sizeof(num), "%" PRIu64, v->conn_id);
-	values[ALERT_ENV_CONN_ID] = span_of(num);
+	snprintf(b->conn_id, sizeof(b->conn_id), "%" PRIu64, v->conn_id);
+	values[ALERT_ENV_CONN_ID] = span_of(b->conn_id);
 	values[ALERT_ENV_END] = span_of(verdict_end_name(v->end));
 	if (span_present(v->str[VERDICT_S_PEER_IP]))
 		values[ALERT_ENV_PEER_IP] = v->str[VERDICT_S_PEER_IP];
@@ -273,16 +273,16 @@ static void alert_build(struct alert *a, struct alert_buf *b, const struct verdi
 	if (span_present(v->str[VERDICT_S_TLS_ERROR]))
 		values[ALERT_ENV_TLS_ERROR] = v->str[VERDICT_S_TLS_ERROR];
 	if (v->first_seen.valid) {
-		logtime_format_iso(&v->first_seen, when);
-		values[ALERT_ENV_FIRST_SEEN] = span_of(when);
+		logtime_format_iso(&v->first_seen, b->first_seen);
+		values[ALERT_ENV_FIRST_SEEN] = span_of(b->first_seen);
 	}
-	char sup[32];
-	snprintf(sup, sizeof(sup), "%" PRIu64, suppressed);
-	values[ALERT_ENV_SUPPRESSED] = span_of(sup);
+	snprintf(b->suppressed, sizeof(b->suppressed), "%" PRIu64, suppressed);
+	values[ALERT_ENV_SUPPRESSED] = span_of(b->suppressed);
 	values[ALERT_ENV_HOOK] = span_of(hook_name);
 	for (int i = 0; i < ALERT_ENV_COUNT; i++) {
 		env_set(b->env[i], env_names[i], values[i]);
 		a->env[i] = b->env[i];
+		a->value[i] = values[i];
 	}
 	/* The record as the files have it, plus "suppressed":N before its closing brace when the
 	 * throttle held some back. */

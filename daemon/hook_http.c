@@ -8,13 +8,21 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/util.h>
 
 #include "hook_http.h"
 #include "clock.h"
+#include "config_hooks.h"
+#include "hook_format.h"
 #include "jobqueue.h"
 #include "log.h"
+#include "resolver.h"
+#include "retry_after.h"
+#include "tls_client.h"
 #include "url.h"
 
 #define WEBHOOK_BACKOFF_FIRST_MS 1000
@@ -23,12 +31,14 @@
 /* An answer is only read for its status: a receiver cannot make us buffer much of it. */
 #define WEBHOOK_MAX_ANSWER_HEADERS 8192
 #define WEBHOOK_MAX_ANSWER_BODY 65536
+#define WEBHOOK_WHY_MAX 400 /* why an attempt failed, for the log (a host name and a reason) */
 
-/* The numeric endpoint of the URL. */
+/* The endpoint of the URL. */
 struct webhook_target {
-	char host[INET6_ADDRSTRLEN];            /* without brackets, for the connection */
-	char host_header[INET6_ADDRSTRLEN + 8]; /* "[::1]:8080" (RFC 7230 section 5.4) */
+	char host[URL_HOST_MAX + 1];        /* a name, or an address without brackets */
+	char host_header[URL_HOST_MAX + 9]; /* "[::1]:8080" (RFC 9110 section 7.2) */
 	uint16_t port;
+	int https;
 	char *path; /* origin-form request target, "/" at least */
 };
 
@@ -56,6 +66,8 @@ enum attempt_error {
 	ATTEMPT_CLOSED,     /* the receiver closed the connection before answering */
 	ATTEMPT_BAD_ANSWER, /* unparsable or oversized answer */
 	ATTEMPT_CONNECT,    /* connection refused or unreachable */
+	ATTEMPT_RESOLVE,    /* the host name could not be resolved */
+	ATTEMPT_TLS,        /* the TLS handshake failed, certificate check included */
 	ATTEMPT_START       /* the request could not be set up (memory) */
 };
 
@@ -71,13 +83,18 @@ struct webhook_job {
 	struct event *timer; /* deadline while posting, back-off while waiting */
 	int code;            /* HTTP status of the answer, 0 without one */
 	enum attempt_error error;
+	char why[WEBHOOK_WHY_MAX]; /* detail of a TLS or DNS error */
+	int64_t retry_after_ms;    /* the answer's Retry-After, -1 without one */
+	struct tls_attempt tls;    /* the certificate check of the attempt's connection */
 	uint64_t started_ms;
 };
 
 struct webhook_runner {
 	struct event_base *base;
-	struct hook_config cfg; /* own copy: name and url are ours, argv and hosts unused */
+	struct hook_config cfg; /* own deep copy */
 	struct webhook_target target;
+	struct tls_client *tls;  /* https: the context of cfg's ca_file and tls_verify */
+	struct evdns_base *dns;  /* lookups of the URL's host name */
 	struct event *settle_ev; /* handles answers outside evhttp's own callbacks */
 	struct jobqueue q;
 	struct log_limit logs[WEBHOOK_LOG_KINDS];
@@ -102,6 +119,10 @@ static const char *attempt_strerror(enum attempt_error e)
 		return "invalid answer";
 	case ATTEMPT_CONNECT:
 		return "connection failed";
+	case ATTEMPT_RESOLVE:
+		return "cannot resolve the host name";
+	case ATTEMPT_TLS:
+		return "TLS handshake failed";
 	case ATTEMPT_START:
 		return "cannot set up the request";
 	}
@@ -110,10 +131,9 @@ static const char *attempt_strerror(enum attempt_error e)
 
 /* ---- URL ---- */
 
-/* Fills t from "http://HOST[:PORT][/PATH][?QUERY]" (lib/url.h, the parser the configuration
- * checks with). The host must be numeric: names and https come with the alerting work. The
- * request target is path and query; an empty path is sent as "/" (RFC 7230 section 5.3.1).
- * Returns NULL, or why not. */
+/* Fills t from "http[s]://HOST[:PORT][/PATH][?QUERY]" (lib/url.h, the parser the
+ * configuration checks with). The request target is path and query; an empty path is sent as
+ * "/" (RFC 9110 section 4.2.1). Returns NULL, or why not. */
 static const char *webhook_target_parse(const char *url, struct webhook_target *t)
 {
 	struct url u;
@@ -124,15 +144,14 @@ static const char *webhook_target_parse(const char *url, struct webhook_target *
 		return "no URL";
 	if ((e = url_parse(span_make(url, strlen(url)), &u)) != URL_OK)
 		return url_error_text(e);
-	if (u.scheme == URL_HTTPS)
-		return "https is not supported";
-	if (u.host_kind == URL_HOST_NAME || u.host.len >= sizeof(t->host))
-		return "the host must be a numeric IPv4 address or a bracketed IPv6 address";
+	if (u.host.len >= sizeof(t->host))
+		return "the host name is too long";
 	memcpy(t->host, u.host.p, u.host.len);
 	t->port = u.port;
+	t->https = u.scheme == URL_HTTPS;
 	const char *open = u.host_kind == URL_HOST_IPV6 ? "[" : "";
 	const char *shut = u.host_kind == URL_HOST_IPV6 ? "]" : "";
-	if (t->port == 80)
+	if (t->port == (t->https ? 443 : 80))
 		snprintf(t->host_header, sizeof(t->host_header), "%s%s%s", open, t->host, shut);
 	else
 		snprintf(t->host_header, sizeof(t->host_header), "%s%s%s:%u", open, t->host, shut,
@@ -169,7 +188,7 @@ static void runner_log_failed(struct webhook_runner *r, const struct webhook_job
 	else
 		log_limit_warnx(l, "hook %s: gave up on an alert after %" PRIu32 " attempt%s: %s",
 		                r->cfg.name, job->attempts, plural(job->attempts),
-		                attempt_strerror(job->error));
+		                job->why[0] != '\0' ? job->why : attempt_strerror(job->error));
 }
 
 /* Summaries of what the limiters still hold: before the runner goes. */
@@ -188,9 +207,16 @@ static void job_set_state(struct webhook_job *job, enum job_state state)
 	job->state = state;
 }
 
+/* A job holding the body of a in the hook's format. */
 static struct webhook_job *job_new(struct webhook_runner *r, const struct alert *a)
 {
-	struct webhook_job *job = jobqueue_job_new(sizeof(*job), a->json, a->len, 0);
+	struct hook_format_input in = {a, r->cfg.routing_key, (int64_t)time(NULL)};
+	char *body;
+	size_t len;
+	if (hook_format_body(r->cfg.format, &in, &body, &len) != 0)
+		return NULL;
+	struct webhook_job *job = jobqueue_job_new(sizeof(*job), body, len, 0);
+	free(body);
 	if (job == NULL)
 		return NULL;
 	job->r = r;
@@ -234,6 +260,31 @@ static void webhook_request_error_cb(enum evhttp_request_error err, void *arg)
 	}
 }
 
+/* What the answer's Retry-After asks, in ms (-1: nothing usable). */
+static int64_t answer_retry_after_ms(struct evhttp_request *req)
+{
+	const char *v = evhttp_find_header(evhttp_request_get_input_headers(req), "Retry-After");
+	uint64_t s;
+	if (v == NULL || retry_after_parse(span_make(v, strlen(v)), (int64_t)time(NULL), &s) != 0)
+		return -1;
+	return s >= WEBHOOK_BACKOFF_MAX_MS / 1000 ? WEBHOOK_BACKOFF_MAX_MS : (int64_t)s * 1000;
+}
+
+/* Why no answer came, when DNS or TLS can say: read while the connection is still there. */
+static void job_explain_failure(struct webhook_job *job)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(job->conn);
+	int dns = bev != NULL ? bufferevent_socket_get_dns_error(bev) : 0;
+	if (dns != 0) {
+		job->error = ATTEMPT_RESOLVE;
+		snprintf(job->why, sizeof(job->why), "cannot resolve %s: %s", job->r->target.host,
+		         evutil_gai_strerror(dns));
+	} else if (job->r->target.https &&
+	           tls_client_failure(bev, &job->tls, job->why, sizeof(job->why))) {
+		job->error = ATTEMPT_TLS;
+	}
+}
+
 /* evhttp's completion callback: req is NULL after a failure, or has status 0 when the
  * connection could not be made. evhttp frees req after this returns and may still use the
  * connection, so the outcome (which frees the connection) is handled from settle_ev. This
@@ -244,6 +295,10 @@ static void webhook_request_cb(struct evhttp_request *req, void *arg)
 	if (job->state != JOB_POSTING)
 		return;
 	job->code = req != NULL ? evhttp_request_get_response_code(req) : 0;
+	if (job->code > 0)
+		job->retry_after_ms = answer_retry_after_ms(req);
+	if (job->code == 0 && job->conn != NULL)
+		job_explain_failure(job);
 	if (job->code == 0 && job->error == ATTEMPT_NO_ERROR)
 		job->error = ATTEMPT_CONNECT;
 	event_del(job->timer);
@@ -262,18 +317,29 @@ static void job_fail_to_start(struct webhook_job *job)
 static int job_add_headers(struct webhook_runner *r, struct evhttp_request *req)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	/* One connection per request: asking the receiver to close spares an idle socket. */
-	return evhttp_add_header(h, "Host", r->target.host_header) |
-	       evhttp_add_header(h, "Content-Type", "application/json") |
-	       evhttp_add_header(h, "User-Agent", "esatlsd") |
-	       evhttp_add_header(h, "X-Esatlsd-Hook", r->cfg.name) |
-	       evhttp_add_header(h, "Connection", "close");
+	/* One connection per request: asking the receiver to close spares an idle socket. The
+	 * configured headers come last; their values are never logged. */
+	int rc = evhttp_add_header(h, "Host", r->target.host_header) |
+	         evhttp_add_header(h, "Content-Type", "application/json") |
+	         evhttp_add_header(h, "User-Agent", "esatlsd") |
+	         evhttp_add_header(h, "X-Esatlsd-Hook", r->cfg.name) |
+	         evhttp_add_header(h, "Connection", "close");
+	for (size_t i = 0; i < r->cfg.n_headers; i++)
+		rc |= evhttp_add_header(h, r->cfg.headers[i].name, r->cfg.headers[i].value);
+	return rc;
 }
 
-static struct evhttp_connection *runner_connect(struct webhook_runner *r)
+/* A connection of its own for one attempt: over TLS for https, the host name looked up by the
+ * runner's resolver. */
+static struct evhttp_connection *runner_connect(struct webhook_runner *r, struct webhook_job *job)
 {
-	struct evhttp_connection *conn =
-	    evhttp_connection_base_new(r->base, NULL, r->target.host, r->target.port);
+	struct bufferevent *bev = NULL;
+	if (r->target.https &&
+	    (bev = tls_client_bufferevent(r->tls, r->base, r->target.host, &job->tls)) == NULL)
+		return NULL;
+	/* evhttp owns bev from here, and frees it even when this fails. */
+	struct evhttp_connection *conn = evhttp_connection_base_bufferevent_new(
+	    r->base, r->dns, bev, r->target.host, r->target.port);
 	if (conn == NULL)
 		return NULL;
 	struct timeval tv = clock_tv(r->cfg.timeout_ms);
@@ -292,10 +358,12 @@ static void job_post(struct webhook_job *job)
 	job->attempts++;
 	job->code = 0;
 	job->error = ATTEMPT_NO_ERROR;
+	job->why[0] = '\0';
+	job->retry_after_ms = -1;
 	job->started_ms = clock_now_ms();
 	job_set_state(job, JOB_POSTING);
 
-	job->conn = runner_connect(r);
+	job->conn = runner_connect(r, job);
 	struct evhttp_request *req =
 	    job->conn != NULL ? evhttp_request_new(webhook_request_cb, job) : NULL;
 	if (req == NULL) {
@@ -327,18 +395,49 @@ static int job_answer_ok(const struct webhook_job *job)
 	return job->code >= 200 && job->code < 300;
 }
 
-/* 5xx and answers that never came are worth another try; other statuses will not change. */
+/* 5xx, 408 (request timeout), 429 (too many requests) and answers that never came are worth
+ * another try; other statuses will not change. */
 static int job_answer_transient(const struct webhook_job *job)
 {
-	return job->code == 0 || job->code >= 500;
+	return job->code == 0 || job->code == 408 || job->code == 429 || job->code >= 500;
 }
 
+/* The wait before the next attempt: what the receiver asked for (Retry-After, bounded), else
+ * 1 s, 2 s, 4 s... */
 static uint64_t job_backoff_ms(const struct webhook_job *job)
 {
+	if (job->retry_after_ms >= 0)
+		return (uint64_t)job->retry_after_ms;
 	uint64_t ms = WEBHOOK_BACKOFF_FIRST_MS;
 	for (uint32_t i = 1; i < job->attempts && ms < WEBHOOK_BACKOFF_MAX_MS; i++)
 		ms *= 2;
 	return ms < WEBHOOK_BACKOFF_MAX_MS ? ms : WEBHOOK_BACKOFF_MAX_MS;
+}
+
+/* The failed attempt's kind, counted. */
+static void runner_count_attempt(struct webhook_runner *r, const struct webhook_job *job)
+{
+	if (job->code == 429)
+		r->counters.rate_limited++;
+	else if (job->code >= 400 && job->code < 500 && !job_answer_transient(job))
+		r->counters.client_errors++;
+	switch (job->error) {
+	case ATTEMPT_TIMEOUT:
+		r->counters.timeouts++;
+		break;
+	case ATTEMPT_RESOLVE:
+		r->counters.dns_errors++;
+		break;
+	case ATTEMPT_TLS:
+		r->counters.tls_errors++;
+		break;
+	case ATTEMPT_NO_ERROR:
+	case ATTEMPT_CLOSED:
+	case ATTEMPT_BAD_ANSWER:
+	case ATTEMPT_CONNECT:
+	case ATTEMPT_START:
+		break;
+	}
 }
 
 /* Acts on the outcome of the last attempt: done, retry later, or give up. */
@@ -359,8 +458,7 @@ static void job_conclude(struct webhook_job *job)
 	if (job->code == 0 && job->error == ATTEMPT_CONNECT &&
 	    clock_now_ms() - job->started_ms >= r->cfg.timeout_ms)
 		job->error = ATTEMPT_TIMEOUT;
-	if (job->error == ATTEMPT_TIMEOUT)
-		r->counters.timeouts++;
+	runner_count_attempt(r, job);
 	if (job_answer_transient(job) && job->attempts <= r->cfg.retries) {
 		uint64_t wait = job_backoff_ms(job);
 		struct timeval tv = clock_tv(wait);
@@ -369,7 +467,8 @@ static void job_conclude(struct webhook_job *job)
 			          job->code, wait);
 		else
 			log_debug("hook %s: %s; retry in %" PRIu64 " ms", r->cfg.name,
-			          attempt_strerror(job->error), wait);
+			          job->why[0] != '\0' ? job->why : attempt_strerror(job->error),
+			          wait);
 		job_set_state(job, JOB_BACKOFF);
 		event_add(job->timer, &tv);
 		return;
@@ -446,59 +545,76 @@ static void runner_settle_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- runner ---- */
 
-static void runner_config_free(struct hook_config *c)
+/* The endpoint of cfg's URL and, for https, its TLS context. Returns NULL, or why not (in
+ * why[]) with nothing kept. */
+static const char *runner_endpoint(const struct hook_config *cfg, struct webhook_target *t,
+                                   struct tls_client **tls, char *why, size_t len)
 {
-	free(c->name);
-	free(c->url);
-	c->name = c->url = NULL;
+	const char *problem = webhook_target_parse(cfg->url, t);
+	*tls = NULL;
+	if (problem == NULL && t->https &&
+	    (*tls = tls_client_new(cfg->ca_file, cfg->tls_verify, why, len)) == NULL)
+		problem = why;
+	if (problem != NULL)
+		webhook_target_free(t);
+	return problem;
 }
 
-/* Copies the fields a webhook uses, with url instead of src->url. Returns 0, or -1 when
- * memory ran out. */
-static int runner_config_copy(struct hook_config *dst, const struct hook_config *src,
-                              const char *url)
+static void runner_warn_unverified(const struct webhook_runner *r)
 {
-	*dst = *src;
-	dst->argv = NULL;
-	dst->argc = 0;
-	dst->hosts = NULL;
-	dst->n_hosts = 0;
-	dst->name = strdup(src->name != NULL ? src->name : "webhook");
-	dst->url = strdup(url);
-	if (dst->timeout_ms == 0)
-		dst->timeout_ms = DEFAULT_HOOK_TIMEOUT_MS;
-	if (dst->name == NULL || dst->url == NULL) {
-		runner_config_free(dst);
-		return -1;
-	}
-	return 0;
+	if (r->target.https && !r->cfg.tls_verify)
+		log_warnx("hook %s: tls_verify is false: the receiver's certificate and name are "
+		          "not checked, anyone on the path can read and change the alerts",
+		          r->cfg.name);
+}
+
+static void runner_free(struct webhook_runner *r)
+{
+	if (r->settle_ev != NULL)
+		event_free(r->settle_ev);
+	resolver_free(r->dns);
+	tls_client_free(r->tls);
+	config_hook_free(&r->cfg);
+	webhook_target_free(&r->target);
+	free(r);
 }
 
 struct webhook_runner *webhook_runner_new(struct event_base *base, const struct hook_config *cfg)
 {
 	const char *name = cfg->name != NULL ? cfg->name : "webhook";
+	char why[256];
 	struct webhook_runner *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		log_warnx("hook %s: out of memory", name);
 		return NULL;
 	}
-	const char *why = webhook_target_parse(cfg->url, &r->target);
-	if (why != NULL) {
-		log_warnx("hook %s: cannot use the webhook URL: %s", name, why);
-		webhook_target_free(&r->target);
+	const char *problem = runner_endpoint(cfg, &r->target, &r->tls, why, sizeof(why));
+	if (problem != NULL) {
+		log_warnx("hook %s: cannot use the webhook URL: %s", name, problem);
 		free(r);
 		return NULL;
 	}
 	r->base = base;
-	r->settle_ev = event_new(base, -1, 0, runner_settle_cb, r);
-	if (r->settle_ev == NULL || runner_config_copy(&r->cfg, cfg, cfg->url) != 0) {
-		log_warnx("hook %s: out of memory", name);
-		if (r->settle_ev != NULL)
-			event_free(r->settle_ev);
-		webhook_target_free(&r->target);
-		free(r);
+	if ((r->dns = resolver_new(base, cfg->nameservers, cfg->n_nameservers, why, sizeof(why))) ==
+	    NULL) {
+		log_warnx("hook %s: %s", name, why);
+		runner_free(r);
 		return NULL;
 	}
+	r->settle_ev = event_new(base, -1, 0, runner_settle_cb, r);
+	if (r->settle_ev == NULL || config_hook_copy(&r->cfg, cfg) != 0) {
+		log_warnx("hook %s: out of memory", name);
+		runner_free(r);
+		return NULL;
+	}
+	if (r->cfg.name == NULL && (r->cfg.name = strdup("webhook")) == NULL) {
+		log_warnx("hook %s: out of memory", name);
+		runner_free(r);
+		return NULL;
+	}
+	if (r->cfg.timeout_ms == 0)
+		r->cfg.timeout_ms = DEFAULT_HOOK_TIMEOUT_MS;
+	runner_warn_unverified(r);
 	jobqueue_init(&r->q, &r->counters.queue_drops);
 	jobqueue_set_limits(&r->q, cfg->max_concurrent, cfg->queue);
 	return r;
@@ -522,28 +638,53 @@ int webhook_runner_submit(struct webhook_runner *r, const struct alert *a)
 	return 0;
 }
 
+static int strings_same(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
 void webhook_runner_update(struct webhook_runner *r, const struct hook_config *cfg)
 {
 	struct webhook_target t;
-	const char *why = webhook_target_parse(cfg->url, &t);
-	if (why != NULL) {
-		log_warnx("hook %s: cannot use the new webhook URL (%s); keeping the old one",
-		          r->cfg.name, why);
-		webhook_target_free(&t);
-	}
+	struct tls_client *tls;
 	struct hook_config copy;
-	if (runner_config_copy(&copy, cfg, why != NULL ? r->cfg.url : cfg->url) != 0) {
+	char why[256];
+	const char *problem = runner_endpoint(cfg, &t, &tls, why, sizeof(why));
+	if (problem != NULL)
+		log_warnx("hook %s: cannot use the new webhook URL (%s); keeping the old one",
+		          r->cfg.name, problem);
+	if (config_hook_copy(&copy, cfg) != 0 ||
+	    (problem != NULL && (free(copy.url), copy.url = strdup(r->cfg.url)) == NULL)) {
 		log_warnx("hook %s: out of memory; keeping the old configuration", r->cfg.name);
-		if (why == NULL)
+		config_hook_free(&copy);
+		if (problem == NULL) {
 			webhook_target_free(&t);
+			tls_client_free(tls);
+		}
 		return;
 	}
-	runner_config_free(&r->cfg);
+	if (!strings_same(copy.nameservers, copy.n_nameservers, r->cfg.nameservers,
+	                  r->cfg.n_nameservers) &&
+	    resolver_set(r->dns, copy.nameservers, copy.n_nameservers, why, sizeof(why)) != 0)
+		log_warnx("hook %s: %s", r->cfg.name, why);
+	if (copy.timeout_ms == 0)
+		copy.timeout_ms = DEFAULT_HOOK_TIMEOUT_MS;
+	int was_verified = !r->target.https || r->cfg.tls_verify;
+	config_hook_free(&r->cfg);
 	r->cfg = copy;
 	jobqueue_set_limits(&r->q, cfg->max_concurrent, cfg->queue);
-	if (why == NULL) {
+	if (problem == NULL) {
 		webhook_target_free(&r->target);
+		tls_client_free(r->tls);
 		r->target = t;
+		r->tls = tls;
+		if (was_verified)
+			runner_warn_unverified(r);
 	}
 	runner_pump(r);
 }
@@ -590,10 +731,7 @@ void webhook_runner_close(struct webhook_runner *r)
 		          r->cfg.name, lost_active + lost_queued, plural(lost_active + lost_queued),
 		          lost_active, lost_queued);
 	runner_log_flush(r);
-	event_free(r->settle_ev);
-	runner_config_free(&r->cfg);
-	webhook_target_free(&r->target);
-	free(r);
+	runner_free(r);
 }
 
 /* ---- the dispatcher's table ---- */
@@ -632,6 +770,10 @@ static void webhook_ops_stats(const void *r, struct hook_stats *s)
 	s->timeouts = c->timeouts;
 	s->retries = c->retries;
 	s->queue_drops = c->queue_drops;
+	s->tls_errors = c->tls_errors;
+	s->dns_errors = c->dns_errors;
+	s->rate_limited = c->rate_limited;
+	s->client_errors = c->client_errors;
 }
 
 static void webhook_ops_close(void *r)

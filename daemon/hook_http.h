@@ -1,8 +1,10 @@
-/* webhook hooks: an HTTP POST of the record's JSON line (Content-Type: application/json) per
- * alert, with libevent's evhttp client. Never blocks the event loop. Bounded: max_concurrent
- * requests, a queue of waiting alerts (overflow dropped and counted), a timeout per request,
- * and up to `retries` further attempts on 5xx answers or connection errors, with back-off 1 s,
- * 2 s, 4 s... (4xx answers are not retried). The host must be a numeric address: no DNS. */
+/* webhook hooks: an HTTP POST per alert (Content-Type: application/json; the body in the hook's
+ * format, hook_format.h; the configured headers) with libevent's evhttp client, over TLS for
+ * https (tls_client.h), host names looked up with evdns (resolver.h). Never blocks the event
+ * loop. Bounded: max_concurrent requests, a queue of waiting alerts (overflow dropped and
+ * counted), a timeout per request, and up to `retries` further attempts on connection, DNS and
+ * TLS errors, 408, 429 and 5xx answers, after the answer's Retry-After (at most 300 s) or a
+ * back-off of 1 s, 2 s, 4 s...; other 4xx answers are not retried. */
 #ifndef ESATLSD_HOOK_HTTP_H
 #define ESATLSD_HOOK_HTTP_H
 
@@ -23,12 +25,16 @@ struct webhook_counters {
 	uint64_t retries;
 	uint64_t timeouts;
 	uint64_t queue_drops;
+	uint64_t tls_errors;    /* attempts whose TLS handshake failed (verification included) */
+	uint64_t dns_errors;    /* attempts whose host name could not be resolved */
+	uint64_t rate_limited;  /* 429 answers */
+	uint64_t client_errors; /* other 4xx answers: the alert is given up at once */
 };
 
 struct webhook_runner;
 
-/* A runner for cfg (kind HOOK_WEBHOOK, url "http://IP:PORT/path"); own copy of cfg. NULL (logged)
- * if the URL cannot be used or memory ran out. */
+/* A runner for cfg (kind HOOK_WEBHOOK, url "http[s]://HOST[:PORT]/path"); own copy of cfg. NULL
+ * (logged) if the URL or its TLS settings cannot be used or memory ran out. */
 struct webhook_runner *webhook_runner_new(struct event_base *base, const struct hook_config *cfg);
 
 /* Posts a's JSON (copied), or queues it. Returns 0, or -1 when the queue is full (counted). */

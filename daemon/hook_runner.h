@@ -27,6 +27,10 @@ struct hook_stats {
 	uint64_t retries;         /* webhook only */
 	uint64_t errors;          /* exec: fork/pipe/exec failures; webhook: 0 */
 	uint64_t queue_drops;     /* alerts dropped: queue full */
+	uint64_t tls_errors;      /* webhook: TLS handshakes failed, verification included */
+	uint64_t dns_errors;      /* webhook: host names not resolved */
+	uint64_t rate_limited;    /* webhook: 429 answers */
+	uint64_t client_errors;   /* webhook: other 4xx answers, given up at once */
 	uint64_t running, queued; /* children running or requests in flight; alerts waiting */
 };
 
@@ -50,8 +54,8 @@ struct hook_runner_ops {
 	size_t (*running)(const void *runner);
 	size_t (*queued)(const void *runner);
 
-	/* Fills the runner's counters in *s: runs, ok, failed, timeouts, retries, errors and
-	 * queue_drops; the dispatcher fills the rest. */
+	/* Fills the runner's counters in *s: runs, ok, failed, timeouts, retries, errors,
+	 * queue_drops and the webhook ones; the dispatcher fills the rest. */
 	void (*stats)(const void *runner, struct hook_stats *s);
 
 	/* Ends the runner now: what still runs is stopped, what waits is logged as lost; frees

@@ -193,6 +193,18 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	  "Webhook requests sent again after an error.", SRC_HOOK, H(retries), 0, NULL)            \
 	X(H_ERRORS, COUNTER, "esatlsd_hook_spawn_errors_total",                                    \
 	  "Programs that could not be started.", SRC_HOOK, H(errors), 0, NULL)                     \
+	X(H_TLS_ERRORS, COUNTER, "esatlsd_hook_tls_errors_total",                                  \
+	  "Webhook attempts whose TLS handshake failed, certificate verification included.",       \
+	  SRC_HOOK, H(tls_errors), 0, NULL)                                                        \
+	X(H_DNS_ERRORS, COUNTER, "esatlsd_hook_dns_errors_total",                                  \
+	  "Webhook attempts whose host name could not be resolved.", SRC_HOOK, H(dns_errors), 0,   \
+	  NULL)                                                                                    \
+	X(H_RATE_LIMITED, COUNTER, "esatlsd_hook_rate_limited_total",                              \
+	  "Webhook answers 429 Too Many Requests (retried after Retry-After).", SRC_HOOK,          \
+	  H(rate_limited), 0, NULL)                                                                \
+	X(H_CLIENT_ERRORS, COUNTER, "esatlsd_hook_client_errors_total",                            \
+	  "Webhook answers 4xx other than 408 and 429: the alert is given up at once.", SRC_HOOK,  \
+	  H(client_errors), 0, NULL)                                                               \
 	X(H_QUEUE_DROPS, COUNTER, "esatlsd_hook_queue_drops_total",                                \
 	  "Alerts dropped because the queue was full.", SRC_HOOK, H(queue_drops), LOSS, NULL)      \
 	X(H_RUNNING, GAUGE, "esatlsd_hook_running", "Programs running or requests in flight now.", \

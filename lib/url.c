@@ -46,10 +46,13 @@ static int address_ok(struct span host, int family)
 	return inet_pton(family, buf, addr) == 1;
 }
 
-/* A DNS name: labels of letters, digits, '-' and '_', none empty. */
+/* A DNS name: labels of letters, digits, '-' and '_', none empty; the last one not all digits
+ * (RFC 3696 section 2), so that "0x7f.0.0.1" is no name that a resolver might read as an
+ * address. */
 static int name_ok(struct span host)
 {
 	size_t label = 0;
+	int digits = 1, last_digits = 1;
 
 	if (host.len == 0 || host.len > URL_HOST_MAX)
 		return 0;
@@ -58,15 +61,21 @@ static int name_ok(struct span host)
 		if (c == '.') {
 			if (label == 0)
 				return 0;
+			last_digits = digits;
 			label = 0;
+			digits = 1;
 		} else if (is_alnum(c) || c == '-' || c == '_') {
 			if (++label > 63)
 				return 0;
+			digits &= c >= '0' && c <= '9';
 		} else {
 			return 0;
 		}
 	}
-	return label > 0 || host.len > 1; /* a final dot is allowed, a lone one is not */
+	if (label > 0)
+		last_digits = digits;
+	/* a final dot is allowed, a lone one is not */
+	return (label > 0 || host.len > 1) && !last_digits;
 }
 
 /* All digits of a dotted name make it an IPv4 address or nothing ("1.2.3" is no name). */

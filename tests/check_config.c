@@ -148,7 +148,9 @@ static void check_hook(const struct hook_config *h)
 	} else {
 		ck_assert_int_eq(h->kind, HOOK_WEBHOOK);
 		ck_assert_ptr_nonnull(h->url);
-		ck_assert(strncasecmp(h->url, "http://", 7) == 0 && !has_control(h->url));
+		ck_assert((strncasecmp(h->url, "http://", 7) == 0 ||
+		           strncasecmp(h->url, "https://", 8) == 0) &&
+		          !has_control(h->url));
 		ck_assert(h->argv == NULL && h->argc == 0);
 		ck_assert_uint_le(h->retries, 10);
 	}
@@ -927,6 +929,12 @@ START_TEST(test_webhook_urls)
 	     */
 	    "http://192.0.2.1:/",
 	    "http://[::1]:/x",
+	    /* names are looked up when the alert goes, https is verified */
+	    "https://hooks.slack.com/services/T000/B000/XXXX",
+	    "HtTpS://x",
+	    "https://[::1]:8443/",
+	    "http://localhost:8080/",
+	    "https://alertmanager.example.org.:9093/api/v2/alerts",
 	};
 	char doc[512];
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -1383,10 +1391,9 @@ END_TEST
 
 /* The messages about hooks that several tests expect. */
 #define NAME_ERR "expected a hook name (1 to 64 of A-Z a-z 0-9 _ . -) for 'name' in hooks entry"
-#define URL_FORM "expected an http://IP:PORT/PATH URL for 'webhook' in hooks entry"
+#define URL_FORM "expected an http:// or https:// URL for 'webhook' in hooks entry"
 #define URL_HOST_TEXT                                                                              \
-	"webhook host must be a numeric address (IPv4, or IPv6 in brackets; names are not looked " \
-	"up)"
+	"webhook host must be an IPv4 address, an IPv6 address in brackets or a DNS name"
 #define URL_PORT_TEXT "webhook port must be a number between 1 and 65535"
 #define URL_PATH_TEXT "webhook path may hold only URL characters (others escaped as %XX)"
 
@@ -1471,17 +1478,15 @@ START_TEST(test_hook_errors)
 	     "t.yaml:2:25: " URL_FORM ", got a list"},
 	    {H("{ name: a, webhook: }"), "t.yaml:2:25: " URL_FORM ", got nothing"},
 	    {H("{ name: a, webhook: \"\" }"), "t.yaml:2:25: " URL_FORM ", got \"\""},
-	    {H("{ name: a, webhook: \"https://192.0.2.1/hook\" }"),
-	     "t.yaml:2:25: https webhooks are not supported by this version"},
-	    {H("{ name: a, webhook: \"HTTPS://192.0.2.1/hook\" }"),
-	     "t.yaml:2:25: https webhooks are not supported by this version"},
-	    {H("{ name: a, webhook: \"https://hooks.example.com/x\" }"),
-	     "t.yaml:2:25: https webhooks are not supported by this version"},
-	    {H("{ name: a, webhook: \"http://hooks.example.com/x\" }"),
-	     "t.yaml:2:25: webhook host must be a numeric address (IPv4, or IPv6 in brackets; "
-	     "names are not looked up), got \"http://hooks.example.com/x\""},
+	    {H("{ name: a, webhook: \"https://hooks.example.com:x/\" }"),
+	     "t.yaml:2:25: webhook port must be a number between 1 and 65535, got "
+	     "\"https://hooks.example.com:x/\""},
+	    {H("{ name: a, webhook: \"http://hooks..example.com/x\" }"),
+	     "t.yaml:2:25: webhook host must be an IPv4 address, an IPv6 address in brackets or a "
+	     "DNS name, got \"http://hooks..example.com/x\""},
 	    {H("{ name: a, webhook: \"http://user:secret@192.0.2.1/x\" }"),
-	     "t.yaml:2:25: a webhook URL may not hold a user name or password (USER@HOST)"},
+	     "t.yaml:2:25: a webhook URL may not hold a user name or password (USER@HOST): put "
+	     "credentials in 'headers' or 'token_file'"},
 	    {H("{ name: a, webhook: \"http://192.0.2.1/x#part\" }"),
 	     "t.yaml:2:25: a webhook URL may not have a #fragment, got "
 	     "\"http://192.0.2.1/x#part\""},
@@ -1645,18 +1650,17 @@ START_TEST(test_webhook_url_errors)
 {
 	static const struct {
 		const char *url;
-		const char *problem; /* the message before ", got URL"; NULL: the https one */
+		const char *problem; /* the message before ", got URL" */
 	} cases[] = {
 	    {"ftp://192.0.2.1/x", URL_FORM},
 	    {"192.0.2.1:80/hook", URL_FORM},
 	    {"http:/192.0.2.1/", URL_FORM},
 	    {"http//192.0.2.1/", URL_FORM},
 	    {"~", URL_FORM},
-	    {"https://[::1]:8443/", NULL},
-	    {"HtTpS://x", NULL},
 	    {"http://", URL_HOST_TEXT},
 	    {"http:///path", URL_HOST_TEXT},
-	    {"http://localhost:8080/", URL_HOST_TEXT},
+	    {"http://local host:8080/", URL_HOST_TEXT},
+	    {"https://a..b/", URL_HOST_TEXT},
 	    {"http://1.2.3/", URL_HOST_TEXT},
 	    {"http://1.2.3.4.5/", URL_HOST_TEXT},
 	    {"http://127.1/", URL_HOST_TEXT},
@@ -1714,12 +1718,8 @@ START_TEST(test_webhook_url_errors)
 		}
 		shown[o] = '\0';
 		snprintf(doc, sizeof(doc), "hooks: [{ name: a, webhook: \"%s\" }]\n", cases[i].url);
-		if (cases[i].problem == NULL)
-			snprintf(want, sizeof(want),
-			         "t.yaml:1:29: https webhooks are not supported by this version");
-		else
-			snprintf(want, sizeof(want), "t.yaml:1:29: %s, got \"%s\"",
-			         cases[i].problem, shown);
+		snprintf(want, sizeof(want), "t.yaml:1:29: %s, got \"%s\"", cases[i].problem,
+		         shown);
 		const char *const expected[] = {want, NULL};
 		expect_errors(doc, expected);
 	}

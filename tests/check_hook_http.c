@@ -78,6 +78,7 @@ struct got {
 	char *body;
 	size_t len;
 	char *uri, *content_type, *hook, *host, *user_agent, *content_length, *connection;
+	char *authorization, *team;
 	unsigned n_host; /* Host headers received */
 	enum evhttp_cmd_type method;
 	uint64_t at_ms;
@@ -88,7 +89,8 @@ struct receiver {
 	uint16_t port;
 	int codes[MAX_CODES]; /* answer i gets codes[i], the last one repeats */
 	size_t n_codes;
-	unsigned hold_ms; /* answer this long after the request arrived */
+	unsigned hold_ms;        /* answer this long after the request arrived */
+	const char *retry_after; /* sent with every answer when not NULL */
 	struct got got[MAX_GOT];
 	size_t n_got;
 	unsigned open, max_open; /* requests received and not answered yet */
@@ -145,6 +147,11 @@ static void receiver_cb(struct evhttp_request *req, void *arg)
 	g->user_agent = dup_header(req, "User-Agent");
 	g->content_length = dup_header(req, "Content-Length");
 	g->connection = dup_header(req, "Connection");
+	g->authorization = dup_header(req, "Authorization");
+	g->team = dup_header(req, "X-Team");
+	if (rcv->retry_after != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+		                  rcv->retry_after);
 	struct evkeyval *kv;
 	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
 	{
@@ -220,6 +227,8 @@ static void receiver_free(struct receiver *rcv)
 		free(g->user_agent);
 		free(g->content_length);
 		free(g->connection);
+		free(g->authorization);
+		free(g->team);
 	}
 	free(rcv);
 }
@@ -530,11 +539,10 @@ START_TEST(test_bad_urls)
 	static const struct {
 		const char *url, *why;
 	} cases[] = {
-	    {"https://127.0.0.1/x", "https is not supported"},
 	    {"ftp://127.0.0.1/x", "must start with http://"},
 	    {"127.0.0.1:80/x", "must start with http://"},
-	    {"http://localhost:8080/x", "numeric IPv4"},
-	    {"http://example.com/x", "numeric IPv4"},
+	    {"http://local host:8080/x", "the host must be"},
+	    {"http://0x7f.0.0.1/x", "the host must be"},
 	    {"http:///x", "the host must be"},
 	    {"http://", "the host must be"},
 	    {"http://1.2.3/x", "the host must be"},
@@ -652,6 +660,7 @@ START_TEST(test_4xx_not_retried)
 	ck_assert(idle);
 	ck_assert_uint_eq(rcv->n_got, 2);
 	assert_counters(r, 2, 2, 0, 2, 0, 0, 0);
+	ck_assert_uint_eq(webhook_runner_counters(r)->client_errors, 1); /* 301 is no 4xx */
 	/* Two failures are within the log's burst: both logged, nothing left for close. */
 	ck_assert_uint_eq(
 	    count_warnings(log, "hook chat: gave up on an alert after 1 attempt: HTTP 404"), 1);
@@ -996,7 +1005,10 @@ START_TEST(test_update)
 	ck_assert_str_eq(b->got[0].uri, "/b");
 
 	capture_log(dir);
-	struct hook_config bad = webhook_cfg("http://example.com/");
+	/* An https URL whose CA file cannot be loaded: the old endpoint stays, the limits apply. */
+	struct hook_config bad = webhook_cfg("https://127.0.0.1:1/");
+	bad.ca_file = "/nonexistent/ca.pem";
+	bad.tls_verify = 1;
 	bad.max_concurrent = 1;
 	webhook_runner_update(r, &bad);
 	char *log = captured_log();
@@ -1015,6 +1027,176 @@ START_TEST(test_update)
 }
 END_TEST
 
+/* ---- headers, names, formats, Retry-After ---- */
+
+/* A DNS server on 127.0.0.1 that answers every query "no such name" (RCODE 3): the resolver's
+ * only name server in these tests, so that no lookup leaves the machine. */
+struct nxdomain {
+	int fd;
+	uint16_t port;
+	struct event *ev;
+	unsigned queries;
+	char server[32];
+};
+
+static void nxdomain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct nxdomain *nx = arg;
+	unsigned char msg[512];
+	struct sockaddr_storage from;
+	socklen_t fromlen = sizeof(from);
+	(void)what;
+	ssize_t n = recvfrom(fd, msg, sizeof(msg), 0, (struct sockaddr *)&from, &fromlen);
+	if (n < 12)
+		return;
+	nx->queries++;
+	msg[2] = 0x81; /* QR, RD */
+	msg[3] = 0x83; /* RA, NXDOMAIN */
+	sendto(fd, msg, (size_t)n, 0, (struct sockaddr *)&from, fromlen);
+}
+
+static void nxdomain_start(struct nxdomain *nx)
+{
+	memset(nx, 0, sizeof(*nx));
+	nx->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(nx->fd, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(nx->fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	nx->port = socket_port(nx->fd);
+	snprintf(nx->server, sizeof(nx->server), "127.0.0.1:%u", (unsigned)nx->port);
+	nx->ev = event_new(base, nx->fd, EV_READ | EV_PERSIST, nxdomain_cb, nx);
+	ck_assert_ptr_nonnull(nx->ev);
+	event_add(nx->ev, NULL);
+}
+
+static void nxdomain_stop(struct nxdomain *nx)
+{
+	event_free(nx->ev);
+	close(nx->fd);
+}
+
+/* Configured headers go out as given, after the runner's own. */
+START_TEST(test_configured_headers)
+{
+	struct receiver *rcv = receiver_start(0, OK200);
+	struct hook_config cfg = webhook_cfg(url_for(rcv->port, "/"));
+	struct hook_header headers[] = {{"Authorization", "Bearer s3cret-token"},
+	                                {"X-Team", "mail ops"}};
+	cfg.headers = headers;
+	cfg.n_headers = 2;
+	struct webhook_runner *r = runner_for(&cfg);
+	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
+	ck_assert(run_until(base, runner_idle, r, 3000));
+	ck_assert_uint_eq(rcv->n_got, 1);
+	ck_assert_str_eq(rcv->got[0].authorization, "Bearer s3cret-token");
+	ck_assert_str_eq(rcv->got[0].team, "mail ops");
+	ck_assert_str_eq(rcv->got[0].hook, "chat");
+	webhook_runner_close(r);
+	receiver_free(rcv);
+}
+END_TEST
+
+/* "localhost" is found in /etc/hosts without asking the name server (which counts queries). */
+START_TEST(test_name_from_hosts_file)
+{
+	struct nxdomain nx;
+	nxdomain_start(&nx);
+	struct receiver *rcv = receiver_start(0, OK200);
+	char url[64], host[32];
+	snprintf(url, sizeof(url), "http://localhost:%u/x", (unsigned)rcv->port);
+	snprintf(host, sizeof(host), "localhost:%u", (unsigned)rcv->port);
+	struct hook_config cfg = webhook_cfg(url);
+	char *servers[] = {nx.server};
+	cfg.nameservers = servers;
+	cfg.n_nameservers = 1;
+	struct webhook_runner *r = runner_for(&cfg);
+	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
+	ck_assert(run_until(base, runner_idle, r, 3000));
+	ck_assert_uint_eq(rcv->n_got, 1);
+	ck_assert_str_eq(rcv->got[0].host, host);
+	ck_assert_uint_eq(nx.queries, 0);
+	assert_counters(r, 1, 1, 1, 0, 0, 0, 0);
+	webhook_runner_close(r);
+	receiver_free(rcv);
+	nxdomain_stop(&nx);
+}
+END_TEST
+
+/* A name nobody knows: the lookup fails (counted, retried, then given up with its reason). */
+START_TEST(test_name_not_found)
+{
+	struct nxdomain nx;
+	nxdomain_start(&nx);
+	struct hook_config cfg = webhook_cfg("http://no-such-receiver.invalid:8080/");
+	char *servers[] = {nx.server};
+	cfg.nameservers = servers;
+	cfg.n_nameservers = 1;
+	cfg.retries = 1;
+	struct webhook_runner *r = runner_for(&cfg);
+	capture_log(dir);
+	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
+	int idle = run_until(base, runner_idle, r, 4000);
+	char *log = captured_log();
+	ck_assert(idle);
+	ck_assert_uint_ge(nx.queries, 2);
+	assert_counters(r, 1, 2, 0, 1, 1, 0, 0);
+	ck_assert_uint_eq(webhook_runner_counters(r)->dns_errors, 2);
+	ck_assert_msg(count_lines(log, "hook chat: gave up on an alert after 2 attempts: cannot "
+	                               "resolve no-such-receiver.invalid: ") == 1,
+	              "%s", log);
+	free(log);
+	webhook_runner_close(r);
+	nxdomain_stop(&nx);
+}
+END_TEST
+
+/* 429 with Retry-After: 2 waits 2 s (not the 1 s back-off); 408 is retried too. */
+START_TEST(test_429_honours_retry_after)
+{
+	static const int codes[] = {429, 408, 200, -1};
+	struct receiver *rcv = receiver_start(0, codes);
+	rcv->retry_after = "2";
+	struct hook_config cfg = webhook_cfg(url_for(rcv->port, "/"));
+	cfg.retries = 3;
+	struct webhook_runner *r = runner_for(&cfg);
+	ck_assert_int_eq(submit_text(r, "{}\n"), 0);
+	ck_assert(run_until(base, runner_idle, r, 8000));
+	ck_assert_uint_eq(rcv->n_got, 3);
+	uint64_t gap1 = rcv->got[1].at_ms - rcv->got[0].at_ms;
+	uint64_t gap2 = rcv->got[2].at_ms - rcv->got[1].at_ms;
+	ck_assert_uint_ge(gap1, 1900);
+	ck_assert_uint_le(gap1, 3000);
+	ck_assert_uint_ge(gap2, 1900);
+	assert_counters(r, 1, 3, 1, 0, 2, 0, 0);
+	ck_assert_uint_eq(webhook_runner_counters(r)->rate_limited, 1);
+	ck_assert_uint_eq(webhook_runner_counters(r)->client_errors, 0);
+	webhook_runner_close(r);
+	receiver_free(rcv);
+}
+END_TEST
+
+/* The body is made in the hook's format from the alert's fields, at submit. */
+START_TEST(test_format_slack)
+{
+	struct receiver *rcv = receiver_start(0, OK200);
+	struct hook_config cfg = webhook_cfg(url_for(rcv->port, "/"));
+	cfg.format = HOOK_FORMAT_SLACK;
+	struct webhook_runner *r = runner_for(&cfg);
+	struct alert a = {.json = "{}\n", .len = 3};
+	a.value[ALERT_ENV_VERDICT] = span_make("tls_failed", 10);
+	a.value[ALERT_ENV_DIRECTION] = span_make("inbound", 7);
+	a.value[ALERT_ENV_PEER_IP] = span_make("192.0.2.1", 9);
+	a.value[ALERT_ENV_HOST] = span_make("esa1", 4);
+	ck_assert_int_eq(webhook_runner_submit(r, &a), 0);
+	ck_assert(run_until(base, runner_idle, r, 3000));
+	ck_assert_uint_eq(rcv->n_got, 1);
+	ck_assert_str_eq(rcv->got[0].body,
+	                 "{\"text\":\"TLS failed inbound from 192.0.2.1 on esa1\"}\n");
+	webhook_runner_close(r);
+	receiver_free(rcv);
+}
+END_TEST
+
 static Suite *hook_http_suite(void)
 {
 	Suite *s = suite_create("hook_http");
@@ -1028,6 +1210,10 @@ static Suite *hook_http_suite(void)
 	tcase_add_test(tc, test_bad_urls);
 	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_update);
+	tcase_add_test(tc, test_configured_headers);
+	tcase_add_test(tc, test_name_from_hosts_file);
+	tcase_add_test(tc, test_name_not_found);
+	tcase_add_test(tc, test_format_slack);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("outcomes");
@@ -1040,6 +1226,7 @@ static Suite *hook_http_suite(void)
 	tcase_add_test(tc, test_timeout_retried);
 	tcase_add_test(tc, test_receiver_hangs_up);
 	tcase_add_test(tc, test_garbage_answer);
+	tcase_add_test(tc, test_429_honours_retry_after);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bounds");

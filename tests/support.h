@@ -102,6 +102,14 @@ void collect(const char *s, void *arg);
  * 0, or -1 after saying why on stderr. tmpdir_remove(dir) removes it. */
 int tls_certs_make(char *dir, size_t cap);
 
+/* ---- JSON ---- */
+
+/* True when s[0..n) is exactly one JSON value (RFC 8259) of well-formed UTF-8 (json_check.c). */
+int json_valid(const char *s, size_t n);
+
+/* The value of a hex digit, -1 for another byte. */
+int hex_value(unsigned char c);
+
 /* ---- time and the event loop ---- */
 
 /* CLOCK_MONOTONIC in milliseconds. */

@@ -1,0 +1,396 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hook_format.h"
+#include "verdict.h"
+
+#define SENTENCE_MAX 1024  /* PagerDuty's limit of payload.summary, and plenty for a chat */
+#define DEDUP_HOST_MAX 160 /* keeps PagerDuty's dedup_key under its 255 characters */
+#define TEAMS_SCHEMA "http://adaptivecards.io/schemas/adaptive-card.json"
+
+/* A growing body; after a failed allocation every append is a no-op and `failed` says so. */
+struct body {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static int body_reserve(struct body *b, size_t more)
+{
+	if (b->failed)
+		return -1;
+	if (b->len + more + 1 <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 1024;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (p == NULL) {
+		b->failed = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static void put_raw(struct body *b, const char *s, size_t n)
+{
+	if (body_reserve(b, n) != 0)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void put(struct body *b, const char *s)
+{
+	put_raw(b, s, strlen(s));
+}
+
+/* s as a JSON string: six bytes per input byte is the most an escape takes. */
+static void put_json(struct body *b, struct span s)
+{
+	if (s.p == NULL)
+		s = span_make("", 0);
+	if (body_reserve(b, 6 * s.len + 3) != 0)
+		return;
+	size_t n = verdict_json_string(s, b->p + b->len, b->cap - b->len - 1);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void put_json_cstr(struct body *b, const char *s)
+{
+	put_json(b, span_make(s, strlen(s)));
+}
+
+/* "key":"value" (with a comma before unless first). */
+static void put_field(struct body *b, int *first, const char *key, struct span value)
+{
+	if (!*first)
+		put(b, ",");
+	*first = 0;
+	put_json_cstr(b, key);
+	put(b, ":");
+	put_json(b, value);
+}
+
+static struct span value(const struct alert *a, enum alert_env i)
+{
+	return a->value[i].p != NULL ? a->value[i] : span_make("", 0);
+}
+
+static int present(const struct alert *a, enum alert_env i)
+{
+	return a->value[i].len > 0;
+}
+
+static int is(const struct alert *a, enum alert_env i, const char *word)
+{
+	struct span v = value(a, i);
+	return v.len == strlen(word) && memcmp(v.p, word, v.len) == 0;
+}
+
+/* The record's line without its final newline: a JSON object. */
+static struct span record_object(const struct alert *a)
+{
+	size_t len = a->len;
+	while (len > 0 && (a->json[len - 1] == '\n' || a->json[len - 1] == '\r'))
+		len--;
+	return span_make(a->json, len);
+}
+
+/* ---- the sentence ---- */
+
+static void cat(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+	if (*len + 1 >= size)
+		return;
+	if (n > size - 1 - *len)
+		n = size - 1 - *len;
+	memcpy(buf + *len, s, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
+static void cat_str(char *buf, size_t size, size_t *len, const char *s)
+{
+	cat(buf, size, len, s, strlen(s));
+}
+
+static void cat_span(char *buf, size_t size, size_t *len, struct span s)
+{
+	cat(buf, size, len, s.p != NULL ? s.p : "", s.len);
+}
+
+/* What each verdict is called in a sentence, in Alertmanager's alertname and as PagerDuty's
+ * severity; the last entry is for anything else. */
+static const struct verdict_words {
+	const char *verdict, *phrase, *alertname, *severity;
+} verdict_words[] = {
+    {"tls_failed", "TLS failed", "EsaTlsFailed", "error"},
+    {"no_tls", "No TLS", "EsaNoTls", "warning"},
+    {"tls", "TLS", "EsaTls", "info"},
+    {NULL, "TLS unknown", "EsaTlsUnknown", "warning"},
+};
+
+static const struct verdict_words *words_of(const struct alert *a)
+{
+	const struct verdict_words *w = verdict_words;
+	while (w->verdict != NULL && !is(a, ALERT_ENV_VERDICT, w->verdict))
+		w++;
+	return w;
+}
+
+size_t hook_format_sentence(const struct alert *a, char *buf, size_t size)
+{
+	size_t len = 0;
+	int out = is(a, ALERT_ENV_DIRECTION, "outbound");
+	if (size == 0)
+		return 0;
+	buf[0] = '\0';
+	cat_str(buf, size, &len, words_of(a)->phrase);
+	cat_str(buf, size, &len, out ? " outbound to " : " inbound from ");
+	/* "unknown" is what the ESA logs for a peer without reverse DNS. */
+	int rdns = present(a, ALERT_ENV_PEER_RDNS) && !is(a, ALERT_ENV_PEER_RDNS, "unknown");
+	if (rdns)
+		cat_span(buf, size, &len, value(a, ALERT_ENV_PEER_RDNS));
+	if (present(a, ALERT_ENV_PEER_IP)) {
+		cat_str(buf, size, &len, rdns ? " [" : "");
+		cat_span(buf, size, &len, value(a, ALERT_ENV_PEER_IP));
+		cat_str(buf, size, &len, rdns ? "]" : "");
+	} else if (!rdns) {
+		cat_str(buf, size, &len, "an unknown host");
+	}
+	if (present(a, ALERT_ENV_HOST)) {
+		cat_str(buf, size, &len, " on ");
+		cat_span(buf, size, &len, value(a, ALERT_ENV_HOST));
+	}
+	if (present(a, ALERT_ENV_TLS_ERROR)) {
+		cat_str(buf, size, &len, ": ");
+		cat_span(buf, size, &len, value(a, ALERT_ENV_TLS_ERROR));
+	}
+	if (present(a, ALERT_ENV_SUPPRESSED) && !is(a, ALERT_ENV_SUPPRESSED, "0")) {
+		cat_str(buf, size, &len, " (");
+		cat_span(buf, size, &len, value(a, ALERT_ENV_SUPPRESSED));
+		cat_str(buf, size, &len, " more held back by the throttle)");
+	}
+	/* Control bytes (a hostile reverse DNS name can hold any) would break a chat line. */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = ' ';
+	return len;
+}
+
+static struct span sentence(const struct alert *a, char buf[SENTENCE_MAX + 1])
+{
+	return span_make(buf, hook_format_sentence(a, buf, SENTENCE_MAX + 1));
+}
+
+/* ---- the formats ---- */
+
+static void format_record(struct body *b, const struct hook_format_input *in)
+{
+	put_raw(b, in->a->json, in->a->len);
+}
+
+/* Slack incoming webhooks: {"text": ...}. Slack reads &, < and > as markup ("<!channel>"
+ * notifies everyone), so those three are escaped as its documentation asks. */
+static void format_slack(struct body *b, const struct hook_format_input *in)
+{
+	char s[SENTENCE_MAX + 1], escaped[5 * SENTENCE_MAX + 1];
+	size_t n = hook_format_sentence(in->a, s, sizeof(s)), w = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *rep = s[i] == '&'   ? "&amp;"
+		                  : s[i] == '<' ? "&lt;"
+		                  : s[i] == '>' ? "&gt;"
+		                                : NULL;
+		if (rep != NULL) {
+			memcpy(escaped + w, rep, strlen(rep));
+			w += strlen(rep);
+		} else {
+			escaped[w++] = s[i];
+		}
+	}
+	put(b, "{\"text\":");
+	put_json(b, span_make(escaped, w));
+	put(b, "}\n");
+}
+
+static void teams_fact(struct body *b, int *first, const char *title, struct span v)
+{
+	if (v.len == 0)
+		return;
+	put(b, *first ? "{" : ",{");
+	*first = 0;
+	int f = 1;
+	put_field(b, &f, "title", span_make(title, strlen(title)));
+	put_field(b, &f, "value", v);
+	put(b, "}");
+}
+
+/* Microsoft Teams: a message with one Adaptive Card (1.4), the form that Teams' Workflows
+ * ("when a Teams webhook request is received") and incoming webhooks both take. */
+static void format_teams(struct body *b, const struct hook_format_input *in)
+{
+	const struct alert *a = in->a;
+	char s[SENTENCE_MAX + 1];
+	put(b, "{\"type\":\"message\",\"attachments\":[{\"contentType\":"
+	       "\"application/vnd.microsoft.card.adaptive\",\"contentUrl\":null,\"content\":{"
+	       "\"$schema\":\"" TEAMS_SCHEMA "\",\"type\":\"AdaptiveCard\",\"version\":\"1.4\","
+	       "\"body\":[{\"type\":\"TextBlock\",\"wrap\":true,\"weight\":\"Bolder\",\"text\":");
+	put_json(b, sentence(a, s));
+	put(b, "},{\"type\":\"FactSet\",\"facts\":[");
+	int first = 1;
+	teams_fact(b, &first, "Appliance", value(a, ALERT_ENV_HOST));
+	teams_fact(b, &first, "Direction", value(a, ALERT_ENV_DIRECTION));
+	teams_fact(b, &first, "Peer", value(a, ALERT_ENV_PEER_IP));
+	teams_fact(b, &first, "Reverse DNS", value(a, ALERT_ENV_PEER_RDNS));
+	teams_fact(b, &first, "Connection", value(a, ALERT_ENV_CONN_ID));
+	teams_fact(b, &first, "TLS error", value(a, ALERT_ENV_TLS_ERROR));
+	teams_fact(b, &first, "First seen", value(a, ALERT_ENV_FIRST_SEEN));
+	teams_fact(b, &first, "Verdict", value(a, ALERT_ENV_VERDICT));
+	put(b, "]}]}}]}\n");
+}
+
+/* Prometheus Alertmanager, POST /api/v2/alerts: a list of postable alerts. Labels identify the
+ * alert (an empty value would be no label, so absent ones are left out); endsAt is left to
+ * Alertmanager's resolve_timeout, as each alert is one event. */
+static void format_alertmanager(struct body *b, const struct hook_format_input *in)
+{
+	const struct alert *a = in->a;
+	char s[SENTENCE_MAX + 1], when[32];
+	time_t now = (time_t)in->now;
+	struct tm tm;
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(when, sizeof(when), "1970-01-01T00:00:00Z");
+	static const struct {
+		const char *label;
+		enum alert_env field;
+	} labels[] = {{"appliance", ALERT_ENV_HOST},
+	              {"direction", ALERT_ENV_DIRECTION},
+	              {"peer_ip", ALERT_ENV_PEER_IP},
+	              {"verdict", ALERT_ENV_VERDICT}};
+	put(b, "[{\"labels\":{\"alertname\":");
+	put_json_cstr(b, words_of(a)->alertname);
+	int first = 0;
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (present(a, labels[i].field))
+			put_field(b, &first, labels[i].label, value(a, labels[i].field));
+	put(b, "},\"annotations\":{");
+	first = 1;
+	put_field(b, &first, "summary", sentence(a, s));
+	static const struct {
+		const char *name;
+		enum alert_env field;
+	} notes[] = {{"tls_error", ALERT_ENV_TLS_ERROR},
+	             {"peer_rdns", ALERT_ENV_PEER_RDNS},
+	             {"conn_id", ALERT_ENV_CONN_ID},
+	             {"first_seen", ALERT_ENV_FIRST_SEEN},
+	             {"suppressed", ALERT_ENV_SUPPRESSED}};
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
+		if (present(a, notes[i].field))
+			put_field(b, &first, notes[i].name, value(a, notes[i].field));
+	put(b, "},\"startsAt\":");
+	put_json_cstr(b, when);
+	put(b, "}]\n");
+}
+
+/* One key per connection, so that a repeated alert of the same connection (a retry that did
+ * arrive) opens no second incident: appliance, direction, ID and its first line's time. */
+static void pagerduty_dedup_key(const struct alert *a, struct body *key)
+{
+	struct span host = value(a, ALERT_ENV_HOST);
+	if (host.len > DEDUP_HOST_MAX)
+		host.len = DEDUP_HOST_MAX;
+	put(key, "esatlsd/");
+	put_raw(key, host.p != NULL ? host.p : "", host.len);
+	put(key, is(a, ALERT_ENV_DIRECTION, "outbound") ? "/dcid/" : "/icid/");
+	put_raw(key, value(a, ALERT_ENV_CONN_ID).p, value(a, ALERT_ENV_CONN_ID).len);
+	if (present(a, ALERT_ENV_FIRST_SEEN)) {
+		put(key, "/");
+		put_raw(key, value(a, ALERT_ENV_FIRST_SEEN).p, value(a, ALERT_ENV_FIRST_SEEN).len);
+	}
+}
+
+/* PagerDuty Events API v2 (POST https://events.pagerduty.com/v2/enqueue): a trigger event with
+ * the record itself as custom_details. */
+static void format_pagerduty(struct body *b, const struct hook_format_input *in)
+{
+	const struct alert *a = in->a;
+	char s[SENTENCE_MAX + 1];
+	struct body key = {0};
+	pagerduty_dedup_key(a, &key);
+	if (key.failed) {
+		b->failed = 1;
+		free(key.p);
+		return;
+	}
+	put(b, "{\"routing_key\":");
+	put_json_cstr(b, in->routing_key != NULL ? in->routing_key : "");
+	put(b, ",\"event_action\":\"trigger\",\"dedup_key\":");
+	put_json(b, span_make(key.p, key.len));
+	free(key.p);
+	put(b, ",\"client\":\"esatlsd\",\"payload\":{");
+	int first = 1;
+	put_field(b, &first, "summary", sentence(a, s));
+	put_field(b, &first, "source",
+	          present(a, ALERT_ENV_HOST) ? value(a, ALERT_ENV_HOST) : span_make("esatlsd", 7));
+	put(b, ",\"severity\":");
+	put_json_cstr(b, words_of(a)->severity);
+	put_field(b, &first, "component", span_make("smtp-tls", 8));
+	put_field(b, &first, "group", value(a, ALERT_ENV_DIRECTION));
+	put_field(b, &first, "class", value(a, ALERT_ENV_VERDICT));
+	put(b, ",\"custom_details\":");
+	struct span rec = record_object(a);
+	put_raw(b, rec.p, rec.len);
+	put(b, "}}\n");
+}
+
+static const struct {
+	const char *name;
+	void (*format)(struct body *b, const struct hook_format_input *in);
+} formats[HOOK_FORMAT_COUNT] = {
+    [HOOK_FORMAT_RECORD] = {"record", format_record},
+    [HOOK_FORMAT_SLACK] = {"slack", format_slack},
+    [HOOK_FORMAT_TEAMS] = {"teams", format_teams},
+    [HOOK_FORMAT_ALERTMANAGER] = {"alertmanager", format_alertmanager},
+    [HOOK_FORMAT_PAGERDUTY] = {"pagerduty", format_pagerduty},
+};
+
+int hook_format_body(enum hook_format f, const struct hook_format_input *in, char **out,
+                     size_t *len)
+{
+	struct body b = {0};
+	if ((unsigned)f >= HOOK_FORMAT_COUNT)
+		f = HOOK_FORMAT_RECORD;
+	formats[f].format(&b, in);
+	if (b.failed || b.p == NULL) {
+		free(b.p);
+		return -1;
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}
+
+const char *hook_format_name(enum hook_format f)
+{
+	return (unsigned)f < HOOK_FORMAT_COUNT ? formats[f].name : "?";
+}
+
+int hook_format_from_name(const char *name, enum hook_format *f)
+{
+	for (int i = 0; i < HOOK_FORMAT_COUNT; i++) {
+		if (strcmp(formats[i].name, name) == 0) {
+			*f = (enum hook_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
