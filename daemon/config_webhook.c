@@ -406,9 +406,13 @@ static void webhook_tls(struct parse *p, const struct ynode *const *vals,
 	}
 	if ((hc->ca_file = cfg_text(p, ca, "a file name", "'ca_file' in hooks entry")) == NULL)
 		return;
-	if (access(hc->ca_file, R_OK) != 0)
+	struct stat st;
+	if (access(hc->ca_file, R_OK) != 0 || stat(hc->ca_file, &st) != 0)
 		cfg_error(p, ca->line, ca->column, "cannot read 'ca_file' \"%s\": %s", hc->ca_file,
 		          strerror(errno));
+	else if (!S_ISREG(st.st_mode)) /* a FIFO would stall the check */
+		cfg_error(p, ca->line, ca->column, "'ca_file' \"%s\" is not a regular file",
+		          hc->ca_file);
 	else if (tls_client_check_ca_file(hc->ca_file, why, sizeof(why)) != 0)
 		cfg_error(p, ca->line, ca->column, "cannot use 'ca_file' \"%s\": %s", hc->ca_file,
 		          why);
