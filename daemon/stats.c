@@ -79,6 +79,9 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	X(APPLIANCE_MESSAGES, COUNTER, "esatlsd_appliance_messages_total",                         \
 	  "Messages by appliance (syslog host name, else sender address).", SRC_CUSTOM, 0, 0,      \
 	  NULL)                                                                                    \
+	X(APPLIANCE_LINES, COUNTER, "esatlsd_appliance_lines_total",                               \
+	  "Lines by appliance, recognised as ESA mail_logs or unclassified.", SRC_CUSTOM, 0, 0,    \
+	  NULL)                                                                                    \
 	X(APPLIANCE_LAST_SEEN, GAUGE, "esatlsd_appliance_last_seen_seconds",                       \
 	  "When each appliance's latest message arrived, in seconds since the epoch.", SRC_CUSTOM, \
 	  0, 0, NULL)                                                                              \
@@ -286,6 +289,20 @@ static void walk_appliances(const struct stats_view *v, struct sink *s, int last
 		put(s, "host", name.p, last_seen ? (last > 0 ? (uint64_t)last : 0) : messages);
 }
 
+static void walk_appliance_lines(const struct stats_view *v, struct sink *s)
+{
+	struct span name;
+	uint64_t messages;
+	int64_t last;
+	for (size_t i = 0; engine_appliance(v->engine, i, &name, &messages, &last) == 0; i++) {
+		uint64_t unclassified = engine_appliance_unclassified(v->engine, i);
+		struct metrics_label l[2] = {{"host", name.p}, {"kind", "recognised"}};
+		s->sample(s, l, 2, messages - unclassified);
+		l[1].value = "unclassified";
+		s->sample(s, l, 2, unclassified);
+	}
+}
+
 static void walk_custom(const struct stats_view *v, enum stat_id id, struct sink *s)
 {
 	const struct engine_counters *ec = engine_counters(v->engine);
@@ -307,6 +324,9 @@ static void walk_custom(const struct stats_view *v, enum stat_id id, struct sink
 	case STAT_APPLIANCE_MESSAGES:
 	case STAT_APPLIANCE_LAST_SEEN:
 		walk_appliances(v, s, id == STAT_APPLIANCE_LAST_SEEN);
+		break;
+	case STAT_APPLIANCE_LINES:
+		walk_appliance_lines(v, s);
 		break;
 	case STAT_OPEN:
 		put(s, NULL, NULL, engine_open_connections(v->engine));

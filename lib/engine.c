@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diagnose.h"
 #include "engine.h"
 #include "source.h"
 
@@ -21,6 +22,7 @@ struct engine {
 	int64_t last_wall;
 	int have_last_time;
 	uint32_t last_source;
+	struct source_counts *last_counts; /* last_source's, until the table next grows */
 	size_t last_name_len;
 	char last_name[SOURCE_NAME_MAX];
 };
@@ -139,6 +141,9 @@ static uint32_t engine_source(struct engine *e, struct span name)
 			memcpy(e->last_name, name.p, name.len);
 		e->last_name_len = name.len;
 		e->last_source = source;
+		e->last_counts = source_counts(e->sources, source);
+	} else {
+		e->last_source = SOURCE_NONE; /* a failed intern may still have moved the table */
 	}
 	return source;
 }
@@ -177,7 +182,9 @@ void engine_feed(struct engine *e, const char *msg, size_t len, struct span send
 	if (arrival != ENGINE_LOG_CLOCK)
 		e->clock = arrival;
 	int64_t now = e->clock;
-	source_note_message(e->sources, source, now);
+	if (source_count_message(e->last_counts, now, ev.kind == ESA_UNCLASSIFIED))
+		source_keep_example(e->sources, source, msg, len, (int)m.format,
+		                    (int)diag_cause(&m, ev.kind));
 	if (now != e->last_expire) {
 		e->last_expire = now;
 		track_expire(e->track, now);
@@ -235,6 +242,31 @@ int engine_appliance(const struct engine *e, size_t i, struct span *name, uint64
 	return 0;
 }
 
+uint64_t engine_appliance_unclassified(const struct engine *e, size_t i)
+{
+	return i < source_count(e->sources) ? source_unclassified(e->sources, (uint32_t)i) : 0;
+}
+
+const struct source_example *engine_appliance_example(const struct engine *e, size_t i)
+{
+	return i < source_count(e->sources) ? source_example(e->sources, (uint32_t)i) : NULL;
+}
+
+void engine_appliance_drop_example(struct engine *e, size_t i)
+{
+	if (i < source_count(e->sources))
+		source_drop_example(e->sources, (uint32_t)i);
+}
+
+int engine_appliance_find(const struct engine *e, struct span name, size_t *i)
+{
+	uint32_t source = source_lookup(e->sources, name);
+	if (source == SOURCE_NONE)
+		return -1;
+	*i = source;
+	return 0;
+}
+
 /* ---- saved state ---- */
 
 struct engine_export_ctx {
@@ -269,6 +301,7 @@ int engine_import(struct engine *e, const struct track_conn_state *s, int64_t no
 	if (engine_import_check(s) != 0)
 		return -1;
 	struct track_conn_state local = *s;
+	e->last_source = SOURCE_NONE; /* interning may move the counts last_counts points at */
 	local.source = source_intern(e->sources, s->host);
 	if (local.source == SOURCE_NONE)
 		return -1;

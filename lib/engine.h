@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "esa.h"
+#include "source.h"
 #include "span.h"
 #include "syslog.h"
 #include "track.h"
@@ -69,6 +70,17 @@ size_t engine_open_connections(const struct engine *e);
 size_t engine_appliances(const struct engine *e);
 int engine_appliance(const struct engine *e, size_t i, struct span *name, uint64_t *messages,
                      int64_t *last_seen);
+
+/* Of appliance i's messages, those the ESA classifier did not know (0 past the end). */
+uint64_t engine_appliance_unclassified(const struct engine *e, size_t i);
+
+/* The first unclassified line of appliance i since its example was last dropped, or NULL;
+ * engine_appliance_drop_example makes room for the next one. Held lines are raw input. */
+const struct source_example *engine_appliance_example(const struct engine *e, size_t i);
+void engine_appliance_drop_example(struct engine *e, size_t i);
+
+/* The index of the appliance called name: 0 and *i set, or -1 when it has not been seen. */
+int engine_appliance_find(const struct engine *e, struct span name, size_t *i);
 
 /* ---- saved state (see track.h) ---- */
 

@@ -4,22 +4,6 @@
 #include "logtime.h"
 #include "source.h"
 
-struct source {
-	char *name;
-	uint32_t len;
-	uint32_t hash;
-	int16_t offset;
-	uint64_t lines;    /* messages from this appliance */
-	int64_t last_seen; /* clock of its latest message */
-};
-
-struct source_table {
-	struct source *src;
-	uint32_t count, cap, limit;
-	uint32_t *slot; /* id + 1, 0 empty; open addressing */
-	uint32_t mask;
-};
-
 static uint32_t source_hash(struct span s)
 {
 	uint32_t h = 2166136261u; /* FNV-1a: names are short and few */
@@ -29,6 +13,22 @@ static uint32_t source_hash(struct span s)
 	}
 	return h;
 }
+
+struct source {
+	char *name;
+	uint32_t len;
+	uint32_t hash;
+	int16_t offset;
+	struct source_counts counts;
+	struct source_example *example; /* allocated on first use */
+};
+
+struct source_table {
+	struct source *src;
+	uint32_t count, cap, limit;
+	uint32_t *slot; /* id + 1, 0 empty; open addressing */
+	uint32_t mask;
+};
 
 struct source_table *source_table_new(uint32_t limit)
 {
@@ -43,8 +43,10 @@ void source_table_free(struct source_table *st)
 {
 	if (st == NULL)
 		return;
-	for (uint32_t i = 0; i < st->count; i++)
+	for (uint32_t i = 0; i < st->count; i++) {
 		free(st->src[i].name);
+		free(st->src[i].example);
+	}
 	free(st->src);
 	free(st->slot);
 	free(st);
@@ -115,7 +117,11 @@ uint32_t source_intern(struct source_table *st, struct span name)
 		memcpy(copy, name.p, name.len);
 	copy[name.len] = '\0';
 	id = st->count++;
-	st->src[id] = (struct source){copy, (uint32_t)name.len, h, LOGTIME_NO_OFFSET, 0, 0};
+	st->src[id] = (struct source){.name = copy,
+	                              .len = (uint32_t)name.len,
+	                              .hash = h,
+	                              .offset = LOGTIME_NO_OFFSET,
+	                              .counts = {.want_example = 1}};
 	uint32_t i = h & st->mask;
 	while (st->slot[i] != 0)
 		i = (i + 1) & st->mask;
@@ -153,20 +159,53 @@ uint32_t source_count(const struct source_table *st)
 	return st->count;
 }
 
-void source_note_message(struct source_table *st, uint32_t id, int64_t now)
+struct source_counts *source_counts(struct source_table *st, uint32_t id)
+{
+	return id < st->count ? &st->src[id].counts : NULL;
+}
+
+void source_keep_example(struct source_table *st, uint32_t id, const char *line, size_t len,
+                         int format, int cause)
 {
 	if (id >= st->count)
 		return;
-	st->src[id].lines++;
-	st->src[id].last_seen = now;
+	struct source *src = &st->src[id];
+	if (src->example == NULL && (src->example = malloc(sizeof(*src->example))) == NULL)
+		return; /* no example then; the counts stay right */
+	if (len > SOURCE_EXAMPLE_MAX)
+		len = SOURCE_EXAMPLE_MAX;
+	if (len > 0)
+		memcpy(src->example->line, line, len);
+	src->example->len = len;
+	src->example->format = format;
+	src->example->cause = cause;
+	src->counts.want_example = 0;
+}
+
+const struct source_example *source_example(const struct source_table *st, uint32_t id)
+{
+	if (id >= st->count || st->src[id].counts.want_example)
+		return NULL;
+	return st->src[id].example;
+}
+
+void source_drop_example(struct source_table *st, uint32_t id)
+{
+	if (id < st->count)
+		st->src[id].counts.want_example = 1;
 }
 
 uint64_t source_messages(const struct source_table *st, uint32_t id)
 {
-	return id < st->count ? st->src[id].lines : 0;
+	return id < st->count ? st->src[id].counts.lines : 0;
+}
+
+uint64_t source_unclassified(const struct source_table *st, uint32_t id)
+{
+	return id < st->count ? st->src[id].counts.unclassified : 0;
 }
 
 int64_t source_last_seen(const struct source_table *st, uint32_t id)
 {
-	return id < st->count ? st->src[id].last_seen : 0;
+	return id < st->count ? st->src[id].counts.last_seen : 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diagnose.h"
 #include "engine.h"
 #include "support.h"
 
@@ -523,6 +524,66 @@ START_TEST(appliances_counted_with_last_seen)
 }
 END_TEST
 
+START_TEST(appliances_count_unclassified_lines_and_keep_one_example)
+{
+	/* Per appliance: how many of its lines the classifier did not know, and the first of them
+	 * (raw, cut to SOURCE_EXAMPLE_MAX, with its header shape and cause) until it is dropped. */
+	const int64_t t = 1795867200;
+	feed_line("<22>Nov 28 12:00:00 esa1 mail_logs: Info: ICID 5 close", "127.0.0.1", t);
+	feed_line("<22>Nov 28 12:00:00 esa1 antispam: Info: case: MID 5 spam negative", "127.0.0.1",
+	          t);
+	feed_line("<22>Nov 28 12:00:00 esa1 sshd[4]: Accepted password", "127.0.0.1", t);
+	feed_line("<22>Nov 28 12:00:00 esa2 mail_logs: Info: ICID 5 close", "127.0.0.1", t);
+	ck_assert_uint_eq(engine_appliances(eng), 2);
+	ck_assert_uint_eq(engine_appliance_unclassified(eng, 0), 2);
+	ck_assert_uint_eq(engine_appliance_unclassified(eng, 1), 0);
+	ck_assert_uint_eq(engine_appliance_unclassified(eng, 2), 0);
+	ck_assert_ptr_null(engine_appliance_example(eng, 1));
+	ck_assert_ptr_null(engine_appliance_example(eng, 2));
+	const struct source_example *x = engine_appliance_example(eng, 0);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(x->format, SYSLOG_FMT_RFC3164);
+	ck_assert_int_eq(x->cause, DIAG_OTHER_TEXT);
+	ck_assert_uint_eq(x->len,
+	                  strlen("<22>Nov 28 12:00:00 esa1 antispam: Info: case: MID 5 spam "
+	                         "negative"));
+	ck_assert(memcmp(x->line, "<22>Nov 28 12:00:00 esa1 antispam:", 34) == 0);
+	engine_appliance_drop_example(eng, 0);
+	ck_assert_ptr_null(engine_appliance_example(eng, 0));
+	char longline[1000];
+	memset(longline, 'x', sizeof(longline));
+	memcpy(longline, "<22>Nov 28 12:00:00 esa1 ", 25);
+	longline[sizeof(longline) - 1] = '\0';
+	feed_line(longline, "127.0.0.1", t);
+	x = engine_appliance_example(eng, 0);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_uint_eq(x->len, SOURCE_EXAMPLE_MAX);
+	ck_assert_int_eq(x->cause, DIAG_NO_LEVEL);
+	ck_assert_uint_eq(engine_appliance_unclassified(eng, 0), 3);
+	/* Continuations name no appliance: counted apart, never per appliance. */
+	feed_line("no header at all", "127.0.0.1", t);
+	ck_assert_uint_eq(engine_appliances(eng), 2);
+	size_t i = 9;
+	ck_assert_int_eq(engine_appliance_find(eng, sp("esa2"), &i), 0);
+	ck_assert_uint_eq(i, 1);
+	ck_assert_int_eq(engine_appliance_find(eng, sp("esa3"), &i), -1);
+	/* Counts stay right while the table grows under the engine's cached source. */
+	char line[128];
+	for (int round = 0; round < 3; round++) {
+		for (int h = 0; h < 100; h++) {
+			snprintf(line, sizeof(line), "<22>Nov 28 12:00:00 g%d mail_logs: Info: %s",
+			         h, h % 2 ? "ICID 5 close" : "nothing known");
+			feed_line(line, "127.0.0.1", t);
+		}
+	}
+	ck_assert_uint_eq(engine_appliances(eng), 102);
+	ck_assert_int_eq(engine_appliance_find(eng, sp("g10"), &i), 0);
+	ck_assert_uint_eq(engine_appliance_unclassified(eng, i), 3);
+	ck_assert_int_eq(engine_appliance_find(eng, sp("g11"), &i), 0);
+	ck_assert_uint_eq(engine_appliance_unclassified(eng, i), 0);
+}
+END_TEST
+
 static uint32_t rng_state = 12345;
 static uint32_t rng(void)
 {
@@ -617,6 +678,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, garbage_between_lines_changes_nothing);
 	tcase_add_test(tc, hostile_rdns_is_escaped_in_json);
 	tcase_add_test(tc, appliances_counted_with_last_seen);
+	tcase_add_test(tc, appliances_count_unclassified_lines_and_keep_one_example);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -499,6 +499,38 @@ START_TEST(test_random_against_model)
 }
 END_TEST
 
+START_TEST(test_unclassified_counts_and_example)
+{
+	/* Two counters per line, and an example asked for only while none is held. */
+	struct source_table *st = table(4);
+	uint32_t a = source_intern(st, sp("a"));
+	struct source_counts *c = source_counts(st, a);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_null(source_counts(st, 1));
+	ck_assert_int_eq(source_count_message(c, 10, 0), 0);
+	ck_assert_int_eq(source_count_message(c, 11, 1), 1);
+	source_keep_example(st, a, "bad line", 8, 2, 3);
+	ck_assert_int_eq(source_count_message(c, 12, 1), 0);
+	ck_assert_uint_eq(source_messages(st, a), 3);
+	ck_assert_uint_eq(source_unclassified(st, a), 2);
+	ck_assert_int_eq(source_last_seen(st, a), 12);
+	const struct source_example *x = source_example(st, a);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_uint_eq(x->len, 8);
+	ck_assert(memcmp(x->line, "bad line", 8) == 0);
+	ck_assert_int_eq(x->format, 2);
+	ck_assert_int_eq(x->cause, 3);
+	source_drop_example(st, a);
+	ck_assert_ptr_null(source_example(st, a));
+	ck_assert_int_eq(source_count_message(c, 13, 1), 1);
+	ck_assert_uint_eq(source_unclassified(st, 7), 0);
+	ck_assert_ptr_null(source_example(st, 7));
+	source_drop_example(st, 7);
+	source_keep_example(st, 7, "x", 1, 0, 0);
+	source_table_free(st);
+}
+END_TEST
+
 static Suite *source_suite(void)
 {
 	Suite *s = suite_create("source");
@@ -516,6 +548,7 @@ static Suite *source_suite(void)
 	suite_add_tcase(s, n);
 	TCase *o = tcase_create("offsets");
 	tcase_add_test(o, test_offsets);
+	tcase_add_test(o, test_unclassified_counts_and_example);
 	suite_add_tcase(s, o);
 	TCase *m = tcase_create("model");
 	tcase_add_test(m, test_random_against_model);

@@ -1,5 +1,6 @@
 """Per-appliance counters on /metrics: messages from two hosts and from a sender without a
-host name are counted apart, each with the time of its latest message."""
+host name are counted apart, each with the time of its latest message and its lines recognised
+as ESA mail_logs or not."""
 
 import time
 import urllib.request
@@ -12,8 +13,9 @@ def scrape(port):
         return r.read().decode()
 
 
-def sample(text, name, host):
-    prefix = '%s{host="%s"} ' % (name, host)
+def sample(text, name, host, kind=None):
+    prefix = '%s{host="%s"} ' % (name, host) if kind is None else \
+        '%s{host="%s",kind="%s"} ' % (name, host, kind)
     for line in text.splitlines():
         if line.startswith(prefix):
             return int(line[len(prefix):])
@@ -28,13 +30,20 @@ class Appliances(DaemonTest):
         before = int(time.time())
         send_udp(port, ["<22>Nov 28 12:00:00 esa1 mail_logs: Info: ICID %d close" % i
                         for i in range(3)])
-        send_udp(port, ["<22>Nov 28 12:00:00 esa2 mail_logs: Info: ICID 1 close"])
+        send_udp(port, ["<22>Nov 28 12:00:00 esa2 mail_logs: Info: ICID 1 close",
+                        "<22>Nov 28 12:00:00 esa2 antispam: Info: case: MID 5 spam negative"])
         send_udp(port, ["<166>Nov 28 12:00:00 mail_logs: Info: ICID 9 close"], source="127.0.0.3")
         text = wait_until(lambda: sample(scrape(mport), "esatlsd_appliance_messages_total",
                                          "127.0.0.3") == 1 and scrape(mport))
         self.assertTrue(text, d.stderr())
         self.assertEqual(sample(text, "esatlsd_appliance_messages_total", "esa1"), 3)
-        self.assertEqual(sample(text, "esatlsd_appliance_messages_total", "esa2"), 1)
+        self.assertEqual(sample(text, "esatlsd_appliance_messages_total", "esa2"), 2)
+        # Recognised and unclassified lines apart, per appliance.
+        lines = "esatlsd_appliance_lines_total"
+        self.assertEqual(sample(text, lines, "esa1", "recognised"), 3)
+        self.assertEqual(sample(text, lines, "esa1", "unclassified"), 0)
+        self.assertEqual(sample(text, lines, "esa2", "recognised"), 1)
+        self.assertEqual(sample(text, lines, "esa2", "unclassified"), 1)
         seen = sample(text, "esatlsd_appliance_last_seen_seconds", "esa2")
         self.assertTrue(before <= seen <= int(time.time()) + 1, seen)
         self.assertIn("# TYPE esatlsd_appliance_last_seen_seconds gauge", text)
