@@ -23,7 +23,9 @@
 	X(TLS_ERROR, "ESATLSD_TLS_ERROR")                                                          \
 	X(FIRST_SEEN, "ESATLSD_FIRST_SEEN")                                                        \
 	X(SUPPRESSED, "ESATLSD_SUPPRESSED")                                                        \
-	X(HOOK, "ESATLSD_HOOK")
+	X(HOOK, "ESATLSD_HOOK")                                                                    \
+	X(TYPE, "ESATLSD_TYPE")                                                                    \
+	X(FEED_STATE, "ESATLSD_FEED_STATE")
 
 enum alert_env {
 #define ALERT_ENV_ENUM(name, str) ALERT_ENV_##name,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cfgcheck.h"
+#include "record.h"
 #include "span.h"
 #include "units.h"
 #include "verdict.h"
@@ -246,6 +247,14 @@ unsigned cfg_verdict_bit(const struct ynode *n)
 	for (int k = 0; k < VERDICT_KIND_COUNT; k++)
 		if (cfg_text_is(n, verdict_kind_name((enum verdict_kind)k)))
 			return 1u << k;
+	return 0;
+}
+
+unsigned cfg_record_type_bit(const struct ynode *n)
+{
+	for (int t = 0; t < RECORD_TYPE_COUNT; t++)
+		if (cfg_text_is(n, record_type_name((enum record_type)t)))
+			return 1u << t;
 	return 0;
 }
 

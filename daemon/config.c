@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "cfgcheck.h"
 #include "config.h"
+#include "config_appliances.h"
 #include "config_hooks.h"
 #include "config_tls.h"
 #include "span.h"
@@ -334,8 +335,8 @@ static void tracking_map(struct parse *p, const struct ynode *map)
 }
 /* ---- outputs ---- */
 
-enum { O_FILE, O_VERDICTS, O_QUEUE, O_COUNT };
-static const char *const output_keys[O_COUNT] = {"file", "verdicts", "queue"};
+enum { O_FILE, O_VERDICTS, O_TYPES, O_QUEUE, O_COUNT };
+static const char *const output_keys[O_COUNT] = {"file", "verdicts", "types", "queue"};
 
 static const struct cfg_choices output_verdict_choices = {.what = "'verdicts' in outputs entry",
                                                           .key = "verdicts",
@@ -345,9 +346,17 @@ static const struct cfg_choices output_verdict_choices = {.what = "'verdicts' in
                                                               "the output would write nothing",
                                                           .bit = cfg_verdict_bit};
 
+static const struct cfg_choices output_type_choices = {.what = "'types' in outputs entry",
+                                                       .key = "types",
+                                                       .noun = "record type",
+                                                       .expected = CFG_RECORD_TYPE_NAMES,
+                                                       .if_empty = "the output would write nothing",
+                                                       .bit = cfg_record_type_bit};
+
 static void output_set_defaults(struct output_config *oc)
 {
 	oc->verdicts = ALL_VERDICTS;
+	oc->types = DEFAULT_RECORD_TYPES;
 	oc->queue = DEFAULT_QUEUE;
 }
 
@@ -371,6 +380,8 @@ static const struct ynode *output_entry(struct parse *p, const struct ynode *map
 		    cfg_text(p, vals[O_FILE], "a file path or \"-\"", "'file' in outputs entry");
 	if (vals[O_VERDICTS] != NULL)
 		cfg_choice_list(p, vals[O_VERDICTS], &output_verdict_choices, &oc->verdicts);
+	if (vals[O_TYPES] != NULL)
+		cfg_choice_list(p, vals[O_TYPES], &output_type_choices, &oc->types);
 	if (vals[O_QUEUE] != NULL &&
 	    cfg_number(p, vals[O_QUEUE], "'queue' in outputs entry", 1, MAX_QUEUE, &queue) == 0)
 		oc->queue = (uint32_t)queue;
@@ -494,11 +505,12 @@ enum {
 	K_METRICS,
 	K_USER,
 	K_LOG_REPEATS,
+	K_APPLIANCES,
 	K_COUNT
 };
-static const char *const top_keys[K_COUNT] = {"listen",   "allow_from", "max_message_size",
-                                              "tracking", "outputs",    "hooks",
-                                              "metrics",  "user",       "log_repeats"};
+static const char *const top_keys[K_COUNT] = {
+    "listen",  "allow_from", "max_message_size", "tracking",  "outputs", "hooks",
+    "metrics", "user",       "log_repeats",      "appliances"};
 
 static void walk_root(struct parse *p, const struct ynode *root)
 {
@@ -544,6 +556,8 @@ static void walk_root(struct parse *p, const struct ynode *root)
 		user_name(p, vals[K_USER]);
 	if (vals[K_LOG_REPEATS] != NULL)
 		log_repeats_map(p, vals[K_LOG_REPEATS]);
+	if (vals[K_APPLIANCES] != NULL)
+		config_appliances_read(p, vals[K_APPLIANCES]);
 	if (p->r.n_errors > 0)
 		return;
 	if ((vals[K_LISTEN] == NULL && listen_defaults(cfg) != 0) ||
@@ -572,6 +586,7 @@ void config_free(struct config *cfg)
 	free(cfg->user);
 	free(cfg->metrics_address);
 	free(cfg->state_file);
+	config_appliances_free(cfg);
 	free(cfg->source);
 	free(cfg);
 }
@@ -595,6 +610,7 @@ static struct config *config_new(const char *source)
 	cfg->log_interval_ms = DEFAULT_LOG_INTERVAL_MS;
 	cfg->metrics_max_connections = DEFAULT_METRICS_CONNECTIONS;
 	cfg->metrics_timeout_ms = DEFAULT_METRICS_TIMEOUT_MS;
+	cfg->silent_after_ms = DEFAULT_SILENT_AFTER_MS;
 	return cfg;
 }
 

@@ -10,6 +10,7 @@
 
 #include "cidr.h"
 #include "engine.h"
+#include "record.h"
 
 /* Defaults and limits of the settings (DESIGN.md "Configuration"); the tracker's own defaults
  * are in lib/ (track_config_defaults). Every module takes them from here. */
@@ -51,6 +52,13 @@
 #define HOOK_HEADER_BYTES 4096 /* a header's value, a token or a routing key */
 #define HOOK_SECRET_FILE_BYTES 65536
 #define MAX_HOOK_NAMESERVERS 8
+/* Record types of an output or hook when none are given: connections only. A zero mask in a
+ * struct built in code means the same. */
+#define DEFAULT_RECORD_TYPES (1u << RECORD_CONNECTION)
+#define ALL_FEED_STATES ((1u << FEED_STATE_COUNT) - 1)
+#define DEFAULT_SILENT_AFTER_MS (15 * 60 * 1000)
+#define MAX_SILENT_AFTER_MS (30ull * 86400 * 1000)
+#define MAX_EXPECTED_APPLIANCES 4096 /* the engine follows at most this many */
 
 enum listen_proto { LISTEN_UDP, LISTEN_TCP, LISTEN_TLS };
 
@@ -84,7 +92,8 @@ struct listen_config {
 struct output_config {
 	char *file;        /* path, or "-" for standard output */
 	unsigned verdicts; /* bit (1u << enum verdict_kind) per kind written; default all four */
-	uint32_t queue;    /* records held while the file cannot be written (default 10000) */
+	unsigned types; /* bit (1u << enum record_type) per record type; 0 = default (connection) */
+	uint32_t queue; /* records held while the file cannot be written (default 10000) */
 };
 
 enum hook_kind {
@@ -122,6 +131,8 @@ struct hook_config {
 	char *url;           /* webhook: http:// or https://, host numeric or a DNS name */
 	unsigned verdicts;   /* on.verdict: bit (1u << enum verdict_kind); default tls_failed */
 	unsigned directions; /* on.direction: bit (1u << enum esa_dir); default both */
+	unsigned types;      /* on.type: bit (1u << enum record_type); 0 = default (connection) */
+	unsigned states;     /* on.state: bit (1u << enum feed_state) of feed records; 0 = all */
 	char **hosts;        /* on.host: appliance names; n_hosts 0 = any */
 	size_t n_hosts;
 	uint64_t timeout_ms;     /* default 10 s */
@@ -163,6 +174,9 @@ struct config {
 	char *user; /* drop to this user after binding when started as root; NULL = stay */
 	struct hook_config *hooks;
 	size_t n_hooks;
+	uint64_t silent_after_ms; /* appliances.silent_after: a feed this quiet is silent (15m) */
+	char **expected;          /* appliances.expected: names reported missing when unseen */
+	size_t n_expected;
 	char *metrics_address; /* metrics.address as written; NULL = no metrics endpoint */
 	struct sockaddr_storage metrics_addr; /* numeric only, like the listeners' */
 	socklen_t metrics_addrlen;

@@ -12,6 +12,7 @@
 #include "config_hooks.h"
 #include "config_webhook.h"
 #include "esa.h"
+#include "record.h"
 #include "span.h"
 #include "verdict.h"
 
@@ -38,6 +39,28 @@ static const struct cfg_choices hook_direction_choices = {.what = "'direction' i
                                                           .expected = "inbound or outbound",
                                                           .if_empty = "the hook would never run",
                                                           .bit = direction_bit};
+
+static unsigned feed_state_bit(const struct ynode *n)
+{
+	for (int s = 0; s < FEED_STATE_COUNT; s++)
+		if (cfg_text_is(n, feed_state_name((enum feed_state)s)))
+			return 1u << s;
+	return 0;
+}
+
+static const struct cfg_choices hook_type_choices = {.what = "'type' in 'on'",
+                                                     .key = "type",
+                                                     .noun = "record type",
+                                                     .expected = CFG_RECORD_TYPE_NAMES,
+                                                     .if_empty = "the hook would never run",
+                                                     .bit = cfg_record_type_bit};
+static const struct cfg_choices hook_state_choices = {
+    .what = "'state' in 'on'",
+    .key = "state",
+    .noun = "feed state",
+    .expected = "silent, resumed, missing, unrecognised or recognised",
+    .if_empty = "the hook would never run for a feed record",
+    .bit = feed_state_bit};
 
 static int hook_name_char(char c)
 {
@@ -172,8 +195,8 @@ static void hook_hosts(struct parse *p, const struct ynode *list, struct hook_co
 	}
 }
 
-enum { ON_VERDICT, ON_DIRECTION, ON_HOST, ON_COUNT };
-static const char *const on_keys[ON_COUNT] = {"verdict", "direction", "host"};
+enum { ON_VERDICT, ON_DIRECTION, ON_HOST, ON_TYPE, ON_STATE, ON_COUNT };
+static const char *const on_keys[ON_COUNT] = {"verdict", "direction", "host", "type", "state"};
 
 static void hook_on(struct parse *p, const struct ynode *map, struct hook_config *hc)
 {
@@ -188,6 +211,10 @@ static void hook_on(struct parse *p, const struct ynode *map, struct hook_config
 		cfg_choice_list(p, vals[ON_DIRECTION], &hook_direction_choices, &hc->directions);
 	if (vals[ON_HOST] != NULL)
 		hook_hosts(p, vals[ON_HOST], hc);
+	if (vals[ON_TYPE] != NULL)
+		cfg_choice_list(p, vals[ON_TYPE], &hook_type_choices, &hc->types);
+	if (vals[ON_STATE] != NULL)
+		cfg_choice_list(p, vals[ON_STATE], &hook_state_choices, &hc->states);
 }
 
 enum { TH_KEY, TH_INTERVAL, TH_COUNT };
@@ -254,6 +281,8 @@ static void hook_set_defaults(struct hook_config *hc)
 {
 	hc->verdicts = 1u << VERDICT_TLS_FAILED;
 	hc->directions = BOTH_DIRECTIONS;
+	hc->types = DEFAULT_RECORD_TYPES;
+	hc->states = ALL_FEED_STATES;
 	hc->timeout_ms = DEFAULT_HOOK_TIMEOUT_MS;
 	hc->max_concurrent = DEFAULT_HOOK_CONCURRENT;
 	hc->queue = DEFAULT_HOOK_QUEUE;

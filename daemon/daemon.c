@@ -16,6 +16,7 @@
 
 #include "checkpoint.h"
 #include "daemon.h"
+#include "feed.h"
 #include "hook.h"
 #include "listen.h"
 #include "clock.h"
@@ -49,6 +50,7 @@ struct daemon {
 	size_t n_outputs;
 	struct notifier *notify;
 	struct hooks *hooks;
+	struct feed *feed;
 	struct metrics *metrics;
 	int64_t start_time;
 	struct event *signals[4];
@@ -93,6 +95,23 @@ static void daemon_record_cb(const struct verdict *v, void *arg)
 		hooks_offer(d->hooks, v, d->line, len, clock_now_ms());
 }
 
+/* A feed record (silent, resumed, missing, unrecognised) to the outputs and hooks that take
+ * that type. */
+static void daemon_feed_record_cb(const struct feed_record *r, void *arg)
+{
+	struct daemon *d = arg;
+	char line[FEED_RECORD_MAX];
+	size_t len = feed_record_encode(r, line, sizeof(line));
+	if (len == 0) {
+		d->count.encode_failures++;
+		return;
+	}
+	for (size_t i = 0; i < d->n_outputs; i++)
+		output_typed(d->outputs[i], RECORD_FEED, line, len);
+	if (d->hooks != NULL)
+		hooks_offer_feed(d->hooks, r, line, len, clock_now_ms());
+}
+
 static void daemon_flush_outputs(struct daemon *d)
 {
 	for (size_t i = 0; i < d->n_outputs; i++)
@@ -129,8 +148,8 @@ static struct listener *daemon_open_listener(struct daemon *d, const struct list
 
 static struct stats_view daemon_view(const struct daemon *d)
 {
-	struct stats_view v = {d->engine,    d->listeners, d->n_listeners, d->outputs,
-	                       d->n_outputs, d->hooks,     d->start_time,  &d->count};
+	struct stats_view v = {d->engine, d->listeners,  d->n_listeners, d->outputs, d->n_outputs,
+	                       d->hooks,  d->start_time, &d->count,      d->feed};
 	return v;
 }
 
@@ -205,8 +224,10 @@ static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	/* Once a stop has saved the open connections, nothing may end them or alert for them:
 	 * the next start resumes them from the file. */
-	if (!d->stopping)
+	if (!d->stopping) {
 		engine_expire(d->engine, daemon_now(d));
+		feed_tick(d->feed, d->engine, daemon_now(d));
+	}
 	daemon_flush_outputs(d);
 	if (d->hooks)
 		hooks_tick(d->hooks);
@@ -231,6 +252,12 @@ static void daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* ---- reload ---- */
+
+static int daemon_configure_feed(struct daemon *d, const struct config *cfg)
+{
+	return feed_configure(d->feed, (int64_t)(cfg->silent_after_ms / 1000), cfg->expected,
+	                      cfg->n_expected, daemon_now(d));
+}
 
 static void config_report_to_log(const char *message, void *arg)
 {
@@ -406,6 +433,8 @@ static void daemon_reload(struct daemon *d)
 	d->outputs = os;
 	d->n_outputs = ncfg->n_outputs;
 	engine_reconfigure(d->engine, &ncfg->engine);
+	if (daemon_configure_feed(d, ncfg) != 0)
+		log_warnx("reload: out of memory; the appliances settings stay as they were");
 	/* Losses of closed listeners and outputs leave the sum: so does what was reported of them.
 	 */
 	struct stats_view after = daemon_view(d);
@@ -613,8 +642,10 @@ static int daemon_start(struct daemon *d)
 	log_set_limit_defaults(d->cfg->log_burst, d->cfg->log_interval_ms);
 	d->notify = notify_open();
 	d->engine = engine_new(&d->cfg->engine, daemon_record_cb, d, (int64_t)time(NULL));
+	d->feed = feed_new(daemon_now(d), daemon_feed_record_cb, d);
 	d->listeners = calloc(d->cfg->n_listen ? d->cfg->n_listen : 1, sizeof(*d->listeners));
-	if (d->engine == NULL || d->listeners == NULL)
+	if (d->engine == NULL || d->feed == NULL || d->listeners == NULL ||
+	    daemon_configure_feed(d, d->cfg) != 0)
 		return daemon_fail(d, "out of memory");
 	for (size_t i = 0; i < d->cfg->n_listen; i++) {
 		const struct listen_config *lc = &d->cfg->listen[i];
@@ -677,6 +708,7 @@ static void daemon_free(struct daemon *d)
 	if (d->stop_wait)
 		event_free(d->stop_wait);
 	hooks_free(d->hooks);
+	feed_free(d->feed);
 	engine_free(d->engine);
 	notify_close(d->notify);
 	if (d->base)

@@ -24,7 +24,7 @@ struct throttle_entry {
 
 /* What the dispatcher needs of a hook's configuration: its own copies. */
 struct hook_filter {
-	unsigned verdicts, directions;
+	unsigned verdicts, directions, types, states;
 	char **hosts;
 	size_t n_hosts;
 	enum throttle_key throttle_key;
@@ -78,6 +78,8 @@ static int filter_copy(struct hook_filter *f, const struct hook_config *cfg)
 	memset(f, 0, sizeof(*f));
 	f->verdicts = cfg->verdicts;
 	f->directions = cfg->directions;
+	f->types = cfg->types ? cfg->types : DEFAULT_RECORD_TYPES;
+	f->states = cfg->states ? cfg->states : ALL_FEED_STATES;
 	f->throttle_key = cfg->throttle_key;
 	f->throttle_ms = cfg->throttle_interval_ms;
 	f->timeout_ms = cfg->timeout_ms;
@@ -155,14 +157,32 @@ static int hook_busy(const struct hook *k)
 
 /* ---- filters and throttle ---- */
 
-static int hook_matches(const struct hook *k, const struct verdict *v)
+/* A record offered to the hooks: a connection's verdict or a feed record, and its appliance. */
+struct offer {
+	enum record_type type;
+	const struct verdict *v;     /* RECORD_CONNECTION */
+	const struct feed_record *f; /* RECORD_FEED */
+	struct span host;
+};
+
+static int hook_matches_type(const struct hook *k, const struct offer *o)
 {
-	if (!(k->filter.verdicts & (1u << v->kind)) || !(k->filter.directions & (1u << v->dir)))
+	if (!(k->filter.types & (1u << o->type)))
+		return 0;
+	if (o->type == RECORD_FEED)
+		return (k->filter.states & (1u << o->f->state)) != 0;
+	return (k->filter.verdicts & (1u << o->v->kind)) &&
+	       (k->filter.directions & (1u << o->v->dir));
+}
+
+static int hook_matches(const struct hook *k, const struct offer *o)
+{
+	if (!hook_matches_type(k, o))
 		return 0;
 	if (k->filter.n_hosts == 0)
 		return 1;
 	for (size_t i = 0; i < k->filter.n_hosts; i++)
-		if (span_eq_ci(v->host, k->filter.hosts[i]))
+		if (span_eq_ci(o->host, k->filter.hosts[i]))
 			return 1;
 	return 0;
 }
@@ -200,7 +220,7 @@ static struct throttle_entry *throttle_slot(struct hook *k, struct span key)
 
 /* Whether the throttle lets this record through; *suppressed gets how many of its key were held
  * back since the last one that went out. */
-static int hook_throttle_pass(struct hook *k, const struct verdict *v, uint64_t now_ms,
+static int hook_throttle_pass(struct hook *k, const struct offer *o, uint64_t now_ms,
                               uint64_t *suppressed, struct throttle_entry **slot,
                               struct throttle_entry *before)
 {
@@ -208,10 +228,11 @@ static int hook_throttle_pass(struct hook *k, const struct verdict *v, uint64_t 
 	if (k->filter.throttle_ms == 0)
 		return 1;
 	struct span key = span_make("", 0);
-	if (k->filter.throttle_key == THROTTLE_PEER_IP && span_present(v->str[VERDICT_S_PEER_IP]))
-		key = v->str[VERDICT_S_PEER_IP];
-	else if (k->filter.throttle_key == THROTTLE_HOST && span_present(v->host))
-		key = v->host;
+	if (k->filter.throttle_key == THROTTLE_PEER_IP && o->v != NULL &&
+	    span_present(o->v->str[VERDICT_S_PEER_IP]))
+		key = o->v->str[VERDICT_S_PEER_IP];
+	else if (k->filter.throttle_key == THROTTLE_HOST && span_present(o->host))
+		key = o->host;
 	struct throttle_entry *e = throttle_slot(k, key);
 	if (e == NULL)
 		return 1;
@@ -248,21 +269,13 @@ static struct span span_of(const char *s)
 	return span_make(s, strlen(s));
 }
 
-static void alert_build(struct alert *a, struct alert_buf *b, const struct verdict *v,
-                        const char *json, size_t len, uint64_t suppressed, const char *hook_name)
+/* The environment values of a connection's alert; b holds the ones written here, for as long
+ * as the alert is being handed out. */
+static void alert_connection_values(struct span *values, const struct verdict *v,
+                                    struct alert_buf *b)
 {
-	static const char *const env_names[ALERT_ENV_COUNT] = {
-#define ALERT_ENV_NAME(name, str) str,
-	    ALERT_ENV(ALERT_ENV_NAME)
-#undef ALERT_ENV_NAME
-	};
-	struct span values[ALERT_ENV_COUNT];
-	for (int i = 0; i < ALERT_ENV_COUNT; i++)
-		values[i] = span_make("", 0);
 	values[ALERT_ENV_VERDICT] = span_of(verdict_kind_name(v->kind));
 	values[ALERT_ENV_DIRECTION] = span_of(v->dir == ESA_DIR_OUT ? "outbound" : "inbound");
-	if (span_present(v->host))
-		values[ALERT_ENV_HOST] = v->host;
 	snprintf(b->conn_id, sizeof(b->conn_id), "%" PRIu64, v->conn_id);
 	values[ALERT_ENV_CONN_ID] = span_of(b->conn_id);
 	values[ALERT_ENV_END] = span_of(verdict_end_name(v->end));
@@ -276,6 +289,26 @@ static void alert_build(struct alert *a, struct alert_buf *b, const struct verdi
 		logtime_format_iso(&v->first_seen, b->first_seen);
 		values[ALERT_ENV_FIRST_SEEN] = span_of(b->first_seen);
 	}
+}
+
+static void alert_build(struct alert *a, struct alert_buf *b, const struct offer *o,
+                        const char *json, size_t len, uint64_t suppressed, const char *hook_name)
+{
+	static const char *const env_names[ALERT_ENV_COUNT] = {
+#define ALERT_ENV_NAME(name, str) str,
+	    ALERT_ENV(ALERT_ENV_NAME)
+#undef ALERT_ENV_NAME
+	};
+	struct span values[ALERT_ENV_COUNT];
+	for (int i = 0; i < ALERT_ENV_COUNT; i++)
+		values[i] = span_make("", 0);
+	values[ALERT_ENV_TYPE] = span_of(record_type_name(o->type));
+	if (o->type == RECORD_CONNECTION)
+		alert_connection_values(values, o->v, b);
+	else
+		values[ALERT_ENV_FEED_STATE] = span_of(feed_state_name(o->f->state));
+	if (span_present(o->host))
+		values[ALERT_ENV_HOST] = o->host;
 	snprintf(b->suppressed, sizeof(b->suppressed), "%" PRIu64, suppressed);
 	values[ALERT_ENV_SUPPRESSED] = span_of(b->suppressed);
 	values[ALERT_ENV_HOOK] = span_of(hook_name);
@@ -321,23 +354,23 @@ struct hooks *hooks_new(struct event_base *base, const struct hook_config *cfgs,
 	return h;
 }
 
-void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, size_t len,
-                 uint64_t now_ms)
+static void hooks_offer_any(struct hooks *h, const struct offer *o, const char *json, size_t len,
+                            uint64_t now_ms)
 {
 	for (size_t i = 0; i < h->n; i++) {
 		struct hook *k = h->hook[i];
 		uint64_t suppressed;
-		if (k->retiring || !hook_matches(k, v))
+		if (k->retiring || !hook_matches(k, o))
 			continue;
 		k->count.offered++;
 		struct throttle_entry before;
 		struct throttle_entry *slot = NULL;
-		if (!hook_throttle_pass(k, v, now_ms, &suppressed, &slot, &before)) {
+		if (!hook_throttle_pass(k, o, now_ms, &suppressed, &slot, &before)) {
 			k->count.throttled++;
 			continue;
 		}
 		struct alert a;
-		alert_build(&a, &h->buf, v, json, len, suppressed, k->name);
+		alert_build(&a, &h->buf, o, json, len, suppressed, k->name);
 		if (k->ops->submit(k->runner, &a) == 0) {
 			k->count.submitted++;
 		} else {
@@ -347,6 +380,20 @@ void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, siz
 				*slot = before;
 		}
 	}
+}
+
+void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, size_t len,
+                 uint64_t now_ms)
+{
+	struct offer o = {RECORD_CONNECTION, v, NULL, v->host};
+	hooks_offer_any(h, &o, json, len, now_ms);
+}
+
+void hooks_offer_feed(struct hooks *h, const struct feed_record *f, const char *json, size_t len,
+                      uint64_t now_ms)
+{
+	struct offer o = {RECORD_FEED, NULL, f, f->host};
+	hooks_offer_any(h, &o, json, len, now_ms);
 }
 
 /* ---- reload ---- */

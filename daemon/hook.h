@@ -1,6 +1,7 @@
 /* Alert hooks: the dispatcher between the tracker's alert records and the exec and webhook
  * runners. Each record meant for hooks is offered to every hook; a hook takes it when its
- * filters match (on.verdict, on.direction, on.host) and its throttle lets it through (at most one
+ * filters match (on.type, then on.verdict and on.direction for connections or on.state for
+ * feed records, and on.host) and its throttle lets it through (at most one
  * alert per key per interval; the suppressed ones are counted and the next alert carries the
  * count as "suppressed" in its JSON and ESATLSD_SUPPRESSED). */
 #ifndef ESATLSD_HOOK_H
@@ -11,6 +12,7 @@
 
 #include "config.h"
 #include "hook_runner.h"
+#include "record.h"
 #include "verdict.h"
 
 struct event_base;
@@ -31,6 +33,11 @@ struct hooks *hooks_new(struct event_base *base, const struct hook_config *cfgs,
  * now_ms is a monotonic clock for the throttle. */
 void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, size_t len,
                  uint64_t now_ms);
+
+/* Offers one feed record (json its encoded line) to every hook whose on.type takes feed records
+ * and whose on.state and on.host match. */
+void hooks_offer_feed(struct hooks *h, const struct feed_record *f, const char *json, size_t len,
+                      uint64_t now_ms);
 
 /* Applies a reloaded hook list: a hook with the same name and kind keeps its runner (new limits
  * apply to later alerts; its throttle state stays); a new one gets a runner; a removed one stops

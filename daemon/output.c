@@ -409,6 +409,7 @@ struct output *output_open(const struct output_config *cfg, struct event_base *b
 		return NULL;
 	}
 	o->cfg.verdicts = cfg->verdicts;
+	o->cfg.types = cfg->types ? cfg->types : DEFAULT_RECORD_TYPES;
 	o->cfg.queue = cfg->queue;
 	o->base = base;
 	o->is_stdout = strcmp(cfg->file, "-") == 0;
@@ -436,6 +437,7 @@ fail:
 void output_update(struct output *o, const struct output_config *cfg)
 {
 	o->cfg.verdicts = cfg->verdicts;
+	o->cfg.types = cfg->types ? cfg->types : DEFAULT_RECORD_TYPES;
 	o->cfg.queue = cfg->queue;
 	o->max_records = cfg->queue > 0 ? cfg->queue : 1;
 	o->max_bytes = output_max_bytes(cfg->queue);
@@ -443,7 +445,13 @@ void output_update(struct output *o, const struct output_config *cfg)
 
 void output_record(struct output *o, enum verdict_kind kind, const char *line, size_t len)
 {
-	if ((unsigned)kind >= VERDICT_KIND_COUNT || !(o->cfg.verdicts & (1u << kind)) || len == 0)
+	if ((unsigned)kind < VERDICT_KIND_COUNT && (o->cfg.verdicts & (1u << kind)))
+		output_typed(o, RECORD_CONNECTION, line, len);
+}
+
+void output_typed(struct output *o, enum record_type type, const char *line, size_t len)
+{
+	if ((unsigned)type >= RECORD_TYPE_COUNT || !(o->cfg.types & (1u << type)) || len == 0)
 		return;
 	o->counters.records++;
 	/* A batch that this record would overfill goes out first, in one write. */

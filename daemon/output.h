@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record.h"
 #include "verdict.h"
 
 struct event_base;
@@ -29,9 +30,14 @@ struct output;
  * its own copy of cfg. Returns NULL after logging why it cannot be opened. */
 struct output *output_open(const struct output_config *cfg, struct event_base *base);
 
-/* Hands one encoded record (ending in "\n") of verdict kind `kind` to the output; ignored when
- * the output's filter excludes the kind. Buffered: call output_flush before going idle. */
+/* Hands one encoded connection record (ending in "\n") of verdict kind `kind` to the output;
+ * ignored when the output's filters (types, verdicts) exclude it. Buffered: call output_flush
+ * before going idle. */
 void output_record(struct output *o, enum verdict_kind kind, const char *line, size_t len);
+
+/* The same for a record of any type (ignored when the output's `types` exclude it): connection
+ * records come through output_record, the others straight here. */
+void output_typed(struct output *o, enum record_type type, const char *line, size_t len);
 
 /* Writes out what is buffered, whole records at a time. On an error the records stay queued and
  * a retry is scheduled. Returns 0 when nothing is left pending. */

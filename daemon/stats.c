@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "feed.h"
 #include "hook.h"
 #include "listen.h"
 #include "log.h"
@@ -82,6 +83,9 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	X(APPLIANCE_LINES, COUNTER, "esatlsd_appliance_lines_total",                               \
 	  "Lines by appliance, recognised as ESA mail_logs or unclassified.", SRC_CUSTOM, 0, 0,    \
 	  NULL)                                                                                    \
+	X(APPLIANCE_UP, GAUGE, "esatlsd_appliance_up",                                             \
+	  "1 while an appliance sends, 0 once silent for silent_after or expected and unseen.",    \
+	  SRC_CUSTOM, 0, 0, NULL)                                                                  \
 	X(APPLIANCE_LAST_SEEN, GAUGE, "esatlsd_appliance_last_seen_seconds",                       \
 	  "When each appliance's latest message arrived, in seconds since the epoch.", SRC_CUSTOM, \
 	  0, 0, NULL)                                                                              \
@@ -303,6 +307,18 @@ static void walk_appliance_lines(const struct stats_view *v, struct sink *s)
 	}
 }
 
+static void walk_appliance_up(const struct stats_view *v, struct sink *s)
+{
+	struct span name;
+	uint64_t messages;
+	int64_t last;
+	for (size_t i = 0; engine_appliance(v->engine, i, &name, &messages, &last) == 0; i++)
+		if (messages > 0)
+			put(s, "host", name.p, v->feed == NULL || feed_appliance_up(v->feed, i));
+	for (size_t j = 0; v->feed != NULL && j < feed_unseen_count(v->feed); j++)
+		put(s, "host", feed_unseen_name(v->feed, j), 0);
+}
+
 static void walk_custom(const struct stats_view *v, enum stat_id id, struct sink *s)
 {
 	const struct engine_counters *ec = engine_counters(v->engine);
@@ -327,6 +343,9 @@ static void walk_custom(const struct stats_view *v, enum stat_id id, struct sink
 		break;
 	case STAT_APPLIANCE_LINES:
 		walk_appliance_lines(v, s);
+		break;
+	case STAT_APPLIANCE_UP:
+		walk_appliance_up(v, s);
 		break;
 	case STAT_OPEN:
 		put(s, NULL, NULL, engine_open_connections(v->engine));

@@ -14,6 +14,7 @@ struct engine;
 struct listener;
 struct output;
 struct hooks;
+struct feed;
 
 /* Counters the daemon keeps itself. */
 struct daemon_counters {
@@ -34,6 +35,7 @@ struct stats_view {
 	const struct hooks *hooks; /* may be NULL */
 	int64_t start_time;
 	const struct daemon_counters *daemon;
+	const struct feed *feed; /* may be NULL */
 };
 
 /* The whole /metrics body. */

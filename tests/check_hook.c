@@ -121,6 +121,38 @@ START_TEST(test_filters)
 END_TEST
 
 /* One alert per peer per interval; the next one says how many were held back. */
+START_TEST(test_feed_records)
+{
+	/* A hook takes feed records only when on.type says so, filtered by on.state and on.host;
+	 * verdict and direction do not apply to them. A default hook never sees one. */
+	char *argv_f[5], *argv_d[5];
+	static const char feed_script[] =
+	    "printf '%s %s %s %s\\n' \"$ESATLSD_HOOK\" \"$ESATLSD_TYPE\" "
+	    "\"$ESATLSD_FEED_STATE\" \"$ESATLSD_HOST\" >> \"$0\"";
+	struct hook_config hc[2] = {exec_hook("pager", argv_f), exec_hook("plain", argv_d)};
+	argv_f[2] = (char *)feed_script;
+	argv_d[2] = (char *)feed_script;
+	hc[0].types = 1u << RECORD_FEED;
+	hc[0].states = 1u << FEED_SILENT;
+	hc[0].verdicts = 0;
+	hc[0].directions = 0;
+	struct hooks *h = hooks_new(base, hc, 2);
+	ck_assert_ptr_nonnull(h);
+	struct feed_record r = {
+	    .state = FEED_SILENT, .host = sp("esa1"), .time = 1, .silent_for = 9};
+	char json[FEED_RECORD_MAX];
+	size_t len = feed_record_encode(&r, json, sizeof(json));
+	hooks_offer_feed(h, &r, json, len, 0);
+	r.state = FEED_RESUMED;
+	hooks_offer_feed(h, &r, json, len, 0);
+	char *text = alerts_written(h);
+	ck_assert_str_eq(text, "pager feed silent esa1\n");
+	ck_assert_uint_eq(stats_of(h, "plain").offered, 0);
+	free(text);
+	hooks_free(h);
+}
+END_TEST
+
 START_TEST(test_throttle)
 {
 	char *argv[5];
@@ -202,6 +234,7 @@ static Suite *hook_suite(void)
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, test_filters);
 	tcase_add_test(t, test_throttle);
+	tcase_add_test(t, test_feed_records);
 	tcase_add_test(t, test_reload_keeps_adds_retires);
 	tcase_add_test(t, test_reload_failure_changes_nothing);
 	suite_add_tcase(s, t);

@@ -279,6 +279,36 @@ static size_t mixed_with_huge(unsigned seq)
 	return record_size(seq);
 }
 
+START_TEST(test_type_filter)
+{
+	/* Connection records by default; feed records only where `types` asks for them. */
+	char path[96], feed_path[96];
+	path_join(path, sizeof(path), dir, "v.jsonl");
+	path_join(feed_path, sizeof(feed_path), dir, "f.jsonl");
+	struct output *o = open_output(path, 0xf, 100);
+	struct output_config fc = {
+	    .file = feed_path, .verdicts = 0xf, .types = 1u << RECORD_FEED, .queue = 100};
+	struct output *f = output_open(&fc, base);
+	ck_assert_ptr_nonnull(f);
+	struct output *both[2] = {o, f};
+	for (int i = 0; i < 2; i++) {
+		output_record(both[i], VERDICT_TLS, "{\"c\":1}\n", 8);
+		output_typed(both[i], RECORD_FEED, "{\"f\":1}\n", 8);
+		output_typed(both[i], RECORD_TYPE_COUNT, "{\"x\":1}\n", 8);
+		ck_assert_int_eq(output_flush(both[i]), 0);
+	}
+	struct text want_o = {0}, want_f = {0};
+	text_add(&want_o, "{\"c\":1}\n", 8);
+	text_add(&want_f, "{\"f\":1}\n", 8);
+	assert_file(path, &want_o);
+	assert_file(feed_path, &want_f);
+	free(want_o.p);
+	free(want_f.p);
+	output_close(o);
+	output_close(f);
+}
+END_TEST
+
 START_TEST(test_bytes_untouched)
 {
 	/* The output moves bytes, it does not judge them: NUL, invalid UTF-8, quotes, backslashes,
@@ -1211,6 +1241,7 @@ static Suite *output_suite(void)
 	tcase_add_test(tc, test_new_file_mode);
 	tcase_add_test(tc, test_flush_timer);
 	tcase_add_test(tc, test_verdict_filter);
+	tcase_add_test(tc, test_type_filter);
 	tcase_add_test(tc, test_bytes_untouched);
 	tcase_add_test(tc, test_many_records_small_queue);
 	tcase_add_test(tc, test_oversized_record_dropped);
