@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "explain.h"
 #include "log.h"
 #include "precheck.h"
 #include "replay.h"
@@ -32,6 +33,9 @@ static void usage(FILE *fp)
 	        "       esatlsd [-v] [-c FILE] [-H HOST] -r FILE|- [[-H HOST] -r FILE|-]... "
 	        "[-o OUTPUT]\n"
 	        "                                                replay logs\n"
+	        "       esatlsd explain [--json] FILE|-          what esatlsd reads in a log\n"
+	        "                                                (gzip too): exit 0 when ESA\n"
+	        "                                                lines are found, 1 when none\n"
 	        "       esatlsd -V | -h\n"
 	        "  -c, --config FILE   the configuration (YAML); default " ESATLSD_CONFIG_FILE "\n"
 	        "      --defaults      the built-in configuration instead of a file: UDP and TCP\n"
@@ -71,6 +75,11 @@ int main(int argc, char **argv)
 
 	if (inputs == NULL)
 		fatalx("out of memory");
+	if (argc >= 2 && strcmp(argv[1], "explain") == 0) {
+		log_init(argv[0], 0);
+		free(inputs);
+		return explain_main(argc - 1, argv + 1);
+	}
 	while ((c = getopt_long(argc, argv, "c:tH:r:o:vVh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
