@@ -38,3 +38,8 @@ install(PROGRAMS conf/hooks/tls-alert-mail DESTINATION ${CMAKE_INSTALL_LIBEXECDI
 install(FILES man/esatlsd.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES man/esatlsd.yaml.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Examples an admin copies from: the alert receivers' configurations, the Prometheus rules and
+# the Grafana dashboard.
+install(DIRECTORY conf/webhooks DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES conf/prometheus/esatlsd-rules.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/prometheus)
+install(FILES conf/grafana/esatlsd-dashboard.json DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/grafana)

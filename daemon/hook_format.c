@@ -138,42 +138,77 @@ static const struct verdict_words {
     {NULL, "TLS unknown", "EsaTlsUnknown", "warning"},
 };
 
+/* The same for feed records, by state ("verdict" holds the state). */
+static const struct verdict_words feed_words[] = {
+    {"silent", "sends no log lines", "EsaFeedSilent", "error"},
+    {"missing", "was expected but has sent nothing", "EsaFeedMissing", "error"},
+    {"unrecognised", "sends lines not recognised as ESA mail_logs", "EsaFeedUnrecognised",
+     "warning"},
+    {"resumed", "sends log lines again", "EsaFeedResumed", "info"},
+    {NULL, "sends ESA mail_logs", "EsaFeedRecognised", "info"},
+};
+
+static int is_feed(const struct alert *a)
+{
+	return is(a, ALERT_ENV_TYPE, "feed");
+}
+
 static const struct verdict_words *words_of(const struct alert *a)
 {
-	const struct verdict_words *w = verdict_words;
-	while (w->verdict != NULL && !is(a, ALERT_ENV_VERDICT, w->verdict))
+	int feed = is_feed(a);
+	const struct verdict_words *w = feed ? feed_words : verdict_words;
+	while (w->verdict != NULL &&
+	       !is(a, feed ? ALERT_ENV_FEED_STATE : ALERT_ENV_VERDICT, w->verdict))
 		w++;
 	return w;
+}
+
+/* "Appliance esa1 sends no log lines". */
+static void feed_sentence(const struct alert *a, char *buf, size_t size, size_t *len)
+{
+	cat_str(buf, size, len, "Appliance ");
+	cat_span(buf, size, len, value(a, ALERT_ENV_HOST));
+	cat_str(buf, size, len, " ");
+	cat_str(buf, size, len, words_of(a)->phrase);
+}
+
+/* "TLS failed inbound from mx.example.org [192.0.2.1] on esa1: REASON". */
+static void connection_sentence(const struct alert *a, char *buf, size_t size, size_t *len)
+{
+	int out = is(a, ALERT_ENV_DIRECTION, "outbound");
+	cat_str(buf, size, len, words_of(a)->phrase);
+	cat_str(buf, size, len, out ? " outbound to " : " inbound from ");
+	/* "unknown" is what the ESA logs for a peer without reverse DNS. */
+	int rdns = present(a, ALERT_ENV_PEER_RDNS) && !is(a, ALERT_ENV_PEER_RDNS, "unknown");
+	if (rdns)
+		cat_span(buf, size, len, value(a, ALERT_ENV_PEER_RDNS));
+	if (present(a, ALERT_ENV_PEER_IP)) {
+		cat_str(buf, size, len, rdns ? " [" : "");
+		cat_span(buf, size, len, value(a, ALERT_ENV_PEER_IP));
+		cat_str(buf, size, len, rdns ? "]" : "");
+	} else if (!rdns) {
+		cat_str(buf, size, len, "an unknown host");
+	}
+	if (present(a, ALERT_ENV_HOST)) {
+		cat_str(buf, size, len, " on ");
+		cat_span(buf, size, len, value(a, ALERT_ENV_HOST));
+	}
+	if (present(a, ALERT_ENV_TLS_ERROR)) {
+		cat_str(buf, size, len, ": ");
+		cat_span(buf, size, len, value(a, ALERT_ENV_TLS_ERROR));
+	}
 }
 
 size_t hook_format_sentence(const struct alert *a, char *buf, size_t size)
 {
 	size_t len = 0;
-	int out = is(a, ALERT_ENV_DIRECTION, "outbound");
 	if (size == 0)
 		return 0;
 	buf[0] = '\0';
-	cat_str(buf, size, &len, words_of(a)->phrase);
-	cat_str(buf, size, &len, out ? " outbound to " : " inbound from ");
-	/* "unknown" is what the ESA logs for a peer without reverse DNS. */
-	int rdns = present(a, ALERT_ENV_PEER_RDNS) && !is(a, ALERT_ENV_PEER_RDNS, "unknown");
-	if (rdns)
-		cat_span(buf, size, &len, value(a, ALERT_ENV_PEER_RDNS));
-	if (present(a, ALERT_ENV_PEER_IP)) {
-		cat_str(buf, size, &len, rdns ? " [" : "");
-		cat_span(buf, size, &len, value(a, ALERT_ENV_PEER_IP));
-		cat_str(buf, size, &len, rdns ? "]" : "");
-	} else if (!rdns) {
-		cat_str(buf, size, &len, "an unknown host");
-	}
-	if (present(a, ALERT_ENV_HOST)) {
-		cat_str(buf, size, &len, " on ");
-		cat_span(buf, size, &len, value(a, ALERT_ENV_HOST));
-	}
-	if (present(a, ALERT_ENV_TLS_ERROR)) {
-		cat_str(buf, size, &len, ": ");
-		cat_span(buf, size, &len, value(a, ALERT_ENV_TLS_ERROR));
-	}
+	if (is_feed(a))
+		feed_sentence(a, buf, size, &len);
+	else
+		connection_sentence(a, buf, size, &len);
 	if (present(a, ALERT_ENV_SUPPRESSED) && !is(a, ALERT_ENV_SUPPRESSED, "0")) {
 		cat_str(buf, size, &len, " (");
 		cat_span(buf, size, &len, value(a, ALERT_ENV_SUPPRESSED));
@@ -310,6 +345,10 @@ static void pagerduty_dedup_key(const struct alert *a, struct body *key)
 		host.len = DEDUP_HOST_MAX;
 	put(key, "esatlsd/");
 	put_raw(key, host.p != NULL ? host.p : "", host.len);
+	if (is_feed(a)) { /* one incident per appliance's feed: "resumed" resolves it */
+		put(key, "/feed");
+		return;
+	}
 	put(key, is(a, ALERT_ENV_DIRECTION, "outbound") ? "/dcid/" : "/icid/");
 	put_raw(key, value(a, ALERT_ENV_CONN_ID).p, value(a, ALERT_ENV_CONN_ID).len);
 	if (present(a, ALERT_ENV_FIRST_SEEN)) {
@@ -333,7 +372,11 @@ static void format_pagerduty(struct body *b, const struct hook_format_input *in)
 	}
 	put(b, "{\"routing_key\":");
 	put_json_cstr(b, in->routing_key != NULL ? in->routing_key : "");
-	put(b, ",\"event_action\":\"trigger\",\"dedup_key\":");
+	/* A feed that recovers closes the incident its silence opened. */
+	int resolve = is_feed(a) && (is(a, ALERT_ENV_FEED_STATE, "resumed") ||
+	                             is(a, ALERT_ENV_FEED_STATE, "recognised"));
+	put(b, resolve ? ",\"event_action\":\"resolve\",\"dedup_key\":"
+	               : ",\"event_action\":\"trigger\",\"dedup_key\":");
 	put_json(b, span_make(key.p, key.len));
 	free(key.p);
 	put(b, ",\"client\":\"esatlsd\",\"payload\":{");
@@ -343,9 +386,11 @@ static void format_pagerduty(struct body *b, const struct hook_format_input *in)
 	          present(a, ALERT_ENV_HOST) ? value(a, ALERT_ENV_HOST) : span_make("esatlsd", 7));
 	put(b, ",\"severity\":");
 	put_json_cstr(b, words_of(a)->severity);
-	put_field(b, &first, "component", span_make("smtp-tls", 8));
+	put_field(b, &first, "component",
+	          is_feed(a) ? span_make("syslog-feed", 11) : span_make("smtp-tls", 8));
 	put_field(b, &first, "group", value(a, ALERT_ENV_DIRECTION));
-	put_field(b, &first, "class", value(a, ALERT_ENV_VERDICT));
+	put_field(b, &first, "class",
+	          value(a, is_feed(a) ? ALERT_ENV_FEED_STATE : ALERT_ENV_VERDICT));
 	put(b, ",\"custom_details\":");
 	struct span rec = record_object(a);
 	put_raw(b, rec.p, rec.len);

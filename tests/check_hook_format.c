@@ -92,6 +92,41 @@ START_TEST(test_sentence)
 }
 END_TEST
 
+/* A feed record says what happened to the appliance's feed; PagerDuty gets one incident per
+ * appliance, opened by silence and resolved by its return. */
+START_TEST(test_feed_records)
+{
+	char buf[256];
+	static const char rec[] = "{\"v\":1,\"type\":\"feed\"}\n";
+	struct alert a = {.json = rec, .len = sizeof(rec) - 1};
+	a.value[ALERT_ENV_TYPE] = sp("feed");
+	a.value[ALERT_ENV_FEED_STATE] = sp("silent");
+	a.value[ALERT_ENV_HOST] = sp("esa1");
+	a.value[ALERT_ENV_SUPPRESSED] = sp("0");
+	hook_format_sentence(&a, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Appliance esa1 sends no log lines");
+	size_t len;
+	char *body = body_of(HOOK_FORMAT_PAGERDUTY, &a, &len);
+	ck_assert_ptr_nonnull(strstr(body, "\"event_action\":\"trigger\",\"dedup_key\":"
+	                                   "\"esatlsd/esa1/feed\""));
+	ck_assert_ptr_nonnull(strstr(body, "\"class\":\"silent\""));
+	free(body);
+	body = body_of(HOOK_FORMAT_ALERTMANAGER, &a, &len);
+	ck_assert_ptr_nonnull(strstr(body, "\"alertname\":\"EsaFeedSilent\""));
+	free(body);
+	a.value[ALERT_ENV_FEED_STATE] = sp("resumed");
+	hook_format_sentence(&a, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Appliance esa1 sends log lines again");
+	body = body_of(HOOK_FORMAT_PAGERDUTY, &a, &len);
+	ck_assert_ptr_nonnull(strstr(body, "\"event_action\":\"resolve\",\"dedup_key\":"
+	                                   "\"esatlsd/esa1/feed\""));
+	free(body);
+	a.value[ALERT_ENV_FEED_STATE] = sp("unrecognised");
+	hook_format_sentence(&a, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Appliance esa1 sends lines not recognised as ESA mail_logs");
+}
+END_TEST
+
 START_TEST(test_record)
 {
 	struct alert a = ordinary();
@@ -223,6 +258,7 @@ static Suite *hook_format_suite(void)
 	Suite *s = suite_create("hook_format");
 	TCase *tc = tcase_create("formats");
 	tcase_add_test(tc, test_sentence);
+	tcase_add_test(tc, test_feed_records);
 	tcase_add_test(tc, test_record);
 	tcase_add_test(tc, test_slack);
 	tcase_add_test(tc, test_teams);

@@ -18,7 +18,11 @@ check "cmake --install exits 0" $?
 [ -x "$root/usr/sbin/esatlsd" ]
 check "usr/sbin/esatlsd" $?
 for f in etc/esatlsd/esatlsd.yaml etc/logrotate.d/esatlsd usr/share/man/man8/esatlsd.8 \
-	usr/share/man/man5/esatlsd.yaml.5 usr/share/doc/esatlsd/README.md; do
+	usr/share/man/man5/esatlsd.yaml.5 usr/share/doc/esatlsd/README.md \
+	usr/share/doc/esatlsd/examples/prometheus/esatlsd-rules.yaml \
+	usr/share/doc/esatlsd/examples/grafana/esatlsd-dashboard.json \
+	usr/share/doc/esatlsd/examples/webhooks/slack.yaml \
+	usr/share/doc/esatlsd/examples/webhooks/alertmanager.yaml; do
 	[ -f "$root/$f" ] && [ ! -x "$root/$f" ]
 	check "$f" $?
 done
