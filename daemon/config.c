@@ -47,6 +47,7 @@ static void listen_set_defaults(struct listen_config *lc)
 {
 	lc->max_connections = DEFAULT_TCP_MAX_CONNECTIONS;
 	lc->idle_timeout_ms = DEFAULT_TCP_IDLE_MS;
+	lc->max_per_source = DEFAULT_TCP_PER_SOURCE;
 }
 
 enum {
@@ -55,11 +56,14 @@ enum {
 	L_RCVBUF,
 	L_MAX_CONNECTIONS,
 	L_IDLE_TIMEOUT,
+	L_PER_SOURCE,
 	L_TLS, /* the keys of config_tls.h, in their order */
 	L_COUNT = L_TLS + CT_COUNT
 };
-static const char *const listen_keys[L_COUNT] = {
-    "proto", "address", "rcvbuf", "max_connections", "idle_timeout", CONFIG_TLS_KEYS};
+static const char *const listen_keys[L_COUNT] = {"proto",        "address",
+                                                 "rcvbuf",       "max_connections",
+                                                 "idle_timeout", "max_connections_per_source",
+                                                 CONFIG_TLS_KEYS};
 
 #define BIT(proto) (1u << (proto))
 #define STREAMS (BIT(LISTEN_TCP) | BIT(LISTEN_TLS))
@@ -68,7 +72,7 @@ static unsigned listen_key_protos(size_t k)
 {
 	if (k == L_RCVBUF)
 		return BIT(LISTEN_UDP);
-	if (k == L_MAX_CONNECTIONS || k == L_IDLE_TIMEOUT)
+	if (k == L_MAX_CONNECTIONS || k == L_IDLE_TIMEOUT || k == L_PER_SOURCE)
 		return STREAMS;
 	return k >= L_TLS ? BIT(LISTEN_TLS) : 0;
 }
@@ -166,6 +170,11 @@ static int listen_entry(struct parse *p, const struct ynode *map, struct listen_
 		cfg_duration(p, vals[L_IDLE_TIMEOUT],
 		             cfg_subject(what, "idle_timeout", " in listen entry"), 1,
 		             &lc->idle_timeout_ms);
+	if (vals[L_PER_SOURCE] != NULL &&
+	    cfg_number(p, vals[L_PER_SOURCE],
+	               cfg_subject(what, "max_connections_per_source", " in listen entry"), 1,
+	               MAX_TCP_CONNECTIONS, &count) == 0)
+		lc->max_per_source = (uint32_t)count;
 	if (proto == LISTEN_TLS)
 		config_tls_read(p, map, &vals[L_TLS], lc);
 	return proto >= 0 && address == 0 ? 0 : -1;

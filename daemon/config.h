@@ -18,6 +18,7 @@
 #define DEFAULT_LISTEN_ADDRESS "127.0.0.1:5514"
 #define DEFAULT_TCP_MAX_CONNECTIONS 256
 #define DEFAULT_TCP_IDLE_MS (10 * 60 * 1000)
+#define DEFAULT_TCP_PER_SOURCE 16
 #define MAX_TCP_CONNECTIONS 65536
 #define MAX_RCVBUF (512ULL * 1024 * 1024)
 #define DEFAULT_MAX_MESSAGE (64 * 1024)
@@ -80,6 +81,7 @@ struct listen_config {
 	uint32_t max_connections; /* TCP, TLS: open connections at once (default 256) */
 	uint64_t idle_timeout_ms; /* TCP, TLS: close a connection silent this long (default 10m),
 	                           * the TLS handshake included */
+	uint32_t max_per_source;  /* TCP, TLS: connections of one sender address (default 16) */
 	/* TLS only; paths as written, read again at each reload. */
 	char *cert_file, *key_file; /* PEM: the server's certificate (chain) and private key */
 	char *ca_file;              /* PEM: CAs that client certificates must chain to */

@@ -16,6 +16,7 @@
 
 #include "checkpoint.h"
 #include "daemon.h"
+#include "fdreserve.h"
 #include "feed.h"
 #include "hook.h"
 #include "listen.h"
@@ -236,9 +237,11 @@ static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 		daemon_send_status(d);
 	if (d->ticks % DROPS_EVERY_TICKS == 0)
 		daemon_report_drops(d);
-	if (d->ticks % OUTPUT_CHECK_EVERY_TICKS == 0)
+	if (d->ticks % OUTPUT_CHECK_EVERY_TICKS == 0) {
 		for (size_t i = 0; i < d->n_outputs; i++)
 			output_check(d->outputs[i]);
+		fd_reserve_hold(); /* taken back once a spent reserve can be */
+	}
 	if (!d->stopping)
 		checkpoint_tick(&d->checkpoint, d->cfg, daemon_now(d));
 	log_tick();
@@ -640,6 +643,7 @@ static int daemon_start(struct daemon *d)
 	if (d->base == NULL)
 		return daemon_fail(d, "cannot create the event base");
 	log_set_limit_defaults(d->cfg->log_burst, d->cfg->log_interval_ms);
+	fd_reserve_hold(); /* spent only when descriptors run out */
 	d->notify = notify_open();
 	d->engine = engine_new(&d->cfg->engine, daemon_record_cb, d, (int64_t)time(NULL));
 	d->feed = feed_new(daemon_now(d), daemon_feed_record_cb, d);

@@ -13,6 +13,15 @@ void fd_reserve_hold(void)
 		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
+int fd_reserve_release(void)
+{
+	if (reserve_fd < 0)
+		return -1;
+	close(reserve_fd);
+	reserve_fd = -1;
+	return 0;
+}
+
 int fd_reserve_refuse(int listen_fd)
 {
 	if (reserve_fd < 0)

@@ -10,6 +10,8 @@
 
 #include "addr.h"
 #include "cidr.h"
+#include "clock.h"
+#include "fdreserve.h"
 #include "frame.h"
 #include "listen.h"
 #include "log.h"
@@ -20,6 +22,9 @@
 #define UDP_BATCHES_PER_EVENT 16 /* then yield to other sockets */
 #define TCP_READS_PER_EVENT 16
 #define ACCEPT_PAUSE_MS 1000 /* after EMFILE/ENFILE: let descriptors free up */
+/* A connection silent this long may give its slot to a new one when the listener, or its
+ * sender's share, is full; one that is streaming is never cut. */
+#define EVICT_QUIET_MS 1000
 #define TCP_BACKLOG 128
 
 struct tcp_conn;
@@ -36,7 +41,7 @@ struct listener {
 	struct listen_counters count;
 	/* Each listener's errors are rate-limited apart, so one's flood hides none of another's. */
 	struct log_limit receive_errors, alloc_errors, accept_errors, handshake_errors,
-	    cert_refusals;
+	    cert_refusals, evictions, cut_frames;
 	/* UDP */
 	char *udp_bufs;
 	struct mmsghdr *msgs;
@@ -60,19 +65,18 @@ struct tcp_conn {
 	struct frame_stream fs;
 	struct tls_session *tls; /* NULL for TCP */
 	int handshaking;         /* TLS: no application data yet */
+	uint64_t last_ms;        /* clock_now_ms() of its last bytes (or its accept) */
+	uint8_t peer[16];        /* the sender's address, as the allow-list compares it */
 	char sender[INET6_ADDRSTRLEN];
 	struct tcp_conn *prev, *next;
 };
 
 /* ---- addresses ---- */
 
-static int sender_allowed(const struct listener *l, const struct sockaddr_storage *ss)
+/* a: the sender's address as addr_to_cidr_form gives it. */
+static int sender_allowed(const struct listener *l, const uint8_t a[16])
 {
-	uint8_t a[16];
-	if (l->sink.allowed == NULL)
-		return 1;
-	addr_to_cidr_form(ss, a);
-	return l->sink.allowed(l->sink.arg, a);
+	return l->sink.allowed == NULL || l->sink.allowed(l->sink.arg, a);
 }
 
 static void listener_set_name(struct listener *l)
@@ -140,7 +144,7 @@ static void udp_deliver(struct listener *l, const struct mmsghdr *m,
 	l->count.bytes += len;
 	addr_to_cidr_form(peer, a);
 	if (!l->have_last_peer || memcmp(a, l->last_peer, sizeof(a)) != 0) {
-		if (l->sink.allowed != NULL && !l->sink.allowed(l->sink.arg, a)) {
+		if (!sender_allowed(l, a)) {
 			l->count.rejected++;
 			return;
 		}
@@ -198,6 +202,8 @@ static void tcp_take_counts(struct tcp_conn *c)
 	c->l->count.messages += n.messages;
 	c->l->count.truncated += n.truncated;
 	c->l->count.oversized += n.oversized;
+	c->l->count.frames_cut += n.cut;
+	c->l->count.cut_bytes += n.cut_bytes;
 }
 
 /* Delivers every complete message the stream holds. */
@@ -226,12 +232,18 @@ static void tcp_conn_free(struct tcp_conn *c)
 	free(c);
 }
 
-/* Ends a connection, delivering an unterminated last line first. */
+/* Ends a connection, delivering an unterminated last line first. A frame the end cut short
+ * (or whose count lied) is lost: said through the rate limiter, counted. */
 static void tcp_conn_end(struct tcp_conn *c)
 {
 	struct frame_result res;
 	if (frame_stream_finish(&c->fs, &res))
 		tcp_deliver(c, &res);
+	else if (res.flags & FRAME_F_CUT)
+		log_limit_warnx(&c->l->cut_frames,
+		                "%s: the connection from %s ended inside an octet-counted frame: "
+		                "%zu bytes discarded",
+		                c->l->name, c->sender, res.msg.len);
 	tcp_take_counts(c);
 	tcp_conn_free(c);
 }
@@ -364,6 +376,7 @@ static void tcp_read_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		l->count.bytes += n;
+		c->last_ms = clock_now_ms();
 		frame_stream_wrote(&c->fs, n);
 		tcp_frame_buffer(c);
 		if (c->tls == NULL && n < room)
@@ -388,6 +401,8 @@ static void tcp_conn_new(struct listener *l, int fd, const struct sockaddr_stora
 	}
 	c->l = l;
 	c->fd = fd;
+	c->last_ms = clock_now_ms();
+	addr_to_cidr_form(peer, c->peer);
 	addr_host_text(peer, c->sender, sizeof(c->sender));
 	c->ev = event_new(l->base, fd, EV_READ | EV_PERSIST, tcp_read_cb, c);
 	if (l->tls != NULL) {
@@ -421,9 +436,64 @@ static void accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 	event_add(l->ev, NULL);
 }
 
+/* The least recently active connection, of one sender (peer) or of any (NULL), among those
+ * quiet for EVICT_QUIET_MS; *count gets how many that sender (or the listener) holds. */
+static struct tcp_conn *tcp_quietest(struct listener *l, const uint8_t *peer, size_t *count)
+{
+	struct tcp_conn *quietest = NULL;
+	uint64_t now = clock_now_ms();
+	*count = 0;
+	for (struct tcp_conn *c = l->conns; c != NULL; c = c->next) {
+		if (peer != NULL && memcmp(c->peer, peer, sizeof(c->peer)) != 0)
+			continue;
+		++*count;
+		if (now - c->last_ms >= EVICT_QUIET_MS &&
+		    (quietest == NULL || c->last_ms < quietest->last_ms))
+			quietest = c;
+	}
+	return quietest;
+}
+
+/* Makes room for a new connection from peer: past the sender's share, its own quietest
+ * connection goes (a sender that reconnects leaves stale ones behind); past the listener's
+ * limit, the quietest of all. Returns 0 when there is room, -1 when the new one must be
+ * refused (everything that would have to go is streaming). */
+static int tcp_make_room(struct listener *l, const uint8_t peer[16])
+{
+	size_t own, all;
+	uint32_t share = l->cfg.max_per_source; /* 0 (a config built in code): no share */
+	struct tcp_conn *victim = tcp_quietest(l, peer, &own);
+	if (share == 0 || own < share) {
+		if (l->n_conns < l->cfg.max_connections)
+			return 0;
+		victim = tcp_quietest(l, NULL, &all);
+	}
+	if (victim == NULL)
+		return -1;
+	log_limit_warnx(&l->evictions,
+	                "%s: closed the quietest connection from %s to take one "
+	                "from a new sender (max_connections%s)",
+	                l->name, victim->sender, own >= l->cfg.max_per_source ? "_per_source" : "");
+	l->count.evicted++;
+	tcp_conn_end(victim);
+	return 0;
+}
+
+/* Out of descriptors, and the reserve already spent: accepting rests a moment rather than
+ * spinning; the waiting senders stay queued in the kernel, their bytes with them. */
+static void tcp_pause_accepting(struct listener *l)
+{
+	l->count.accept_errors++;
+	log_limit_warn(&l->accept_errors, "%s: accept paused for %d ms", l->name, ACCEPT_PAUSE_MS);
+	struct timeval tv = {ACCEPT_PAUSE_MS / 1000, ACCEPT_PAUSE_MS % 1000 * 1000};
+	event_del(l->ev);
+	event_add(l->resume, &tv);
+}
+
 static void tcp_accept_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
+	int spent = 0;
 	(void)what;
 	for (;;) {
 		struct sockaddr_storage peer;
@@ -434,21 +504,23 @@ static void tcp_accept_cb(evutil_socket_t fd, short what, void *arg)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
-			/* EMFILE, ENFILE, ENOBUFS: stop accepting for a moment rather than spin. */
-			l->count.accept_errors++;
-			log_limit_warn(&l->accept_errors, "%s: accept paused for %d ms", l->name,
-			               ACCEPT_PAUSE_MS);
-			struct timeval tv = {ACCEPT_PAUSE_MS / 1000, ACCEPT_PAUSE_MS % 1000 * 1000};
-			event_del(l->ev);
-			event_add(l->resume, &tv);
+			/* EMFILE: the reserve descriptor makes room for one appliance */
+			if ((errno == EMFILE || errno == ENFILE) && !spent &&
+			    fd_reserve_release() == 0) {
+				spent = 1;
+				continue;
+			}
+			tcp_pause_accepting(l);
 			return;
 		}
-		if (!sender_allowed(l, &peer)) {
+		uint8_t a[16];
+		addr_to_cidr_form(&peer, a);
+		if (!sender_allowed(l, a)) {
 			l->count.rejected++;
 			close(cfd);
 			continue;
 		}
-		if (l->n_conns >= l->cfg.max_connections) {
+		if (tcp_make_room(l, a) != 0) {
 			l->count.refused++;
 			close(cfd);
 			continue;
@@ -575,6 +647,7 @@ void listener_update(struct listener *l, const struct listen_config *cfg, size_t
 	}
 	l->have_last_peer = 0; /* allow_from may have changed: check the next sender again */
 	l->cfg.max_connections = cfg->max_connections;
+	l->cfg.max_per_source = cfg->max_per_source;
 	if (l->cfg.idle_timeout_ms != cfg->idle_timeout_ms) {
 		l->cfg.idle_timeout_ms = cfg->idle_timeout_ms;
 		for (struct tcp_conn *c = l->conns; c != NULL; c = c->next)
@@ -639,6 +712,8 @@ void listener_close(struct listener *l)
 	log_limit_flush(&l->accept_errors);
 	log_limit_flush(&l->handshake_errors);
 	log_limit_flush(&l->cert_refusals);
+	log_limit_flush(&l->evictions);
+	log_limit_flush(&l->cut_frames);
 	tls_server_free(l->tls);
 	tls_server_free(l->tls_next);
 	free(l->udp_bufs);

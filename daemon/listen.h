@@ -30,9 +30,12 @@ struct listen_counters {
 	uint64_t bytes;         /* bytes received (TLS: decrypted) */
 	uint64_t truncated;     /* datagrams cut by MSG_TRUNC, LF lines cut at max_message_size */
 	uint64_t oversized;     /* octet-counted frames over max_message_size, skipped whole */
+	uint64_t frames_cut;    /* octet-counted frames cut short by the end of their connection */
+	uint64_t cut_bytes;     /* ... the bytes of them that had arrived, discarded */
 	uint64_t rejected;      /* datagrams or connections from senders outside allow_from */
 	uint64_t accepted;      /* TCP and TLS connections accepted */
 	uint64_t refused;       /* connections closed at once: max_connections reached */
+	uint64_t evicted;       /* quiet connections closed to take a new sender's */
 	uint64_t idle_closed;   /* connections closed for idle_timeout after their handshake */
 	uint64_t accept_errors; /* accept failures (EMFILE etc.), each followed by a short pause */
 	uint64_t read_errors;

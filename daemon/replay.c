@@ -144,7 +144,7 @@ int replay_run(const struct replay_options *opt)
 	int status = 0;
 	int *fds = calloc(opt->n_inputs ? opt->n_inputs : 1, sizeof(*fds));
 	struct replay_output *out = calloc(1, sizeof(*out));
-	struct frame_counts frames = {0, 0, 0};
+	struct frame_counts frames = {0};
 	struct engine *eng = NULL;
 
 	if (fds == NULL || out == NULL) {

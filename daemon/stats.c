@@ -138,6 +138,11 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	X(L_OVERSIZED, COUNTER, "esatlsd_listener_oversized_total",                                \
 	  "Octet-counted frames over max_message_size, skipped whole.", SRC_LISTENER,              \
 	  L(oversized), LOSS, NULL)                                                                \
+	X(L_FRAMES_CUT, COUNTER, "esatlsd_listener_frames_cut_total",                              \
+	  "Octet-counted frames cut short by the end of their connection, discarded.",             \
+	  SRC_LISTENER, L(frames_cut), LOSS, NULL)                                                 \
+	X(L_CUT_BYTES, COUNTER, "esatlsd_listener_cut_bytes_total",                                \
+	  "Bytes of the frames cut short, discarded.", SRC_LISTENER, L(cut_bytes), 0, NULL)        \
 	X(L_REJECTED, COUNTER, "esatlsd_listener_rejected_total",                                  \
 	  "Datagrams or connections from senders outside allow_from.", SRC_LISTENER, L(rejected),  \
 	  LOSS, NULL)                                                                              \
@@ -146,6 +151,9 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	X(L_REFUSED, COUNTER, "esatlsd_listener_refused_connections_total",                        \
 	  "TCP connections closed at once: max_connections reached.", SRC_LISTENER, L(refused),    \
 	  LOSS, NULL)                                                                              \
+	X(L_EVICTED, COUNTER, "esatlsd_listener_evicted_connections_total",                        \
+	  "Quiet connections closed to take a new sender's: the listener or its sender was full.", \
+	  SRC_LISTENER, L(evicted), 0, NULL)                                                       \
 	X(L_IDLE_CLOSED, COUNTER, "esatlsd_listener_idle_closed_total",                            \
 	  "TCP connections closed for idle_timeout.", SRC_LISTENER, L(idle_closed), 0, NULL)       \
 	X(L_ACCEPT_ERRORS, COUNTER, "esatlsd_listener_accept_errors_total",                        \

@@ -208,6 +208,13 @@ size_t frame_next(struct framer *f, const char *buf, size_t len, struct frame_re
 	return read_line(f, buf, len, res);
 }
 
+/* What frame_finish dropped: a frame the end of the input cut short, len bytes of it. */
+static void frame_cut(struct frame_result *res, size_t len)
+{
+	res->flags = FRAME_F_CUT;
+	res->msg = span_make(NULL, len);
+}
+
 void frame_finish(struct framer *f, const char *buf, size_t len, struct frame_result *res)
 {
 	uint64_t count;
@@ -215,15 +222,23 @@ void frame_finish(struct framer *f, const char *buf, size_t len, struct frame_re
 	enum count_header h = COUNT_NONE;
 	int partial_frame = f->skip_left > 0 || f->discarding_line;
 
+	int cut_skip = f->skip_left > 0;
+
 	result_clear(res);
 	f->skip_left = 0;
 	f->discarding_line = 0;
-	if (partial_frame || len == 0)
+	if (partial_frame || len == 0) {
+		if (cut_skip) /* inside an oversized frame being skipped: that one never ends */
+			frame_cut(res, len);
 		return;
+	}
 	if (f->mode == FRAME_MODE_AUTO)
 		h = read_count_header(buf, len, &count, &header_len);
-	if (h == COUNT_COMPLETE)
-		return; /* a cut-off octet-counted frame: its count says it is incomplete */
+	if (h == COUNT_COMPLETE) {
+		/* a cut-off octet-counted frame: its count says it is incomplete (or it lied) */
+		frame_cut(res, len);
+		return;
+	}
 
 	end = find_terminator(buf, len);
 	if (end < len) {
@@ -293,6 +308,10 @@ static int stream_count(struct frame_stream *fs, const struct frame_result *res)
 		fs->count.truncated++;
 	if (res->flags & FRAME_F_OVERSIZED)
 		fs->count.oversized++;
+	if (res->flags & FRAME_F_CUT) {
+		fs->count.cut++;
+		fs->count.cut_bytes += res->msg.len;
+	}
 	if (!(res->flags & FRAME_F_MESSAGE))
 		return 0;
 	fs->count.messages++;

@@ -21,6 +21,9 @@ enum frame_mode {
 #define FRAME_F_TRUNCATED 0x02 /* msg is the first max_message bytes of a longer LF line */
 #define FRAME_F_OVERSIZED 0x04 /* an octet-counted frame larger than max_message was skipped */
 #define FRAME_F_BADCOUNT 0x08  /* a count with too many digits; its bytes are read as LF framing */
+#define FRAME_F_CUT                                                                                \
+	0x10 /* frame_finish: the input ended inside an octet-counted frame,                       \
+	      * whose msg.len bytes (msg.p NULL) were discarded */
 
 struct frame_result {
 	unsigned flags;
@@ -62,6 +65,8 @@ struct frame_counts {
 	uint64_t messages;  /* messages yielded by frame_stream_next and frame_stream_finish */
 	uint64_t truncated; /* LF lines longer than max_message: their first max_message bytes */
 	uint64_t oversized; /* octet-counted frames longer than max_message, skipped whole */
+	uint64_t cut;       /* octet-counted frames the end of the input cut short, discarded */
+	uint64_t cut_bytes; /* ... and their bytes that had arrived */
 };
 
 /* Room beyond max_message for a count header ("<10 digits> ") and a CR LF; frame_init asks 24. */

@@ -54,7 +54,7 @@ static void drv_record(struct driver *d, const struct frame_result *res)
 	r->flags = res->flags;
 	r->len = res->msg.len;
 	ck_assert_uint_le(r->len, DRV_MSG);
-	if (res->msg.len > 0)
+	if (res->msg.len > 0 && res->msg.p != NULL) /* FRAME_F_CUT: a length, no bytes */
 		memcpy(r->msg, res->msg.p, res->msg.len);
 }
 
@@ -762,7 +762,9 @@ START_TEST(finish_partial_octet_frame)
 
 	frame_init(&f, FRAME_MODE_AUTO, 64);
 	frame_finish(&f, LIT(counted), &res);
-	check_nothing(&res, 0);
+	ck_assert_uint_eq(res.flags, FRAME_F_CUT); /* its 6 bytes are discarded, and said so */
+	ck_assert_ptr_null(res.msg.p);
+	ck_assert_uint_eq(res.msg.len, 6);
 	/* Digits without their space never became a count: they are the last line. */
 	frame_finish(&f, LIT(digits), &res);
 	check_msg(&res, FRAME_F_MESSAGE, digits, LIT("12"));
@@ -783,7 +785,7 @@ START_TEST(finish_mid_skip_resets)
 	ck_assert_uint_eq(frame_next(&f, LIT("30 abc"), &res), 6);
 	ck_assert_uint_eq(f.skip_left, 27);
 	frame_finish(&f, "", 0, &res);
-	check_nothing(&res, 0);
+	check_nothing(&res, FRAME_F_CUT); /* the frame being skipped never ended */
 	ck_assert_uint_eq(f.skip_left, 0);
 	/* The framer starts afresh, e.g. for the next connection. */
 	ck_assert_uint_eq(frame_next(&f, LIT(after), &res), 4);
@@ -1114,8 +1116,8 @@ START_TEST(stream_finish_unterminated_line)
 }
 END_TEST
 
-/* A cut octet-counted frame, or the rest of a skipped one, is dropped at the end; the next
- * input starts afresh. */
+/* A cut octet-counted frame, or the rest of a skipped one, is dropped at the end, said
+ * (FRAME_F_CUT, with the bytes discarded) and counted; the next input starts afresh. */
 START_TEST(stream_finish_partial_frame)
 {
 	struct sdriver s;
@@ -1124,9 +1126,11 @@ START_TEST(stream_finish_partial_frame)
 	sdrv_init(&s, FRAME_MODE_AUTO, 16, 0);
 	sdrv_feed(&s, LIT("3 abc10 partial"), 4);
 	ck_assert_int_eq(frame_stream_finish(&s.fs, &res), 0);
-	check_nothing(&res, 0);
+	ck_assert_uint_eq(res.flags, FRAME_F_CUT);
+	ck_assert_uint_eq(res.msg.len, 10); /* "10 partial" */
 	sdrv_feed(&s, LIT("50 only part of an oversized frame"), 7);
 	ck_assert_int_eq(frame_stream_finish(&s.fs, &res), 0);
+	ck_assert_uint_eq(res.flags, FRAME_F_CUT);
 	sdrv_feed(&s, LIT("2 ok"), 1);
 	sdrv_finish(&s);
 	frame_stream_free(&s.fs);
@@ -1135,6 +1139,7 @@ START_TEST(stream_finish_partial_frame)
 	CHECK_REC(&s.out, 1, FRAME_F_MESSAGE, "ok");
 	ck_assert_uint_eq(s.count.oversized, 0); /* never reached its end */
 	ck_assert_int_eq(frame_stream_finish(&s.fs, &res), 0);
+	ck_assert_uint_eq(res.flags, 0); /* nothing left: nothing cut */
 }
 END_TEST
 

@@ -181,8 +181,10 @@ def counter_sum(counters, family, **labels):
 
 LISTENER_KEYS = {"messages": "messages_total", "bytes": "bytes_total",
                  "truncated": "truncated_total", "oversized": "oversized_total",
+                 "frames cut": "frames_cut_total", "cut bytes": "cut_bytes_total",
                  "rejected": "rejected_total", "accepted": "accepted_connections_total",
-                 "refused": "refused_connections_total", "idle closed": "idle_closed_total",
+                 "refused": "refused_connections_total",
+                 "evicted": "evicted_connections_total", "idle closed": "idle_closed_total",
                  "accept errors": "accept_errors_total", "read errors": "read_errors_total",
                  "kernel drops": "kernel_drops_total", "open": "open_connections",
                  "tls handshakes": "tls_handshakes_total",

@@ -82,6 +82,10 @@ class Limits(DaemonTest):
         try:
             first.sendall(lf(messages(30)[:2]))
             self.assertTrue(wait_until(lambda: d.counter_map()[name]["open"] == 2, timeout=5))
+            # both busy just now: neither is quiet enough to make room (see the next test)
+            first.sendall(lf([syslog_line("Info: a line of no connection")]))
+            second.sendall(lf([syslog_line("Info: a line of no connection")]))
+            time.sleep(0.1)
             third = socket.create_connection(("127.0.0.1", port))
             with third:
                 self.assertTrue(closed_by_peer(third), "the third connection stayed open")
@@ -101,6 +105,47 @@ class Limits(DaemonTest):
         self.assertEqual((c["refused"], c["accepted"]), (1, 3), c)
         self.assertEqual(d.stop(), 0)
         self.assertEqual(len(self.records()), 3)
+
+    def test_quiet_connections_make_room(self):
+        # One sender may hold max_connections_per_source connections: past it, its own quietest
+        # one is closed for the new one. When the listener is full, the quietest of all makes
+        # room for a new sender. Both are counted as evicted, and lines keep arriving.
+        port = free_port()
+        listen = ('  - { proto: tcp, address: "127.0.0.1:%d", max_connections: 3, '
+                  'max_connections_per_source: 2 }\n' % port)
+        d = self.start(config(port, "@DIR@/v.jsonl", listen=listen))
+        name = "tcp 127.0.0.1:%d" % port
+
+        def connect(source):
+            s = socket.socket()
+            s.bind((source, 0))
+            s.connect(("127.0.0.1", port))
+            self.addCleanup(s.close)
+            return s
+
+        a1, a2 = connect("127.0.0.1"), connect("127.0.0.1")
+        self.assertTrue(wait_until(lambda: d.counter_map()[name]["open"] == 2, timeout=5))
+        time.sleep(1.2)  # both quiet now
+        a2.sendall(lf(messages(40)[:1]))  # a2 is busy again: a1 is the quietest
+        a3 = connect("127.0.0.1")
+        self.assertTrue(closed_by_peer(a1), "the sender's quietest connection stayed open")
+        a3.sendall(lf(messages(41)))
+        self.wait_icids({41})
+        self.assertEqual(d.counter_map()[name]["evicted"], 1)
+
+        b1 = connect("127.0.0.2")
+        self.assertTrue(wait_until(lambda: d.counter_map()[name]["open"] == 3, timeout=5))
+        time.sleep(1.2)
+        a3.sendall(lf([syslog_line("Info: still here")]))
+        b1.sendall(lf([syslog_line("Info: still here")]))
+        c1 = connect("127.0.0.3")  # the listener is full: a2, quiet longest, makes room
+        self.assertTrue(closed_by_peer(a2), "the quietest connection stayed open")
+        c1.sendall(lf(messages(42)))
+        self.wait_icids({42})
+        c = d.counter_map()[name]
+        self.assertEqual((c["evicted"], c["refused"]), (2, 0), c)
+        self.assertIn("closed the quietest connection from 127.0.0.1", d.stderr())
+        self.assertEqual(d.stop(), 0)
 
     def test_closed_connections_release_descriptors(self):
         # 200 TCP connections, 20 at a time, each sending one SMTP connection and closing (some
@@ -204,6 +249,10 @@ class Limits(DaemonTest):
         send_udp(port, messages(52))
         self.wait_icids({51, 52})
         self.assertIsNone(d.proc.poll())
+        # both cut frames are counted, with the bytes they had: "500 " + 60, "700 " + 100
+        c = d.counter_map()["tcp 127.0.0.1:%d" % port]
+        self.assertEqual((c["frames cut"], c["cut bytes"]), (2, 64 + 104), c)
+        self.assertIn("ended inside an octet-counted frame: 104 bytes discarded", d.stderr())
         self.assertEqual(d.stop(), 0)
         self.assertEqual(sorted(records_by_icid(self.records())), [51, 52])
 

@@ -37,12 +37,12 @@ static void transcript_add(struct transcript *t, const void *p, size_t n)
 static void check_result(const struct framer *f, const char *buf, size_t len, size_t used,
                          const struct frame_result *res)
 {
-	const unsigned known =
-	    FRAME_F_MESSAGE | FRAME_F_TRUNCATED | FRAME_F_OVERSIZED | FRAME_F_BADCOUNT;
+	const unsigned known = FRAME_F_MESSAGE | FRAME_F_TRUNCATED | FRAME_F_OVERSIZED |
+	                       FRAME_F_BADCOUNT | FRAME_F_CUT;
 
 	if (used > len || (res->flags & ~known) != 0)
 		abort();
-	if (used == 0 && res->flags != 0)
+	if (used == 0 && res->flags != 0 && res->flags != FRAME_F_CUT)
 		abort();
 	if (res->flags & FRAME_F_MESSAGE) {
 		if (res->msg.p < buf || res->msg.p + res->msg.len > buf + used)
@@ -50,6 +50,10 @@ static void check_result(const struct framer *f, const char *buf, size_t len, si
 		if (res->msg.len == 0 || res->msg.len > f->max_message)
 			abort();
 		if (res->flags & FRAME_F_OVERSIZED)
+			abort();
+	} else if (res->flags & FRAME_F_CUT) {
+		/* frame_finish only: the bytes discarded, never more than it was given */
+		if (res->flags != FRAME_F_CUT || res->msg.p != NULL || res->msg.len > len)
 			abort();
 	} else if (res->msg.p != NULL || res->msg.len != 0 || (res->flags & ~FRAME_F_OVERSIZED)) {
 		abort();
@@ -76,7 +80,7 @@ static void record(struct transcript *t, const struct frame_result *res)
 		return;
 	transcript_add(t, &flags, 1);
 	transcript_add(t, &len, sizeof(len));
-	if (res->msg.len > 0)
+	if (res->msg.len > 0 && res->msg.p != NULL)
 		transcript_add(t, res->msg.p, res->msg.len);
 }
 
@@ -210,10 +214,16 @@ static void frame_through_stream(enum frame_mode mode, size_t max, unsigned seed
 			record_stream(&fs, &res, t);
 		record_stream(&fs, NULL, t);
 	}
-	if (frame_stream_finish(&fs, &res))
+	if (frame_stream_finish(&fs, &res)) {
 		record_stream(&fs, &res, t);
-	else
+	} else {
+		struct frame_counts before = fs.count;
+		if ((res.flags & FRAME_F_CUT) &&
+		    (before.cut != 1 || before.cut_bytes != res.msg.len))
+			abort();
 		record_stream(&fs, NULL, t);
+		record(t, &res); /* a cut frame, as frame_finish says it */
+	}
 	if (fs.off != 0 || fs.len != 0)
 		abort();
 	frame_stream_free(&fs);
