@@ -515,11 +515,28 @@ enum {
 	K_USER,
 	K_LOG_REPEATS,
 	K_APPLIANCES,
+	K_STOP_TIMEOUT,
 	K_COUNT
 };
 static const char *const top_keys[K_COUNT] = {
-    "listen",  "allow_from", "max_message_size", "tracking",  "outputs", "hooks",
-    "metrics", "user",       "log_repeats",      "appliances"};
+    "listen",  "allow_from", "max_message_size", "tracking",   "outputs",     "hooks",
+    "metrics", "user",       "log_repeats",      "appliances", "stop_timeout"};
+
+/* stop_timeout: how long a stop may wait for outputs and hooks; under the unit's
+ * TimeoutStopSec, so that systemd never has to kill the daemon. */
+static void stop_timeout(struct parse *p, const struct ynode *n)
+{
+	char shown[YSHOWN_BUF];
+	uint64_t ms;
+
+	if (cfg_duration(p, n, "'stop_timeout'", 1, &ms) != 0)
+		return;
+	if (ms > MAX_STOP_TIMEOUT_MS)
+		cfg_error(p, n->line, n->column, "'stop_timeout' must be at most 25s, got %s",
+		          ynode_show(n, shown));
+	else
+		p->cfg->stop_timeout_ms = ms;
+}
 
 static void walk_root(struct parse *p, const struct ynode *root)
 {
@@ -565,6 +582,8 @@ static void walk_root(struct parse *p, const struct ynode *root)
 		user_name(p, vals[K_USER]);
 	if (vals[K_LOG_REPEATS] != NULL)
 		log_repeats_map(p, vals[K_LOG_REPEATS]);
+	if (vals[K_STOP_TIMEOUT] != NULL)
+		stop_timeout(p, vals[K_STOP_TIMEOUT]);
 	if (vals[K_APPLIANCES] != NULL)
 		config_appliances_read(p, vals[K_APPLIANCES]);
 	if (p->r.n_errors > 0)
@@ -619,6 +638,7 @@ static struct config *config_new(const char *source)
 	cfg->log_interval_ms = DEFAULT_LOG_INTERVAL_MS;
 	cfg->metrics_max_connections = DEFAULT_METRICS_CONNECTIONS;
 	cfg->metrics_timeout_ms = DEFAULT_METRICS_TIMEOUT_MS;
+	cfg->stop_timeout_ms = DEFAULT_STOP_TIMEOUT_MS;
 	cfg->silent_after_ms = DEFAULT_SILENT_AFTER_MS;
 	return cfg;
 }

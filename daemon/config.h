@@ -45,6 +45,8 @@
 #define MAX_HOOK_QUEUE 1000000
 #define DEFAULT_HOOK_RETRIES 3
 #define MAX_HOOK_RETRIES 10
+#define DEFAULT_STOP_TIMEOUT_MS 10000
+#define MAX_STOP_TIMEOUT_MS 25000 /* under the unit's TimeoutStopSec=30s */
 #define DEFAULT_METRICS_CONNECTIONS 64
 #define MAX_METRICS_CONNECTIONS 10000
 #define DEFAULT_METRICS_TIMEOUT_MS 10000
@@ -184,6 +186,8 @@ struct config {
 	socklen_t metrics_addrlen;
 	uint32_t metrics_max_connections; /* metrics.max_connections: scrapers at once (64) */
 	uint64_t metrics_timeout_ms;      /* metrics.timeout: to answer a request (10 s) */
+	uint64_t
+	    stop_timeout_ms; /* stop_timeout: outputs and hooks get this long at a stop (10 s) */
 };
 
 /* Receives one formatted error line ("FILE:LINE:COLUMN: message", no newline). */

@@ -33,12 +33,9 @@
 #define STATUS_EVERY_TICKS 20 /* STATUS= to systemd every 5 s */
 #define DROPS_EVERY_TICKS 240 /* one summary line of counted drops a minute, if any */
 #define OUTPUT_CHECK_EVERY_TICKS 4 /* outputs whose file was removed are found within a second */
-#define DRAIN_ATTEMPTS 10          /* at shutdown, tries to write what outputs still hold ... */
-#define DRAIN_PAUSE_MS 500         /* ... this far apart */
-#define HOOK_STOP_GRACE_MS 3000    /* at shutdown, hooks get their timeout plus this to finish */
-#define HOOK_STOP_POLL_MS 100
-/* ... but never longer than this, which stays under the unit's TimeoutStopSec=30s. */
-#define HOOK_STOP_MAX_MS 25000
+#define STOP_POLL_MS                                                                               \
+	100 /* at stop: how often outputs and hooks are asked whether they are done                \
+	     */
 
 struct daemon {
 	struct event_base *base;
@@ -477,21 +474,43 @@ fail:
 
 /* ---- signals and shutdown ---- */
 
+/* The end of a stop: what could not be written or finished in time is said (hooks_free kills
+ * what still runs and logs what is lost), then the loop ends. */
+static void daemon_stop_finish(struct daemon *d)
+{
+	for (size_t i = 0; i < d->n_outputs; i++)
+		if (output_pending(d->outputs[i]) > 0)
+			log_warnx("output %s: %zu records could not be written before exit",
+			          output_name(d->outputs[i]), output_pending(d->outputs[i]));
+	hooks_free(d->hooks);
+	d->hooks = NULL;
+	daemon_log_summary(d); /* the last line */
+	event_base_loopbreak(d->base);
+}
+
+/* True while an output holds records (one more write is tried, at the outputs' own pace) or a
+ * hook runs or holds alerts. */
+static int daemon_stop_pending(struct daemon *d)
+{
+	int pending = 0;
+	for (size_t i = 0; i < d->n_outputs; i++)
+		pending |= output_flush(d->outputs[i]) != 0;
+	return pending || (d->hooks != NULL && !hooks_idle(d->hooks));
+}
+
 static void daemon_stop_wait_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	(void)fd;
 	(void)what;
-	if (!hooks_idle(d->hooks) && clock_now_ms() < d->stop_deadline_ms)
+	if (daemon_stop_pending(d) && clock_now_ms() < d->stop_deadline_ms)
 		return;
-	daemon_log_summary(d);
-	hooks_free(d->hooks); /* kills what still runs and logs what is lost */
-	d->hooks = NULL;
-	event_base_loopbreak(d->base);
+	daemon_stop_finish(d);
 }
 
-/* Stops reading, ends every open connection as "shutdown" and writes out what the outputs
- * hold, retrying a few times when a write fails. */
+/* Stops reading, saves or ends the open connections, then lets the loop run on until the
+ * outputs have written what they hold and the hooks are done, for stop_timeout at most: a full
+ * disk or a hook that ignores SIGTERM never holds the stop longer, and the loop never blocks. */
 static void daemon_stop(struct daemon *d)
 {
 	d->stopping = 1;
@@ -506,34 +525,15 @@ static void daemon_stop(struct daemon *d)
 	if (d->cfg->state_file == NULL ||
 	    checkpoint_at_stop(&d->checkpoint, d->cfg, daemon_now(d)) != 0)
 		engine_flush(d->engine, VERDICT_END_SHUTDOWN);
-	for (int attempt = 0; attempt < DRAIN_ATTEMPTS; attempt++) {
-		int pending = 0;
-		for (size_t i = 0; i < d->n_outputs; i++)
-			pending |= output_flush(d->outputs[i]) != 0;
-		if (!pending)
-			break;
-		usleep(DRAIN_PAUSE_MS * 1000);
-	}
-	for (size_t i = 0; i < d->n_outputs; i++)
-		if (output_pending(d->outputs[i]) > 0)
-			log_warnx("output %s: %zu records could not be written before exit",
-			          output_name(d->outputs[i]), output_pending(d->outputs[i]));
-	if (d->hooks == NULL || hooks_idle(d->hooks)) {
-		daemon_log_summary(d);
-		event_base_loopbreak(d->base);
+	d->stop_deadline_ms = clock_now_ms() + d->cfg->stop_timeout_ms;
+	if (!daemon_stop_pending(d)) {
+		daemon_stop_finish(d);
 		return;
 	}
-	/* Alerts of the last records are still running: give them their timeout, from the loop. */
-	struct timeval poll = {0, HOOK_STOP_POLL_MS * 1000};
-	uint64_t wait = hooks_max_timeout_ms(d->hooks) + HOOK_STOP_GRACE_MS;
-	if (wait > HOOK_STOP_MAX_MS)
-		wait = HOOK_STOP_MAX_MS;
-	d->stop_deadline_ms = clock_now_ms() + wait;
+	struct timeval poll = {0, STOP_POLL_MS * 1000};
 	d->stop_wait = event_new(d->base, -1, EV_PERSIST, daemon_stop_wait_cb, d);
-	if (d->stop_wait == NULL || event_add(d->stop_wait, &poll) != 0) {
-		daemon_log_summary(d);
-		event_base_loopbreak(d->base);
-	}
+	if (d->stop_wait == NULL || event_add(d->stop_wait, &poll) != 0)
+		daemon_stop_finish(d);
 }
 
 static void daemon_signal_cb(evutil_socket_t sig, short what, void *arg)

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import threading
+import time
 
 from harness import (DaemonTest, config, esa_connection, free_port, main,
                      read_complete_records, read_records, records_by_icid, send_udp, syslog_line,
@@ -303,6 +304,26 @@ class Signals(DaemonTest):
     def test_int_flushes_open_connections(self):
         # INT (Ctrl-C in a terminal) behaves as TERM.
         self.check_stop(signal.SIGINT)
+
+    def test_stop_bounded_by_stop_timeout(self):
+        # A hook that ignores SIGTERM and sleeps used to hold a stop for 25 s. The stop now
+        # waits stop_timeout (here 2 s) at most, with the event loop running: the hook is then
+        # killed, what it had is logged as lost, and the daemon exits 0.
+        port = free_port()
+        hook = ('hooks:\n  - name: stubborn\n    exec: ["/bin/sh", "-c", '
+                '"trap \'\' TERM; sleep 30"]\n    timeout: 1h\nstop_timeout: 2s\n')
+        d = self.start(config(port, "@DIR@/v.jsonl", hook))
+        send_udp(port, messages(130, "tls_failed"))
+        self.assertTrue(wait_until(lambda: d.count("esatlsd_hook_running") == 1, timeout=10),
+                        d.stderr())
+        started = time.monotonic()
+        self.assertEqual(d.stop(timeout=15), 0)
+        took = time.monotonic() - started
+        self.assertGreaterEqual(took, 1.5)
+        self.assertLess(took, 6)
+        self.assertIn("hook stubborn: 1 runs still going at close were killed", d.stderr())
+        self.assertIn("counters: summary", d.stderr_lines[-1])
+        self.assertEqual([r["icid"] for r in self.records()], [130])
 
     def test_tracked_connections_survive_reload(self):
         # An SMTP connection opened (with a TLS failure) before a HUP that changes the tracking
