@@ -482,9 +482,9 @@ static void daemon_stop_finish(struct daemon *d)
 		if (output_pending(d->outputs[i]) > 0)
 			log_warnx("output %s: %zu records could not be written before exit",
 			          output_name(d->outputs[i]), output_pending(d->outputs[i]));
+	daemon_log_summary(d); /* with the hooks' counts; what they lose is said after it */
 	hooks_free(d->hooks);
 	d->hooks = NULL;
-	daemon_log_summary(d); /* the last line */
 	event_base_loopbreak(d->base);
 }
 

@@ -22,8 +22,8 @@
 #define UDP_BATCHES_PER_EVENT 16 /* then yield to other sockets */
 #define TCP_READS_PER_EVENT 16
 #define ACCEPT_PAUSE_MS 1000 /* after EMFILE/ENFILE: let descriptors free up */
-/* A connection silent this long may give its slot to a new one when the listener, or its
- * sender's share, is full; one that is streaming is never cut. */
+/* A connection silent this long, between two messages, may give its slot to a new one when the
+ * listener, or its sender's share, is full; one inside a message is never cut. */
 #define EVICT_QUIET_MS 1000
 #define TCP_BACKLOG 128
 
@@ -447,8 +447,8 @@ static struct tcp_conn *tcp_quietest(struct listener *l, const uint8_t *peer, si
 		if (peer != NULL && memcmp(c->peer, peer, sizeof(c->peer)) != 0)
 			continue;
 		++*count;
-		if (now - c->last_ms >= EVICT_QUIET_MS &&
-		    (quietest == NULL || c->last_ms < quietest->last_ms))
+		if (now - c->last_ms >= EVICT_QUIET_MS && frame_stream_idle(&c->fs) &&
+		    !c->handshaking && (quietest == NULL || c->last_ms < quietest->last_ms))
 			quietest = c;
 	}
 	return quietest;
@@ -463,17 +463,18 @@ static int tcp_make_room(struct listener *l, const uint8_t peer[16])
 	size_t own, all;
 	uint32_t share = l->cfg.max_per_source; /* 0 (a config built in code): no share */
 	struct tcp_conn *victim = tcp_quietest(l, peer, &own);
-	if (share == 0 || own < share) {
+	int own_share_full = share != 0 && own >= share;
+	if (!own_share_full) {
 		if (l->n_conns < l->cfg.max_connections)
 			return 0;
 		victim = tcp_quietest(l, NULL, &all);
 	}
 	if (victim == NULL)
 		return -1;
-	log_limit_warnx(&l->evictions,
-	                "%s: closed the quietest connection from %s to take one "
-	                "from a new sender (max_connections%s)",
-	                l->name, victim->sender, own >= l->cfg.max_per_source ? "_per_source" : "");
+	log_limit_warnx(&l->evictions, "%s: closed the quietest connection from %s to take %s",
+	                l->name, victim->sender,
+	                own_share_full ? "another of the same sender (max_connections_per_source)"
+	                               : "one from another sender (max_connections)");
 	l->count.evicted++;
 	tcp_conn_end(victim);
 	return 0;

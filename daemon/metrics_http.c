@@ -22,6 +22,7 @@
 #define ACCEPT_BATCH 64     /* connections taken per wake-up */
 #define ACCEPT_PAUSE_MS 100 /* after running out of descriptors */
 #define METRICS_NAME_MAX 64 /* "[" IPv6 "]:" port */
+#define LINGER_MS 2000      /* after the last answer, for the client to read it and close */
 #define CONTENT_TYPE_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
 
@@ -29,7 +30,9 @@ struct http_conn {
 	struct metrics *m;
 	struct bufferevent *bev;
 	struct event *deadline;
-	int closing; /* answered for the last time: freed once the answer is out */
+	int closing;   /* answered for the last time: closed once the answer is out */
+	int lingering; /* closing: our side shut, what the client still sends is read and dropped,
+	                * so that the kernel does not reset the answer away */
 	struct http_conn *prev, *next;
 };
 
@@ -70,17 +73,40 @@ static void conn_arm_deadline(struct http_conn *c)
 	event_add(c->deadline, &tv);
 }
 
-/* The answer goes out; the connection then serves the next request or closes. */
-static void conn_finish(struct http_conn *c, int keep)
+static void conn_read_cb(struct bufferevent *bev, void *arg);
+
+/* The last answer is out: our side is shut, and the client gets a moment to read it and go. */
+static void conn_linger(struct http_conn *c)
 {
-	if (keep) {
-		conn_arm_deadline(c); /* a new request, a new deadline: never one per byte */
+	struct timeval tv = {LINGER_MS / 1000, LINGER_MS % 1000 * 1000};
+	c->lingering = 1;
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	bufferevent_enable(c->bev, EV_READ);
+	event_add(c->deadline, &tv);
+}
+
+/* An answer has gone out whole: the connection closes, or takes its next request under a new
+ * deadline (a request that was pipelined is already waiting). */
+static void conn_sent(struct http_conn *c)
+{
+	if (c->closing) {
+		conn_linger(c);
 		return;
 	}
-	c->closing = 1;
+	conn_arm_deadline(c);
+	bufferevent_enable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		conn_read_cb(c->bev, c);
+}
+
+/* An answer is queued: nothing more is read until it has gone out, so a client that sends and
+ * never reads holds one answer at most, and meets its deadline. */
+static void conn_finish(struct http_conn *c, int keep)
+{
+	c->closing = !keep;
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_free(c);
+		conn_sent(c);
 }
 
 static void answer(struct http_conn *c, int code, const char *reason, const char *type,
@@ -146,40 +172,44 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct http_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t len = evbuffer_get_length(in), n = len < HEAD_MAX ? len : HEAD_MAX;
+	struct httpreq r;
 
-	while (!c->closing && evbuffer_get_length(in) > 0) {
-		size_t len = evbuffer_get_length(in), n = len < HEAD_MAX ? len : HEAD_MAX;
-		const char *data = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
-		struct httpreq r;
-		switch (httpreq_parse(span_make(data, n), &r)) {
-		case HTTPREQ_INCOMPLETE:
-			if (len < HEAD_MAX)
-				return; /* wait for more, within the deadline */
-			c->m->count->bad++;
-			answer_text(c, 431, "Request Header Fields Too Large",
-			            "request head too large\n", 0, 0, "");
-			conn_finish(c, 0);
-			return;
-		case HTTPREQ_BAD:
-			c->m->count->bad++;
-			answer_text(c, 400, "Bad Request", "bad request\n", 0, 0, "");
-			conn_finish(c, 0);
-			return;
-		case HTTPREQ_OK:
-			break;
-		}
-		int keep = serve(c, &r); /* reads r's spans before they are drained */
-		evbuffer_drain(in, r.head_len);
-		conn_finish(c, keep);
+	if (c->lingering) {
+		evbuffer_drain(in, len);
+		return;
 	}
+	if (c->closing || len == 0)
+		return;
+	const char *data = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
+	switch (data != NULL ? httpreq_parse(span_make(data, n), &r) : HTTPREQ_BAD) {
+	case HTTPREQ_INCOMPLETE:
+		if (len < HEAD_MAX)
+			return; /* wait for more, within the deadline */
+		c->m->count->bad++;
+		answer_text(c, 431, "Request Header Fields Too Large", "request head too large\n",
+		            0, 0, "");
+		conn_finish(c, 0);
+		return;
+	case HTTPREQ_BAD:
+		c->m->count->bad++;
+		answer_text(c, 400, "Bad Request", "bad request\n", 0, 0, "");
+		conn_finish(c, 0);
+		return;
+	case HTTPREQ_OK:
+		break;
+	}
+	int keep = serve(c, &r); /* reads r's spans before they are drained */
+	evbuffer_drain(in, r.head_len);
+	conn_finish(c, keep);
 }
 
 static void conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct http_conn *c = arg;
 	(void)bev;
-	if (c->closing)
-		conn_free(c);
+	if (!c->lingering)
+		conn_sent(c);
 }
 
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -187,7 +217,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct http_conn *c = arg;
 	(void)bev;
 	/* A client that shut its side after its request still gets the answer. */
-	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) && !c->lingering &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
 		c->closing = 1;
 		bufferevent_disable(c->bev, EV_READ);
@@ -202,7 +232,8 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	struct http_conn *c = arg;
 	(void)fd;
 	(void)what;
-	c->m->count->timeouts++;
+	if (!c->lingering)
+		c->m->count->timeouts++;
 	conn_free(c);
 }
 

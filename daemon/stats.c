@@ -142,7 +142,8 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	  "Octet-counted frames cut short by the end of their connection, discarded.",             \
 	  SRC_LISTENER, L(frames_cut), LOSS, NULL)                                                 \
 	X(L_CUT_BYTES, COUNTER, "esatlsd_listener_cut_bytes_total",                                \
-	  "Bytes of the frames cut short, discarded.", SRC_LISTENER, L(cut_bytes), 0, NULL)        \
+	  "Bytes of the frames cut short still buffered at the end, discarded.", SRC_LISTENER,     \
+	  L(cut_bytes), 0, NULL)                                                                   \
 	X(L_REJECTED, COUNTER, "esatlsd_listener_rejected_total",                                  \
 	  "Datagrams or connections from senders outside allow_from.", SRC_LISTENER, L(rejected),  \
 	  LOSS, NULL)                                                                              \

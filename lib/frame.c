@@ -343,3 +343,8 @@ struct frame_counts frame_stream_take_counts(struct frame_stream *fs)
 	memset(&fs->count, 0, sizeof(fs->count));
 	return c;
 }
+
+int frame_stream_idle(const struct frame_stream *fs)
+{
+	return fs->len == fs->off && fs->fr.skip_left == 0 && !fs->fr.discarding_line;
+}

@@ -113,4 +113,7 @@ int frame_stream_finish(struct frame_stream *fs, struct frame_result *res);
 /* The counts since the previous call (or frame_stream_init), which start again from zero. */
 struct frame_counts frame_stream_take_counts(struct frame_stream *fs);
 
+/* True when fs holds no part of a message: ending its input now would lose nothing. */
+int frame_stream_idle(const struct frame_stream *fs);
+
 #endif

@@ -161,10 +161,14 @@ static struct event_base *srv_base;
 static struct metrics *srv;
 static uint16_t srv_port;
 
+static size_t padding; /* bytes of comment added to each body: a large /metrics */
+
 static void write_one(struct evbuffer *b, void *arg)
 {
 	(void)arg;
 	evbuffer_add_printf(b, "esatlsd_up 1\n");
+	for (size_t i = 0; i < padding / 64; i++)
+		evbuffer_add_printf(b, "# %061zu\n", i);
 }
 
 static void serve_with(uint32_t max_connections, uint64_t timeout_ms)
@@ -234,7 +238,39 @@ START_TEST(keep_alive_pipelined_then_close)
 	ck_assert_ptr_nonnull(strstr(got, "Content-Length: 13\r\nConnection: close\r\n\r\n"));
 	ck_assert_ptr_null(strstr(got, "esatlsd_up"));
 	run_for(srv_base, 50);
-	ck_assert(closed_by_peer(fd));
+	ck_assert(closed_by_peer(fd));    /* the server shut its side ... */
+	ck_assert_uint_eq(count.open, 1); /* ... and waits for the client to go */
+	close(fd);
+	run_for(srv_base, 50);
+	ck_assert_uint_eq(count.open, 0);
+	serve_end();
+}
+END_TEST
+
+/* A client that pipelines requests and never reads holds one answer at a time: nothing more
+ * is read until it has gone out, and the deadline closes it. */
+START_TEST(pipelining_without_reading_is_bounded)
+{
+	padding = 65536;
+	serve_with(4, 300);
+	int fd = client();
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	static const char one[] = "GET /metrics HTTP/1.1\r\nX: abcdef\r\n\r\n";
+	static char many[(sizeof(one) - 1) * 2000];
+	for (size_t i = 0; i < 2000; i++)
+		memcpy(many + (sizeof(one) - 1) * i, one, sizeof(one) - 1);
+	ssize_t sent = send(fd, many, sizeof(many), MSG_NOSIGNAL | MSG_DONTWAIT);
+	ck_assert_int_gt(sent, 0);
+	for (int i = 0; i < 20 && count.timeouts == 0; i++)
+		run_for(srv_base, 100);
+	padding = 0;
+	ck_assert_msg(count.timeouts == 1, "requests %lu timeouts %lu open %lu",
+	              (unsigned long)count.requests, (unsigned long)count.timeouts,
+	              (unsigned long)count.open);
+	ck_assert_uint_lt(count.requests, 200); /* answered only as fast as they are read */
+	ck_assert_uint_eq(count.bad, 0);
+	ck_assert_uint_eq(count.timeouts, 1);
 	ck_assert_uint_eq(count.open, 0);
 	close(fd);
 	serve_end();
@@ -368,6 +404,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, trickling_client_closed_at_deadline);
 	tcase_add_test(tc, bad_and_oversized_heads);
 	tcase_add_test(tc, half_closed_client_answered);
+	tcase_add_test(tc, pipelining_without_reading_is_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -144,7 +144,31 @@ class Limits(DaemonTest):
         self.wait_icids({42})
         c = d.counter_map()[name]
         self.assertEqual((c["evicted"], c["refused"]), (2, 0), c)
-        self.assertIn("closed the quietest connection from 127.0.0.1", d.stderr())
+        self.assertIn("closed the quietest connection from 127.0.0.1 to take another of the "
+                      "same sender", d.stderr())
+        self.assertIn("closed the quietest connection from 127.0.0.1 to take one from another "
+                      "sender", d.stderr())
+        self.assertEqual(d.stop(), 0)
+
+    def test_connection_inside_a_message_is_not_evicted(self):
+        # A sender that paused inside a line keeps its connection: cutting it would deliver
+        # half a line. The newcomer is refused instead, and the line completes later.
+        port = free_port()
+        listen = ('  - { proto: tcp, address: "127.0.0.1:%d", max_connections: 1 }\n' % port)
+        d = self.start(config(port, "@DIR@/v.jsonl", listen=listen))
+        name = "tcp 127.0.0.1:%d" % port
+        first = socket.create_connection(("127.0.0.1", port))
+        self.addCleanup(first.close)
+        data = lf(messages(45))
+        first.sendall(data[:-10])  # stops inside the last line
+        self.assertTrue(wait_until(lambda: d.counter_map()[name]["open"] == 1, timeout=5))
+        time.sleep(1.2)
+        with socket.create_connection(("127.0.0.1", port)) as second:
+            self.assertTrue(closed_by_peer(second), "the newcomer was not refused")
+        first.sendall(data[-10:])
+        self.wait_icids({45})
+        c = d.counter_map()[name]
+        self.assertEqual((c["evicted"], c["refused"]), (0, 1), c)
         self.assertEqual(d.stop(), 0)
 
     def test_closed_connections_release_descriptors(self):
