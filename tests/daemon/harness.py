@@ -36,10 +36,17 @@ def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
 
 
 def wait_until(predicate, timeout=10.0, interval=0.02):
-    """Polls predicate until it is true; returns its last value."""
+    """Polls predicate until it is true; returns its last value. A file read while the daemon
+    writes it may end inside a line: a predicate that fails to parse one (ValueError, which
+    json's errors are) is not true yet, until the time is up."""
     end = time.monotonic() + timeout
     while True:
-        value = predicate()
+        try:
+            value = predicate()
+        except ValueError:
+            if time.monotonic() > end:
+                raise
+            value = False
         if value or time.monotonic() > end:
             return value
         time.sleep(interval)
