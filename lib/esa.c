@@ -147,6 +147,11 @@ static void parse_rids(struct cursor *c, struct esa_event *ev)
 		c->pos += 3;
 		skip_spaces(c);
 	}
+	if (c->pos < c->len && c->s[c->pos] >= '0' && c->s[c->pos] <= '9') {
+		/* A bounce names one bare RID: "to RID 0 - ...", pre-3.8 "to 0 - ...". */
+		ev->rids = next_token(c);
+		return;
+	}
 	if (c->pos >= c->len || c->s[c->pos] != '[')
 		return;
 	open = c->s + c->pos + 1;
@@ -196,7 +201,7 @@ static int parse_message(struct cursor *c, struct esa_event *ev)
 
 /* "Bounced: DCID 0 MID 8 to RID 0 - ...", "Delayed: DCID 8414309 MID 19410908 From: ...",
  * pre-3.8 "Bounced: DCID: 1911 Message 3993 to 0 - ..." and "Possible Delivery: DCID: n MID m". */
-static int parse_outcome(struct cursor *c, struct esa_event *ev)
+static int parse_outcome(struct cursor *c, enum esa_outcome outcome, struct esa_event *ev)
 {
 	struct span t = next_token(c);
 	size_t save;
@@ -210,11 +215,15 @@ static int parse_outcome(struct cursor *c, struct esa_event *ev)
 		t = next_token(c);
 		if (t.len != 0 && token_to_id(t, &ev->mid) != 0)
 			return 0;
+		save = c->pos;
+		parse_rids(c, ev);
+		c->pos = save;
 	} else {
 		c->pos = save;
 	}
 	ev->reason = rest_or_none(c);
 	ev->dir = ESA_DIR_OUT;
+	ev->outcome = outcome;
 	ev->kind = ESA_MSG_OUTCOME;
 	return 1;
 }
@@ -279,10 +288,12 @@ static int dispatch_len8(struct cursor *c, struct span first, struct esa_event *
 {
 	if (TOK_IS(first, "Delivery"))
 		return EXPECT(c, "start") && parse_delivery(c, ESA_DELIVERY_START, ev);
-	if (TOK_IS(first, "Bounced:") || TOK_IS(first, "Delayed:"))
-		return parse_outcome(c, ev);
+	if (TOK_IS(first, "Bounced:"))
+		return parse_outcome(c, ESA_OUTCOME_BOUNCED, ev);
+	if (TOK_IS(first, "Delayed:"))
+		return parse_outcome(c, ESA_OUTCOME_DELAYED, ev);
 	if (TOK_IS(first, "Possible"))
-		return EXPECT(c, "Delivery:") && parse_outcome(c, ev);
+		return EXPECT(c, "Delivery:") && parse_outcome(c, ESA_OUTCOME_POSSIBLE, ev);
 	return 0;
 }
 
@@ -337,6 +348,24 @@ int esa_first_rid(struct span rids, uint32_t *rid)
 		return -1;
 	*rid = (uint32_t)v;
 	return 0;
+}
+
+uint64_t esa_rid_mask(struct span rids)
+{
+	uint64_t mask = 0;
+	const char *p = rids.p, *end = rids.p + rids.len;
+	if (!span_present(rids))
+		return 0;
+	while (p < end) {
+		uint32_t rid;
+		const char *q = memchr(p, ',', (size_t)(end - p));
+		if (q == NULL)
+			q = end;
+		if (esa_first_rid(span_between(p, q), &rid) == 0 && rid < 64)
+			mask |= (uint64_t)1 << rid;
+		p = q + (q < end);
+	}
+	return mask;
 }
 
 const char *esa_kind_name(enum esa_kind kind)

@@ -45,6 +45,14 @@ enum esa_dir {
 
 enum esa_end { ESA_END_NONE, ESA_END_CLOSE, ESA_END_LOST, ESA_END_DISCONNECTED };
 
+/* MSG_OUTCOME: which line it was ("Bounced:", "Delayed:", "Possible Delivery:"). */
+enum esa_outcome {
+	ESA_OUTCOME_NONE,
+	ESA_OUTCOME_BOUNCED,
+	ESA_OUTCOME_DELAYED,
+	ESA_OUTCOME_POSSIBLE
+};
+
 /* One classified line. Every span points into the text given to esa_classify, or is absent
  * (span_none) when the line did not carry that part. Numbers are 0 when absent. */
 struct esa_event {
@@ -53,17 +61,18 @@ struct esa_event {
 	uint64_t conn_id; /* ICID or DCID (for MSG_LINK the ICID, for DELIVERY_* the DCID) */
 	uint64_t mid;  /* MSG_LINK, DELIVERY_*, MSG_OUTCOME, MSG_FINISHED; parent in MSG_RELATE */
 	uint64_t mid2; /* MSG_RELATE: the new (child) MID */
-	enum esa_end end;       /* CONN_END */
-	int rdns_verified;      /* CONN_OPEN: 1 "verified yes", 0 "verified no", -1 absent */
-	int finished_ok;        /* MSG_FINISHED: 1 done, 0 aborted */
-	uint32_t peer_port;     /* CONN_OPEN DCID "port N", CONN_ERROR "port: N"; 0 absent */
-	int64_t offset_seconds; /* TIME_OFFSET */
-	struct span interface;  /* CONN_OPEN ICID: interface name ("Data 1", "private") */
-	struct span local_ip;   /* CONN_OPEN: ICID "(IP)" after the name, DCID "interface IP";
-	                         * CONN_ERROR "interface: IP" */
-	struct span peer_ip;    /* CONN_OPEN "address IP"; TLS_* "IP a.b.c.d"; CONN_ERROR "IP: a" */
-	struct span peer_rdns;  /* CONN_OPEN "reverse dns host NAME" ("unknown" kept as is) */
-	struct span policy;     /* POLICY: ACCEPT, REJECT, RELAY, TCPREFUSE, ... */
+	enum esa_end end;         /* CONN_END */
+	enum esa_outcome outcome; /* MSG_OUTCOME */
+	int rdns_verified;        /* CONN_OPEN: 1 "verified yes", 0 "verified no", -1 absent */
+	int finished_ok;          /* MSG_FINISHED: 1 done, 0 aborted */
+	uint32_t peer_port;       /* CONN_OPEN DCID "port N", CONN_ERROR "port: N"; 0 absent */
+	int64_t offset_seconds;   /* TIME_OFFSET */
+	struct span interface;    /* CONN_OPEN ICID: interface name ("Data 1", "private") */
+	struct span local_ip;     /* CONN_OPEN: ICID "(IP)" after the name, DCID "interface IP";
+	                           * CONN_ERROR "interface: IP" */
+	struct span peer_ip;   /* CONN_OPEN "address IP"; TLS_* "IP a.b.c.d"; CONN_ERROR "IP: a" */
+	struct span peer_rdns; /* CONN_OPEN "reverse dns host NAME" ("unknown" kept as is) */
+	struct span policy;    /* POLICY: ACCEPT, REJECT, RELAY, TCPREFUSE, ... */
 	struct span sender_group; /* POLICY: after "SG " */
 	struct span sbrs;    /* POLICY: after "SBRS " up to " country" or end ("None", "3.4") */
 	struct span country; /* POLICY: after "country " */
@@ -76,9 +85,10 @@ struct esa_event {
 	                           * STARTTLS_UNSUPPORTED: "STARTTLS command not supported"; CONN_ERROR:
 	                           * the "details:" text (else the text after "Connection Error:");
 	                           * CONN_NOTE and MSG_OUTCOME: the rest of the line */
-	struct span rids;        /* DELIVERY_*: inside the brackets of "to RID [0, 1]" / "to [0]" */
-	uint32_t rid;            /* MSG_LINK "MID m ICID n RID r To: <a@d>": r */
-	struct span rcpt_domain; /* MSG_LINK: d, the recipient's domain (absent without RID/To:) */
+	struct span rids;         /* DELIVERY_*: inside the brackets of "to RID [0, 1]" / "to [0]";
+	                           * MSG_OUTCOME: the bounced RID of "to RID 0" / "to 0" */
+	uint32_t rid;             /* MSG_LINK "MID m ICID n RID r To: <a@d>": r */
+	struct span rcpt_domain;  /* MSG_LINK: d, the recipient's domain (absent without RID/To:) */
 };
 
 /* Classifies text[0..len) (the part after "Level: "). Always fills *ev; lines it does not know,
@@ -88,6 +98,9 @@ void esa_classify(const char *text, size_t len, struct esa_event *ev);
 /* The first RID listed in a DELIVERY_* event's rids span ("0, 1" -> 0): 0 on success, -1 if
  * there is none. */
 int esa_first_rid(struct span rids, uint32_t *rid);
+
+/* The RIDs below 64 of a rids span ("0, 3" -> bits 0 and 3); 0 if none. */
+uint64_t esa_rid_mask(struct span rids);
 
 /* Name of a kind ("tls_ok", ...). */
 const char *esa_kind_name(enum esa_kind kind);

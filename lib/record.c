@@ -6,17 +6,27 @@
 #include "record.h"
 #include "verdict.h"
 
-static const char *const record_type_names[RECORD_TYPE_COUNT] = {
-#define RECORD_TYPE_NAME(name, str) str,
-    RECORD_TYPES(RECORD_TYPE_NAME)
-#undef RECORD_TYPE_NAME
-};
+/* The second column of the name lists in record.h. */
+#define NAME_STR(name, str) str,
 
-static const char *const feed_state_names[FEED_STATE_COUNT] = {
-#define FEED_STATE_NAME(name, str) str,
-    FEED_STATES(FEED_STATE_NAME)
-#undef FEED_STATE_NAME
-};
+static const char *const record_type_names[RECORD_TYPE_COUNT] = {RECORD_TYPES(NAME_STR)};
+
+static const char *const feed_state_names[FEED_STATE_COUNT] = {FEED_STATES(NAME_STR)};
+
+static const char *const message_end_names[MESSAGE_END_COUNT] = {MESSAGE_ENDS(NAME_STR)};
+
+static const char *const delivery_outcome_names[DELIVERY_OUTCOME_COUNT] = {
+    DELIVERY_OUTCOMES(NAME_STR)};
+
+const char *message_end_name(enum message_end end)
+{
+	return (unsigned)end < MESSAGE_END_COUNT ? message_end_names[end] : "?";
+}
+
+const char *delivery_outcome_name(enum delivery_outcome outcome)
+{
+	return (unsigned)outcome < DELIVERY_OUTCOME_COUNT ? delivery_outcome_names[outcome] : "?";
+}
 
 const char *record_type_name(enum record_type type)
 {
@@ -65,12 +75,24 @@ static void put_u64(struct feed_out *o, const char *key, uint64_t v)
 	put(o, num);
 }
 
+static void put_name(struct feed_out *o, const char *key, const char *name)
+{
+	put_string(o, key, span_make(name, strlen(name)));
+}
+
+static void put_logtime(struct feed_out *o, const char *key, const struct logtime *lt)
+{
+	char iso[40];
+	if (!lt->valid)
+		return;
+	logtime_format_iso(lt, iso);
+	put_name(o, key, iso);
+}
+
 static void put_time(struct feed_out *o, const char *key, int64_t t)
 {
-	char iso[32];
 	struct logtime lt = {t, 0, 1};
-	logtime_format_iso(&lt, iso);
-	put_string(o, key, span_make(iso, strlen(iso)));
+	put_logtime(o, key, &lt);
 }
 
 size_t feed_record_encode(const struct feed_record *r, char *buf, size_t cap)
@@ -95,6 +117,84 @@ size_t feed_record_encode(const struct feed_record *r, char *buf, size_t cap)
 		put_string(&o, ",\"cause\":", span_make(r->cause, strlen(r->cause)));
 	if (span_present(r->example))
 		put_string(&o, ",\"example\":", r->example);
+	put(&o, "}\n");
+	return o.full ? 0 : o.len;
+}
+
+/* Rank of a part's verdict in the end-to-end verdict: the highest wins. */
+static int e2e_rank(enum verdict_kind k)
+{
+	switch (k) {
+	case VERDICT_TLS:
+		return 0;
+	case VERDICT_UNKNOWN:
+		return 1;
+	case VERDICT_NO_TLS:
+		return 2;
+	case VERDICT_TLS_FAILED:
+		return 3;
+	case VERDICT_KIND_COUNT:
+		break;
+	}
+	return 1;
+}
+
+enum verdict_kind message_end_to_end(const struct message_record *m)
+{
+	enum verdict_kind e2e = m->in_verdict;
+	/* Past the listed deliveries nothing is known of the others. */
+	if (m->deliveries_total > m->n_deliveries && e2e_rank(e2e) < e2e_rank(VERDICT_UNKNOWN))
+		e2e = VERDICT_UNKNOWN;
+	for (size_t i = 0; i < m->n_deliveries; i++)
+		if (e2e_rank(m->deliveries[i].verdict) > e2e_rank(e2e))
+			e2e = m->deliveries[i].verdict;
+	return e2e;
+}
+
+static void put_rids(struct feed_out *o, uint64_t rids)
+{
+	char num[8];
+	int first = 1;
+	put(o, ",\"rids\":[");
+	for (unsigned r = 0; r < 64; r++) {
+		if (!(rids & ((uint64_t)1 << r)))
+			continue;
+		snprintf(num, sizeof(num), first ? "%u" : ",%u", r);
+		put(o, num);
+		first = 0;
+	}
+	put(o, "]");
+}
+
+size_t message_record_encode(const struct message_record *m, char *buf, size_t cap)
+{
+	struct feed_out o = {buf, 0, cap, 0};
+	put(&o, "{\"v\":1,\"type\":\"message\"");
+	put_string(&o, ",\"host\":", span_present(m->host) ? m->host : span_make("", 0));
+	put_u64(&o, ",\"mid\":", m->mid);
+	if (m->icid != 0)
+		put_u64(&o, ",\"icid\":", m->icid);
+	put_name(&o, ",\"in_verdict\":", verdict_kind_name(m->in_verdict));
+	put(&o, ",\"deliveries\":[");
+	for (size_t i = 0; i < m->n_deliveries; i++) {
+		const struct message_delivery *d = &m->deliveries[i];
+		put_u64(&o, i ? ",{\"dcid\":" : "{\"dcid\":", d->dcid);
+		put_rids(&o, d->rids);
+		put_name(&o, ",\"verdict\":", verdict_kind_name(d->verdict));
+		if (span_present(d->peer_domain))
+			put_string(&o, ",\"peer_domain\":", d->peer_domain);
+		put_name(&o, ",\"outcome\":", delivery_outcome_name(d->outcome));
+		if (d->after_failure)
+			put(&o, ",\"after_failure\":true");
+		put(&o, "}");
+	}
+	put(&o, "]");
+	if (m->deliveries_total > m->n_deliveries)
+		put_u64(&o, ",\"deliveries_total\":", m->deliveries_total);
+	put_name(&o, ",\"end_to_end\":", verdict_kind_name(message_end_to_end(m)));
+	put_name(&o, ",\"end\":", message_end_name(m->end));
+	put_logtime(&o, ",\"first_seen\":", &m->first_seen);
+	put_logtime(&o, ",\"last_seen\":", &m->last_seen);
 	put(&o, "}\n");
 	return o.full ? 0 : o.len;
 }

@@ -7,9 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "logtime.h"
 #include "span.h"
+#include "verdict.h"
 
-#define RECORD_TYPES(X) X(CONNECTION, "connection") X(FEED, "feed")
+#define RECORD_TYPES(X) X(CONNECTION, "connection") X(FEED, "feed") X(MESSAGE, "message")
 
 enum record_type {
 #define RECORD_TYPE_ENUM(name, str) RECORD_##name,
@@ -53,6 +55,79 @@ struct feed_record {
  * the length, or 0 if it does not fit (never with cap >= FEED_RECORD_MAX and host and example
  * of at most 255 bytes). */
 size_t feed_record_encode(const struct feed_record *r, char *buf, size_t cap);
+
+/* ---- message records: how one message travelled (issue 13 part 1) ---- */
+
+/* How a message's record came to be written. */
+#define MESSAGE_ENDS(X)                                                                            \
+	X(DONE, "done")             /* "Message finished MID m done" */                            \
+	X(ABORTED, "aborted")       /* "Message finished MID m aborted", "Message aborted" */      \
+	X(RECIPIENTS, "recipients") /* every recipient delivered or bounced */                     \
+	X(IDLE, "idle")             /* no news for the message time-out */                         \
+	X(EVICTED, "evicted")       /* the message table was full */                               \
+	X(SHUTDOWN, "shutdown") X(EOF, "eof")
+
+enum message_end {
+#define MESSAGE_END_ENUM(name, str) MESSAGE_END_##name,
+	MESSAGE_ENDS(MESSAGE_END_ENUM)
+#undef MESSAGE_END_ENUM
+	    MESSAGE_END_COUNT
+};
+
+/* clang-format off */
+#define DELIVERY_OUTCOMES(X)                                                                       \
+	X(PENDING, "pending")                                                                      \
+	X(DELIVERED, "delivered")                                                                  \
+	X(BOUNCED, "bounced")                                                                      \
+	X(DELAYED, "delayed")
+/* clang-format on */
+
+enum delivery_outcome {
+#define DELIVERY_OUTCOME_ENUM(name, str) DELIVERY_##name,
+	DELIVERY_OUTCOMES(DELIVERY_OUTCOME_ENUM)
+#undef DELIVERY_OUTCOME_ENUM
+	    DELIVERY_OUTCOME_COUNT
+};
+
+/* One delivery attempt: the DCID that carried (some recipients of) the message. */
+struct message_delivery {
+	uint64_t dcid;
+	uint64_t rids; /* bit r: RID r (< 64) */
+	enum verdict_kind verdict;
+	enum delivery_outcome outcome;
+	int after_failure;       /* sent on the DCID after its TLS failure: in the clear */
+	struct span peer_domain; /* omitted when absent */
+};
+
+/* Most deliveries listed per message; "deliveries_total" counts them all. */
+#define MESSAGE_DELIVERIES_MAX 8
+
+struct message_record {
+	struct span host;
+	uint64_t mid;
+	uint64_t icid; /* 0: omitted (the inbound connection is not known) */
+	enum verdict_kind in_verdict;
+	const struct message_delivery *deliveries;
+	size_t n_deliveries;
+	uint32_t deliveries_total;
+	enum message_end end;
+	struct logtime first_seen, last_seen; /* omitted when !valid */
+};
+
+/* A buffer this large always holds an encoded message record. */
+#define MESSAGE_RECORD_MAX 8192
+
+/* The message's end-to-end verdict (README "Message records"): tls_failed if any part failed,
+ * else no_tls if any was plain, else unknown if any is unknown, else tls. */
+enum verdict_kind message_end_to_end(const struct message_record *m);
+
+/* Encodes m as one JSON object plus "\n" ({"v":1,"type":"message",...}) into buf[0..cap);
+ * returns the length, or 0 if it does not fit (never with cap >= MESSAGE_RECORD_MAX and host
+ * and domains of at most 255 bytes). */
+size_t message_record_encode(const struct message_record *m, char *buf, size_t cap);
+
+const char *message_end_name(enum message_end end);
+const char *delivery_outcome_name(enum delivery_outcome outcome);
 
 /* Names: "connection", "feed"; "silent", "resumed", ...; "?" out of range. */
 const char *record_type_name(enum record_type type);

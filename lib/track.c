@@ -25,6 +25,30 @@ void track_config_defaults(struct track_config *cfg)
 	cfg->alert_delay = 2;
 	cfg->max_alerts = 100000;
 	cfg->max_recipients = 100000;
+	cfg->max_messages = 100000;
+	cfg->message_timeout = 1800;
+}
+
+static void track_msg_config(const struct track_config *cfg, struct msgtrack_config *mc)
+{
+	mc->max_messages = cfg->max_messages ? cfg->max_messages : 1;
+	mc->idle_timeout = cfg->message_timeout;
+	mc->linger = cfg->linger;
+}
+
+int track_enable_messages(struct tracker *t, msgtrack_emit_fn emit, void *arg)
+{
+	struct msgtrack_config mc;
+	track_msg_config(&t->cfg, &mc);
+	if (t->msgs == NULL && (t->msgs = msgtrack_new(&mc, emit, arg)) == NULL)
+		return -1;
+	msgtrack_set_source_names(t->msgs, t->source_name, t->source_name_arg);
+	return 0;
+}
+
+const struct msgtrack *track_messages(const struct tracker *t)
+{
+	return t->msgs;
 }
 
 struct tracker *track_new(const struct track_config *cfg, track_verdict_fn emit, void *arg)
@@ -56,6 +80,12 @@ void track_reconfigure(struct tracker *t, const struct track_config *cfg)
 	t->cfg.alert_delay = cfg->alert_delay;
 	if (cfg->max_connections > 0 && cfg->max_connections < CONN_NIL - CONN_CHUNK_SIZE)
 		t->cfg.max_connections = cfg->max_connections;
+	t->cfg.message_timeout = cfg->message_timeout;
+	if (t->msgs != NULL) {
+		struct msgtrack_config mc;
+		track_msg_config(&t->cfg, &mc);
+		msgtrack_reconfigure(t->msgs, &mc);
+	}
 }
 
 void track_free(struct tracker *t)
@@ -68,6 +98,7 @@ void track_free(struct tracker *t)
 	ringmap_free(&t->mid_links);
 	ringmap_free(&t->alerts);
 	rcpt_domains_free(&t->rcpts);
+	msgtrack_free(t->msgs);
 	free(t);
 }
 
@@ -75,6 +106,8 @@ void track_set_source_names(struct tracker *t, track_source_name_fn name, const 
 {
 	t->source_name = name;
 	t->source_name_arg = arg;
+	if (t->msgs != NULL)
+		msgtrack_set_source_names(t->msgs, name, arg);
 }
 
 /* ---- creation and ending ---- */
@@ -138,7 +171,11 @@ static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_
 	ringmap_del(&t->alerts, key);
 	id_index_remove(&t->index, key);
 	connpool_unlink(&t->pool, i);
-	if (ringmap_put(&t->linger, key, 0, now) == 1)
+	if (t->msgs != NULL)
+		msgtrack_conn_ended(t->msgs, c->source, v.dir, c->id, c->mids, c->n_mids, v.kind,
+		                    now);
+	/* The linger entry keeps the verdict (kind + 1) for messages that name the ID late. */
+	if (ringmap_put(&t->linger, key, (uint64_t)v.kind + 1, now) == 1)
 		t->count.linger_dropped++;
 	connpool_give_back(&t->pool, i);
 }
@@ -381,15 +418,14 @@ static int recently_ended(const struct tracker *t, struct id_key key, int64_t no
 	return e != NULL && now >= e->time && now - e->time < t->cfg.linger;
 }
 
-void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
-                 const struct logtime *when, int64_t now)
+/* Applies ev to the connection it names; returns that connection, or CONN_NIL if the line was
+ * attached to none. */
+static uint32_t track_conn_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
+                                 const struct logtime *when, int64_t now)
 {
-	track_mid_event(t, source, ev, now);
-	if (!event_names_connection(ev))
-		return;
 	if (ev->conn_id == 0) {
 		t->count.unattached_lines++;
-		return;
+		return CONN_NIL;
 	}
 	uint32_t rel = track_rel_time(t, now);
 	struct id_key key = track_key(source, ev->dir, ev->conn_id);
@@ -406,17 +442,17 @@ void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
 	} else if (i == ID_INDEX_NONE) {
 		if (ev->kind == ESA_MSG_OUTCOME) {
 			t->count.unattached_lines++;
-			return;
+			return CONN_NIL;
 		}
 		if (recently_ended(t, key, now)) {
 			t->count.late_lines++;
-			return;
+			return CONN_NIL;
 		}
 	}
 	if (i == ID_INDEX_NONE) {
 		i = track_conn_create(t, key, rel, now);
 		if (i == CONN_NIL)
-			return;
+			return CONN_NIL;
 	}
 
 	struct conn *c = connpool_at(&t->pool, i);
@@ -433,6 +469,44 @@ void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
 	c->touched = rel;
 	connpool_touch(&t->pool, i);
 	conn_apply(t, i, ev, now);
+	/* Lines that end a connection name no message: i is still valid when it matters. */
+	return i;
+}
+
+/* What the message tracker needs of the connection an event named: open (connection i), ended
+ * within linger (its verdict), or nothing known. */
+static void track_msg_conn(const struct tracker *t, uint32_t source, const struct esa_event *ev,
+                           uint32_t i, struct msg_conn *mc)
+{
+	memset(mc, 0, sizeof(*mc));
+	mc->peer_domain = span_none();
+	if (i != CONN_NIL) {
+		const struct conn *c = connpool_at(&t->pool, i);
+		mc->state = MSG_CONN_OPEN;
+		mc->after_failure = !!(c->flags & F_FAIL_MARK);
+		mc->peer_domain = conn_str(c, VERDICT_S_PEER_DOMAIN);
+		return;
+	}
+	const struct ringmap_entry *e =
+	    ringmap_get(&t->linger, track_key(source, ev->dir, ev->conn_id));
+	if (ev->conn_id != 0 && e != NULL && e->value > 0 && e->value <= VERDICT_KIND_COUNT) {
+		mc->state = MSG_CONN_ENDED;
+		mc->verdict = (enum verdict_kind)(e->value - 1);
+	}
+}
+
+void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
+                 const struct logtime *when, int64_t now)
+{
+	track_mid_event(t, source, ev, now);
+	uint32_t i = CONN_NIL;
+	if (event_names_connection(ev))
+		i = track_conn_event(t, source, ev, when, now);
+	if (t->msgs != NULL) {
+		struct msg_conn mc;
+		track_msg_conn(t, source, ev, i, &mc);
+		msgtrack_event(t->msgs, source, ev, &mc, when, now);
+	}
 }
 
 /* Sends the early alert of every failed connection still open whose delay has passed. */
@@ -475,6 +549,8 @@ void track_expire(struct tracker *t, int64_t now)
 	}
 	ringmap_expire(&t->linger, now - t->cfg.linger);
 	track_send_due_alerts(t, now);
+	if (t->msgs != NULL)
+		msgtrack_expire(t->msgs, now);
 }
 
 void track_flush(struct tracker *t, enum verdict_end end)
@@ -482,6 +558,9 @@ void track_flush(struct tracker *t, enum verdict_end end)
 	int64_t now = t->last_now;
 	while (t->pool.age.tail != CONN_NIL)
 		conn_end(t, t->pool.age.tail, end, now);
+	if (t->msgs != NULL)
+		msgtrack_flush(t->msgs, end == VERDICT_END_SHUTDOWN ? MESSAGE_END_SHUTDOWN
+		                                                    : MESSAGE_END_EOF);
 }
 
 int track_mid_dcid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *dcid)
@@ -518,5 +597,5 @@ size_t track_memory(const struct tracker *t)
 {
 	return ringmap_memory(&t->alerts) + connpool_memory(&t->pool) + id_index_memory(&t->index) +
 	       ringmap_memory(&t->linger) + ringmap_memory(&t->mid_links) +
-	       rcpt_domains_memory(&t->rcpts);
+	       rcpt_domains_memory(&t->rcpts) + (t->msgs ? msgtrack_memory(t->msgs) : 0);
 }

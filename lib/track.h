@@ -11,6 +11,7 @@
 
 #include "esa.h"
 #include "logtime.h"
+#include "msgtrack.h"
 #include "verdict.h"
 
 struct track_config {
@@ -23,10 +24,12 @@ struct track_config {
 	int64_t alert_delay;      /* seconds from a TLS failure line to its early alert */
 	uint32_t max_alerts;      /* early alerts waiting for their delay */
 	uint32_t max_recipients;  /* messages whose recipient domains are remembered */
+	uint32_t max_messages;    /* messages followed for message records */
+	int64_t message_timeout;  /* seconds without news before a message record is written */
 };
 
 /* The defaults of DESIGN.md: idle 10 min, lifetime 24 h, linger 60 s, 1 000 000 connections,
- * alert delay 2 s. */
+ * alert delay 2 s; message records: 100 000 messages, 30 min without news. */
 void track_config_defaults(struct track_config *cfg);
 
 /* Receives each record; v and everything it points to are valid only during the call.
@@ -129,6 +132,14 @@ int track_import(struct tracker *t, const struct track_conn_state *s, int64_t no
 
 /* Puts imported connections back in the order of their latest activity (idle expiry walks it). */
 void track_import_done(struct tracker *t);
+
+/* Turns message records on: from now on every message is followed (msgtrack.h) and its record
+ * goes to emit(record, arg). Off by default, when the tracker pays nothing for them. Returns 0,
+ * or -1 if memory ran out. Calling it again changes the callback only. */
+int track_enable_messages(struct tracker *t, msgtrack_emit_fn emit, void *arg);
+
+/* The message tracker, NULL while message records are off. */
+const struct msgtrack *track_messages(const struct tracker *t);
 
 /* Names source numbers for records: the callback gets host = name(arg, source). */
 typedef struct span (*track_source_name_fn)(const void *arg, uint32_t source);

@@ -44,6 +44,7 @@ struct tracker {
 	struct ringmap mid_links;  /* (source, mid) -> ICID */
 	struct ringmap alerts;     /* failed connections awaiting their early alert; time = due */
 	struct rcpt_domains rcpts; /* (source, mid, rid) -> recipient domain */
+	struct msgtrack *msgs;     /* NULL: message records off */
 
 	int64_t base; /* clock value that relative times count from */
 	int64_t last_now;

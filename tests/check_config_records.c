@@ -71,8 +71,9 @@ END_TEST
 
 START_TEST(bad_values_refused)
 {
-	refused("outputs: [{file: a, types: [message]}]\n",
-	        "t.yaml:1:29: expected connection or feed for types entry, got \"message\"");
+	refused("outputs: [{file: a, types: [messages]}]\n",
+	        "t.yaml:1:29: expected connection, feed or message for types entry, got "
+	        "\"messages\"");
 	refused("outputs: [{file: a, types: []}]\n",
 	        "t.yaml:1:28: 'types' in outputs entry is empty: the output would write nothing");
 	refused("hooks: [{name: h, exec: [/bin/true], on: {type: [feed, feed]}}]\n",

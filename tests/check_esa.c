@@ -336,20 +336,20 @@ static const struct expect outbound[] = {
      ESA_CONN_NOTE, OUT, 8163315, .reason = "exited due to the maximum concurrency configuration."},
     {"Bounced: DCID 0 MID 8 to RID 0 - 5.1.2 - Bad destination host ('000', ['DNS Hard Error "
      "looking up BMQ-WIN.RUN (MX):  NXDomain'])",
-     ESA_MSG_OUTCOME, OUT, 0, 8,
+     ESA_MSG_OUTCOME, OUT, 0, 8, .rids = "0",
      .reason = "to RID 0 - 5.1.2 - Bad destination host ('000', ['DNS Hard Error looking up "
                "BMQ-WIN.RUN (MX):  NXDomain'])"},
     {"Bounced: DCID 947091 MID 12217124 to RID 0 - 5.1.0 - Unknown address error ('501', "
      "['5.5.4 Invalid Address'])",
-     ESA_MSG_OUTCOME, OUT, 947091, 12217124,
+     ESA_MSG_OUTCOME, OUT, 947091, 12217124, .rids = "0",
      .reason = "to RID 0 - 5.1.0 - Unknown address error ('501', ['5.5.4 Invalid Address'])"},
     {"Bounced: DCID: 1911 Message 3993 to 0 - 5.1.0 - Unknown address error ('554', ['Too long "
      "line.']) []",
-     ESA_MSG_OUTCOME, OUT, 1911, 3993,
+     ESA_MSG_OUTCOME, OUT, 1911, 3993, .rids = "0",
      .reason = "to 0 - 5.1.0 - Unknown address error ('554', ['Too long line.']) []"},
     {"Delayed: DCID: 4370 Message 10800 to 0 - 4.4.0 - Other network problem ('000', ['[Errno "
      "54] Connection reset by peer']) []",
-     ESA_MSG_OUTCOME, OUT, 4370, 10800,
+     ESA_MSG_OUTCOME, OUT, 4370, 10800, .rids = "0",
      .reason = "to 0 - 4.4.0 - Other network problem ('000', ['[Errno 54] Connection reset by "
                "peer']) []"},
     {"Delayed: DCID 8414309 MID 19410908 From: <WeiZhang@example.com> To: "
@@ -367,7 +367,7 @@ static const struct expect outbound[] = {
      ESA_MSG_OUTCOME, OUT, 2, 15232,
      .reason = "From:<example.com> To:<example.com> RID 0 - 5.1.0 - Unknown"},
     {"Possible Delivery: DCID: 4641294 MID 8956463 to [0]", ESA_MSG_OUTCOME, OUT, 4641294, 8956463,
-     .reason = "to [0]"},
+     .rids = "0", .reason = "to [0]"},
 };
 
 /* ---- Section 5 and the log-file header: message lines that tie IDs ---- */
@@ -564,7 +564,8 @@ static const struct expect double_spaces[] = {
     {"Message  done DCID 1 MID 2 to RID[7]", ESA_DELIVERY_DONE, OUT, 1, 2, .rids = "7"},
     {"Connection Error:  DCID:  5  IP:  1.2.3.4  details:  timeout   interface:  5.6.7.8",
      ESA_CONN_ERROR, OUT, 5, .pip = "1.2.3.4", .reason = "timeout", .lip = "5.6.7.8"},
-    {"Bounced:  DCID  1  MID  2  to RID 0", ESA_MSG_OUTCOME, OUT, 1, 2, .reason = "to RID 0"},
+    {"Bounced:  DCID  1  MID  2  to RID 0", ESA_MSG_OUTCOME, OUT, 1, 2, .rids = "0",
+     .reason = "to RID 0"},
     {"MID  1  was  split  creating  MID  2", ESA_MSG_RELATE, .mid = 1, .mid2 = 2},
     {"Time  offset  from  UTC:  -3600  seconds", ESA_TIME_OFFSET, .offset = -3600},
 };

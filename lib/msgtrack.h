@@ -1,0 +1,83 @@
+/* Message tracker: follows each message (appliance, MID) from its "Start MID" line through its
+ * delivery attempts and writes one message record when it is finished ("Message finished MID m
+ * done|aborted", or every recipient delivered or bounced) and the verdicts of the connections
+ * that carried it are known, or when it had no news for idle_timeout (README "Message
+ * records"). The connection tracker feeds it: each event naming a message, with what it knows
+ * of that event's connection, and each connection's verdict as the connection ends. Pure, and
+ * bounded: at most max_messages (the least recently active is written out as evicted). */
+#ifndef ESATLS_MSGTRACK_H
+#define ESATLS_MSGTRACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esa.h"
+#include "logtime.h"
+#include "record.h"
+#include "ringmap.h"
+
+struct msgtrack_config {
+	uint32_t max_messages; /* messages followed at once (>= 1) */
+	int64_t idle_timeout;  /* seconds without news before a message is written anyway */
+	int64_t linger;        /* seconds a written MID keeps absorbing late lines */
+};
+
+typedef void (*msgtrack_emit_fn)(const struct message_record *m, void *arg);
+typedef struct span (*msgtrack_name_fn)(const void *arg, uint32_t source);
+
+struct msgtrack_counters {
+	uint64_t messages; /* messages followed */
+	uint64_t ends[MESSAGE_END_COUNT];
+	uint64_t e2e[VERDICT_KIND_COUNT]; /* records by end_to_end */
+	uint64_t late_lines;              /* lines for a MID written within linger */
+	uint64_t deliveries_capped;       /* delivery attempts counted but not listed */
+	uint64_t alloc_failures;          /* messages or deliveries not stored: memory ran out */
+};
+
+/* What the connection tracker knows of the connection an event names. */
+enum msg_conn_state {
+	MSG_CONN_NONE,  /* no connection: its part of the verdict is unknown */
+	MSG_CONN_OPEN,  /* open: its verdict comes with msgtrack_conn_ended */
+	MSG_CONN_ENDED, /* ended recently with `verdict` */
+};
+
+struct msg_conn {
+	enum msg_conn_state state;
+	enum verdict_kind verdict; /* MSG_CONN_ENDED */
+	int after_failure;         /* outbound: its TLS had already failed */
+	struct span peer_domain;   /* outbound: the domain it delivers to, if known */
+};
+
+struct msgtrack;
+
+/* NULL if memory ran out. */
+struct msgtrack *msgtrack_new(const struct msgtrack_config *cfg, msgtrack_emit_fn emit, void *arg);
+
+/* Frees everything without writing. */
+void msgtrack_free(struct msgtrack *mt);
+
+/* New idle_timeout and linger (reload); the table size stays. */
+void msgtrack_reconfigure(struct msgtrack *mt, const struct msgtrack_config *cfg);
+
+void msgtrack_set_source_names(struct msgtrack *mt, msgtrack_name_fn name, const void *arg);
+
+/* Applies one event of `source` that names a message (others are ignored); conn describes the
+ * connection the event names (ignored for events that name none). */
+void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event *ev,
+                    const struct msg_conn *conn, const struct logtime *when, int64_t now);
+
+/* Connection (source, dir, id) ended with verdict `kind`: the messages it listed learn it. */
+void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir, uint64_t id,
+                         const uint64_t *mids, size_t n_mids, enum verdict_kind kind, int64_t now);
+
+/* Writes messages without news for idle_timeout; forgets written MIDs past linger. */
+void msgtrack_expire(struct msgtrack *mt, int64_t now);
+
+/* Writes every message, oldest first; unfinished ones end with `end` (eof, shutdown). */
+void msgtrack_flush(struct msgtrack *mt, enum message_end end);
+
+size_t msgtrack_open_count(const struct msgtrack *mt);
+const struct msgtrack_counters *msgtrack_counters(const struct msgtrack *mt);
+size_t msgtrack_memory(const struct msgtrack *mt);
+
+#endif
