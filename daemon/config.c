@@ -275,11 +275,14 @@ enum {
 	T_ALERT_DELAY,
 	T_STATE_FILE,
 	T_CHECKPOINT,
+	T_MAX_MESSAGES,
+	T_MESSAGE_TIMEOUT,
 	T_COUNT
 };
 static const char *const tracking_keys[T_COUNT] = {
-    "idle_timeout", "lifetime",           "linger", "max_connections", "alert_delay",
-    "state_file",   "checkpoint_interval"};
+    "idle_timeout",        "lifetime",     "linger",
+    "max_connections",     "alert_delay",  "state_file",
+    "checkpoint_interval", "max_messages", "message_timeout"};
 
 /* A state file is written through a temporary file beside it: a directory or "-" cannot be. */
 static void state_file_path(struct parse *p, const struct ynode *n)
@@ -335,6 +338,14 @@ static void tracking_map(struct parse *p, const struct ynode *map)
 		 * and D seconds after the line, plus at most one tick. */
 		tc->alert_delay = (int64_t)(ms / 1000);
 	}
+	if (vals[T_MAX_MESSAGES] != NULL &&
+	    cfg_number(p, vals[T_MAX_MESSAGES], cfg_subject(what, "max_messages", where), 1,
+	               MAX_TRACKED, &count) == 0)
+		tc->max_messages = (uint32_t)count;
+	if (vals[T_MESSAGE_TIMEOUT] != NULL &&
+	    cfg_duration(p, vals[T_MESSAGE_TIMEOUT], cfg_subject(what, "message_timeout", where), 1,
+	                 &ms) == 0)
+		tc->message_timeout = ms_to_seconds_up(ms);
 	if (vals[T_STATE_FILE] != NULL)
 		state_file_path(p, vals[T_STATE_FILE]);
 	if (vals[T_CHECKPOINT] != NULL &&
@@ -594,6 +605,16 @@ static void walk_root(struct parse *p, const struct ynode *root)
 }
 
 /* ---- the API ---- */
+
+unsigned config_record_types(const struct config *cfg)
+{
+	unsigned types = 0;
+	for (size_t i = 0; i < cfg->n_outputs; i++)
+		types |= cfg->outputs[i].types ? cfg->outputs[i].types : DEFAULT_RECORD_TYPES;
+	for (size_t i = 0; i < cfg->n_hooks; i++)
+		types |= cfg->hooks[i].types ? cfg->hooks[i].types : DEFAULT_RECORD_TYPES;
+	return types;
+}
 
 void config_free(struct config *cfg)
 {

@@ -207,6 +207,10 @@ struct config *config_parse(const char *name, const char *buf, size_t len, confi
 
 void config_free(struct config *cfg);
 
+/* The record types some output or hook takes (bits 1u << enum record_type): message records
+ * are followed only when one asks for them. */
+unsigned config_record_types(const struct config *cfg);
+
 /* "udp", "tcp" or "tls". */
 const char *config_listen_proto_name(enum listen_proto proto);
 

@@ -93,6 +93,20 @@ static void daemon_record_cb(const struct verdict *v, void *arg)
 		hooks_offer(d->hooks, v, d->line, len, clock_now_ms());
 }
 
+/* An encoded record of a type besides connection to the outputs that take it; returns whether
+ * the hooks should be offered it too (it could be encoded, and there are hooks). */
+static int daemon_typed_record(struct daemon *d, enum record_type type, const char *line,
+                               size_t len)
+{
+	if (len == 0) {
+		d->count.encode_failures++;
+		return 0;
+	}
+	for (size_t i = 0; i < d->n_outputs; i++)
+		output_typed(d->outputs[i], type, line, len);
+	return d->hooks != NULL;
+}
+
 /* A feed record (silent, resumed, missing, unrecognised) to the outputs and hooks that take
  * that type. */
 static void daemon_feed_record_cb(const struct feed_record *r, void *arg)
@@ -100,14 +114,27 @@ static void daemon_feed_record_cb(const struct feed_record *r, void *arg)
 	struct daemon *d = arg;
 	char line[FEED_RECORD_MAX];
 	size_t len = feed_record_encode(r, line, sizeof(line));
-	if (len == 0) {
-		d->count.encode_failures++;
-		return;
-	}
-	for (size_t i = 0; i < d->n_outputs; i++)
-		output_typed(d->outputs[i], RECORD_FEED, line, len);
-	if (d->hooks != NULL)
+	if (daemon_typed_record(d, RECORD_FEED, line, len))
 		hooks_offer_feed(d->hooks, r, line, len, clock_now_ms());
+}
+
+/* A message record to the outputs and hooks that take that type. */
+static void daemon_message_record_cb(const struct message_record *m, void *arg)
+{
+	struct daemon *d = arg;
+	char line[MESSAGE_RECORD_MAX];
+	size_t len = message_record_encode(m, line, sizeof(line));
+	if (daemon_typed_record(d, RECORD_MESSAGE, line, len))
+		hooks_offer_message(d->hooks, m, line, len, clock_now_ms());
+}
+
+/* Message records cost memory and time per message: followed only once an output or hook asks
+ * for them (and then until exit: a reload that drops them just routes them nowhere). */
+static int daemon_configure_messages(struct daemon *d, const struct config *cfg)
+{
+	if (!(config_record_types(cfg) & (1u << RECORD_MESSAGE)))
+		return 0;
+	return engine_enable_messages(d->engine, daemon_message_record_cb, d);
 }
 
 static void daemon_flush_outputs(struct daemon *d)
@@ -435,6 +462,8 @@ static void daemon_reload(struct daemon *d)
 	engine_reconfigure(d->engine, &ncfg->engine);
 	if (daemon_configure_feed(d, ncfg) != 0)
 		log_warnx("reload: out of memory; the appliances settings stay as they were");
+	if (daemon_configure_messages(d, ncfg) != 0)
+		log_warnx("reload: out of memory; message records stay off");
 	/* Losses of closed listeners and outputs leave the sum: so does what was reported of them.
 	 */
 	struct stats_view after = daemon_view(d);
@@ -525,6 +554,8 @@ static void daemon_stop(struct daemon *d)
 	if (d->cfg->state_file == NULL ||
 	    checkpoint_at_stop(&d->checkpoint, d->cfg, daemon_now(d)) != 0)
 		engine_flush(d->engine, VERDICT_END_SHUTDOWN);
+	else /* the state file holds connections only: messages are written now */
+		engine_flush_messages(d->engine, MESSAGE_END_SHUTDOWN);
 	d->stop_deadline_ms = clock_now_ms() + d->cfg->stop_timeout_ms;
 	if (!daemon_stop_pending(d)) {
 		daemon_stop_finish(d);
@@ -649,7 +680,7 @@ static int daemon_start(struct daemon *d)
 	d->feed = feed_new(daemon_now(d), daemon_feed_record_cb, d);
 	d->listeners = calloc(d->cfg->n_listen ? d->cfg->n_listen : 1, sizeof(*d->listeners));
 	if (d->engine == NULL || d->feed == NULL || d->listeners == NULL ||
-	    daemon_configure_feed(d, d->cfg) != 0)
+	    daemon_configure_feed(d, d->cfg) != 0 || daemon_configure_messages(d, d->cfg) != 0)
 		return daemon_fail(d, "out of memory");
 	for (size_t i = 0; i < d->cfg->n_listen; i++) {
 		const struct listen_config *lc = &d->cfg->listen[i];

@@ -160,8 +160,9 @@ static int hook_busy(const struct hook *k)
 /* A record offered to the hooks: a connection's verdict or a feed record, and its appliance. */
 struct offer {
 	enum record_type type;
-	const struct verdict *v;     /* RECORD_CONNECTION */
-	const struct feed_record *f; /* RECORD_FEED */
+	const struct verdict *v;        /* RECORD_CONNECTION */
+	const struct feed_record *f;    /* RECORD_FEED */
+	const struct message_record *m; /* RECORD_MESSAGE */
 	struct span host;
 };
 
@@ -171,6 +172,8 @@ static int hook_matches_type(const struct hook *k, const struct offer *o)
 		return 0;
 	if (o->type == RECORD_FEED)
 		return (k->filter.states & (1u << o->f->state)) != 0;
+	if (o->type == RECORD_MESSAGE) /* on.verdict is the message's end_to_end */
+		return (k->filter.verdicts & (1u << message_end_to_end(o->m))) != 0;
 	return (k->filter.verdicts & (1u << o->v->kind)) &&
 	       (k->filter.directions & (1u << o->v->dir));
 }
@@ -305,6 +308,8 @@ static void alert_build(struct alert *a, struct alert_buf *b, const struct offer
 	values[ALERT_ENV_TYPE] = span_of(record_type_name(o->type));
 	if (o->type == RECORD_CONNECTION)
 		alert_connection_values(values, o->v, b);
+	else if (o->type == RECORD_MESSAGE)
+		values[ALERT_ENV_VERDICT] = span_of(verdict_kind_name(message_end_to_end(o->m)));
 	else
 		values[ALERT_ENV_FEED_STATE] = span_of(feed_state_name(o->f->state));
 	if (span_present(o->host))
@@ -385,14 +390,21 @@ static void hooks_offer_any(struct hooks *h, const struct offer *o, const char *
 void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, size_t len,
                  uint64_t now_ms)
 {
-	struct offer o = {RECORD_CONNECTION, v, NULL, v->host};
+	struct offer o = {RECORD_CONNECTION, v, NULL, NULL, v->host};
 	hooks_offer_any(h, &o, json, len, now_ms);
 }
 
 void hooks_offer_feed(struct hooks *h, const struct feed_record *f, const char *json, size_t len,
                       uint64_t now_ms)
 {
-	struct offer o = {RECORD_FEED, NULL, f, f->host};
+	struct offer o = {RECORD_FEED, NULL, f, NULL, f->host};
+	hooks_offer_any(h, &o, json, len, now_ms);
+}
+
+void hooks_offer_message(struct hooks *h, const struct message_record *m, const char *json,
+                         size_t len, uint64_t now_ms)
+{
+	struct offer o = {RECORD_MESSAGE, NULL, NULL, m, m->host};
 	hooks_offer_any(h, &o, json, len, now_ms);
 }
 

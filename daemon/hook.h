@@ -34,6 +34,11 @@ struct hooks *hooks_new(struct event_base *base, const struct hook_config *cfgs,
 void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, size_t len,
                  uint64_t now_ms);
 
+/* Offers one message record to every hook whose on.type takes message records and whose
+ * on.verdict (matched against end_to_end) and on.host match. */
+void hooks_offer_message(struct hooks *h, const struct message_record *m, const char *json,
+                         size_t len, uint64_t now_ms);
+
 /* Offers one feed record (json its encoded line) to every hook whose on.type takes feed records
  * and whose on.state and on.host match. */
 void hooks_offer_feed(struct hooks *h, const struct feed_record *f, const char *json, size_t len,

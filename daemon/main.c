@@ -172,8 +172,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!daemon_mode) {
-		struct replay_options opt = {inputs, n_inputs, output, cfg->max_message_size,
-		                             cfg->engine};
+		struct replay_options opt = {inputs,      n_inputs,
+		                             output,      cfg->max_message_size,
+		                             cfg->engine, config_record_types(cfg)};
 		status = replay_run(&opt);
 		config_free(cfg);
 	} else {

@@ -19,15 +19,12 @@ struct replay_output {
 	const char *name;
 	char line[VERDICT_LINE_MAX];
 	unsigned long long records;
+	unsigned types;
 	int failed;
 };
 
-static void replay_record_cb(const struct verdict *v, void *arg)
+static void replay_write(struct replay_output *out, size_t len)
 {
-	struct replay_output *out = arg;
-	if (!(v->purpose & VERDICT_FOR_FILES))
-		return; /* early alerts are for hooks, which replay does not run */
-	size_t len = verdict_encode(v, out->line, sizeof(out->line));
 	if (len == 0 || out->failed)
 		return;
 	if (fwrite(out->line, 1, len, out->fp) != len) {
@@ -36,6 +33,20 @@ static void replay_record_cb(const struct verdict *v, void *arg)
 		return;
 	}
 	out->records++;
+}
+
+static void replay_record_cb(const struct verdict *v, void *arg)
+{
+	struct replay_output *out = arg;
+	/* Early alerts are for hooks, which replay does not run. */
+	if ((v->purpose & VERDICT_FOR_FILES) && (out->types & (1u << RECORD_CONNECTION)))
+		replay_write(out, verdict_encode(v, out->line, sizeof(out->line)));
+}
+
+static void replay_message_cb(const struct message_record *m, void *arg)
+{
+	struct replay_output *out = arg;
+	replay_write(out, message_record_encode(m, out->line, sizeof(out->line)));
 }
 
 /* Feeds every line of fd to the engine until its end. Returns 0, or -1 on a read error
@@ -170,7 +181,13 @@ int replay_run(const struct replay_options *opt)
 	}
 	setvbuf(out->fp, NULL, _IOFBF, 1 << 16);
 
+	out->types = opt->types ? opt->types : 1u << RECORD_CONNECTION;
 	eng = engine_new(&opt->engine, replay_record_cb, out, (int64_t)time(NULL));
+	if (eng != NULL && (out->types & (1u << RECORD_MESSAGE)) &&
+	    engine_enable_messages(eng, replay_message_cb, out) != 0) {
+		engine_free(eng);
+		eng = NULL;
+	}
 	if (eng == NULL) {
 		log_warnx("out of memory");
 		status = 1;

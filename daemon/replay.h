@@ -18,6 +18,7 @@ struct replay_options {
 	const char *output; /* path, or NULL / "-" for standard output */
 	size_t max_message; /* longest line kept whole; longer ones are truncated */
 	struct engine_config engine;
+	unsigned types; /* record types written (1u << enum record_type); 0: connections */
 };
 
 /* Runs a replay. Returns the process exit status: 0 done, 2 an input or the output could not

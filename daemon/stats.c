@@ -14,13 +14,23 @@
 
 /* Where a family's values come from: a uint64_t at `offset` in one of these structs (one
  * sample, or one per listener / output / hook), or code of its own (CUSTOM). */
-enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC_HOOK, SRC_CUSTOM };
+enum stat_src {
+	SRC_DAEMON,
+	SRC_ENGINE,
+	SRC_TRACK,
+	SRC_MSG,
+	SRC_LISTENER,
+	SRC_OUTPUT,
+	SRC_HOOK,
+	SRC_CUSTOM
+};
 
 #define LOSS 1u /* a loss: counted in stats_drops and the minute's drop summary */
 
 #define D(f) offsetof(struct daemon_counters, f)
 #define E(f) offsetof(struct engine_counters, f)
 #define T(f) offsetof(struct track_counters, f)
+#define M(f) offsetof(struct msgtrack_counters, f)
 #define L(f) offsetof(struct listen_counters, f)
 #define O(f) offsetof(struct output_counters, f)
 #define H(f) offsetof(struct hook_stats, f)
@@ -128,6 +138,24 @@ enum stat_src { SRC_DAEMON, SRC_ENGINE, SRC_TRACK, SRC_LISTENER, SRC_OUTPUT, SRC
 	  SRC_CUSTOM, 0, 0, NULL)                                                                  \
 	X(VERDICTS, COUNTER, "esatlsd_verdicts_total",                                             \
 	  "Connection records, by verdict and direction.", SRC_CUSTOM, 0, 0, "")                   \
+	X(MSG_TRACKED, COUNTER, "esatlsd_messages_tracked_total",                                  \
+	  "Mail messages followed for message records.", SRC_MSG, M(messages), 0, NULL)            \
+	X(MSG_OPEN, GAUGE, "esatlsd_messages_open",                                                \
+	  "Mail messages followed now, their record not yet written.", SRC_CUSTOM, 0, 0, NULL)     \
+	X(MSG_RECORDS, COUNTER, "esatlsd_messages_records_total",                                  \
+	  "Message records, by end_to_end verdict.", SRC_CUSTOM, 0, 0, NULL)                       \
+	X(MSG_ENDS, COUNTER, "esatlsd_messages_ends_total",                                        \
+	  "Message records, by what ended the message (evicted: the table was full).", SRC_CUSTOM, \
+	  0, 0, NULL)                                                                              \
+	X(MSG_LATE, COUNTER, "esatlsd_messages_late_lines_total",                                  \
+	  "Lines for a message written within linger, attached to nothing.", SRC_MSG,              \
+	  M(late_lines), LOSS, NULL)                                                               \
+	X(MSG_CAPPED, COUNTER, "esatlsd_messages_deliveries_capped_total",                         \
+	  "Delivery attempts counted but not listed in a message record.", SRC_MSG,                \
+	  M(deliveries_capped), 0, NULL)                                                           \
+	X(MSG_ALLOC, COUNTER, "esatlsd_messages_alloc_failures_total",                             \
+	  "Messages or deliveries not followed: memory ran out.", SRC_MSG, M(alloc_failures),      \
+	  LOSS, NULL)                                                                              \
 	X(L_MESSAGES, COUNTER, "esatlsd_listener_messages_total",                                  \
 	  "Datagrams or frames delivered.", SRC_LISTENER, L(messages), 0, NULL)                    \
 	X(L_BYTES, COUNTER, "esatlsd_listener_bytes_total", "Bytes received.", SRC_LISTENER,       \
@@ -367,6 +395,19 @@ static void walk_custom(const struct stats_view *v, enum stat_id id, struct sink
 	case STAT_VERDICTS:
 		walk_verdicts(v, s);
 		break;
+	case STAT_MSG_OPEN:
+		put(s, NULL, NULL, engine_open_messages(v->engine));
+		break;
+	case STAT_MSG_RECORDS:
+		for (int i = 0; i < VERDICT_KIND_COUNT; i++)
+			put(s, "end_to_end", verdict_kind_name(i),
+			    engine_message_counters(v->engine)->e2e[i]);
+		break;
+	case STAT_MSG_ENDS:
+		for (int i = 0; i < MESSAGE_END_COUNT; i++)
+			put(s, "end", message_end_name(i),
+			    engine_message_counters(v->engine)->ends[i]);
+		break;
 	case STAT_L_OPEN:
 		for (size_t i = 0; i < v->n_listeners; i++)
 			put(s, "listener", listener_name(v->listeners[i]),
@@ -405,6 +446,9 @@ static void walk_family(const struct stats_view *v, enum stat_id id, struct sink
 		break;
 	case SRC_TRACK:
 		put(s, NULL, NULL, u64_at(engine_track_counters(v->engine), def->offset));
+		break;
+	case SRC_MSG:
+		put(s, NULL, NULL, u64_at(engine_message_counters(v->engine), def->offset));
 		break;
 	case SRC_LISTENER:
 		for (size_t i = 0; i < v->n_listeners; i++)

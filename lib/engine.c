@@ -213,6 +213,29 @@ const struct track_counters *engine_track_counters(const struct engine *e)
 	return track_counters(e->track);
 }
 
+int engine_enable_messages(struct engine *e, msgtrack_emit_fn emit, void *arg)
+{
+	return track_enable_messages(e->track, emit, arg);
+}
+
+void engine_flush_messages(struct engine *e, enum message_end end)
+{
+	track_flush_messages(e->track, end);
+}
+
+const struct msgtrack_counters *engine_message_counters(const struct engine *e)
+{
+	static const struct msgtrack_counters none;
+	const struct msgtrack *mt = track_messages(e->track);
+	return mt ? msgtrack_counters(mt) : &none;
+}
+
+size_t engine_open_messages(const struct engine *e)
+{
+	const struct msgtrack *mt = track_messages(e->track);
+	return mt ? msgtrack_open_count(mt) : 0;
+}
+
 size_t engine_open_connections(const struct engine *e)
 {
 	return track_open_count(e->track);

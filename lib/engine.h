@@ -60,6 +60,16 @@ void engine_expire(struct engine *e, int64_t now);
 /* Ends every open connection with reason `end` (VERDICT_END_EOF, VERDICT_END_SHUTDOWN). */
 void engine_flush(struct engine *e, enum verdict_end end);
 
+/* Turns message records on (track_enable_messages); 0, or -1 if memory ran out. */
+int engine_enable_messages(struct engine *e, msgtrack_emit_fn emit, void *arg);
+
+/* Writes every message still followed (track_flush_messages). */
+void engine_flush_messages(struct engine *e, enum message_end end);
+
+/* The message tracker's counters and open messages; zero while message records are off. */
+const struct msgtrack_counters *engine_message_counters(const struct engine *e);
+size_t engine_open_messages(const struct engine *e);
+
 const struct engine_counters *engine_counters(const struct engine *e);
 const struct track_counters *engine_track_counters(const struct engine *e);
 size_t engine_open_connections(const struct engine *e);

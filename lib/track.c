@@ -46,6 +46,12 @@ int track_enable_messages(struct tracker *t, msgtrack_emit_fn emit, void *arg)
 	return 0;
 }
 
+void track_flush_messages(struct tracker *t, enum message_end end)
+{
+	if (t->msgs != NULL)
+		msgtrack_flush(t->msgs, end);
+}
+
 const struct msgtrack *track_messages(const struct tracker *t)
 {
 	return t->msgs;
@@ -558,9 +564,8 @@ void track_flush(struct tracker *t, enum verdict_end end)
 	int64_t now = t->last_now;
 	while (t->pool.age.tail != CONN_NIL)
 		conn_end(t, t->pool.age.tail, end, now);
-	if (t->msgs != NULL)
-		msgtrack_flush(t->msgs, end == VERDICT_END_SHUTDOWN ? MESSAGE_END_SHUTDOWN
-		                                                    : MESSAGE_END_EOF);
+	track_flush_messages(t,
+	                     end == VERDICT_END_SHUTDOWN ? MESSAGE_END_SHUTDOWN : MESSAGE_END_EOF);
 }
 
 int track_mid_dcid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *dcid)

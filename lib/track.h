@@ -138,6 +138,10 @@ void track_import_done(struct tracker *t);
  * or -1 if memory ran out. Calling it again changes the callback only. */
 int track_enable_messages(struct tracker *t, msgtrack_emit_fn emit, void *arg);
 
+/* Writes every message still followed, ending the unfinished ones with `end` (a stop whose
+ * open connections went to the state file). */
+void track_flush_messages(struct tracker *t, enum message_end end);
+
 /* The message tracker, NULL while message records are off. */
 const struct msgtrack *track_messages(const struct tracker *t);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "record.h"
 #include "replay.h"
 #include "support.h"
 
@@ -37,6 +38,8 @@ static void teardown(void)
 	tmpdir_remove(dir);
 }
 
+static unsigned replay_types; /* 0: the default, connections only */
+
 /* Replays inputs (paths, NULL-terminated; hosts[i] or NULL) to out_path with max_message;
  * returns replay_run's status. */
 static int replay(const char *const *paths, const char *const *hosts, size_t max_message)
@@ -48,7 +51,7 @@ static int replay(const char *const *paths, const char *const *hosts, size_t max
 		in[n].path = paths[n];
 		in[n].host = hosts ? hosts[n] : NULL;
 	}
-	struct replay_options opt = {in, n, out_path, max_message, {{0}, 0}};
+	struct replay_options opt = {in, n, out_path, max_message, {{0}, 0}, replay_types};
 	engine_config_defaults(&opt.engine);
 	return replay_run(&opt);
 }
@@ -109,6 +112,48 @@ START_TEST(test_seed_records)
 	const char *in[] = {SEED, NULL};
 	ck_assert_int_eq(replay(in, NULL, 65536), 0);
 	expect_seed_records();
+}
+END_TEST
+
+/* Asked for message records, replay writes them beside the connections; asked for messages
+ * alone, only them. */
+START_TEST(test_message_records)
+{
+	static const char log[] =
+	    "Mon Jan  2 10:00:00 2023 Info: New SMTP ICID 14 interface Data 1 (10.0.0.1) address "
+	    "192.0.2.7\n"
+	    "Mon Jan  2 10:00:00 2023 Info: ICID 14 TLS success protocol TLSv1.2 cipher X\n"
+	    "Mon Jan  2 10:00:01 2023 Info: Start MID 4 ICID 14\n"
+	    "Mon Jan  2 10:00:01 2023 Info: MID 4 ICID 14 RID 0 To: <b@example.com>\n"
+	    "Mon Jan  2 10:00:02 2023 Info: ICID 14 close\n"
+	    "Mon Jan  2 10:00:03 2023 Info: New SMTP DCID 30 interface 10.0.0.1 address "
+	    "198.51.100.9 "
+	    "port 25\n"
+	    "Mon Jan  2 10:00:03 2023 Info: Delivery start DCID 30 MID 4 to RID [0]\n"
+	    "Mon Jan  2 10:00:04 2023 Info: Message done DCID 30 MID 4 to RID [0]\n"
+	    "Mon Jan  2 10:00:04 2023 Info: Message finished MID 4 done\n"
+	    "Mon Jan  2 10:00:05 2023 Info: DCID 30 close\n";
+	char p[160];
+	write_in_dir("m.log", log, sizeof(log) - 1, p, sizeof(p));
+	const char *in[] = {p, NULL};
+	replay_types = (1u << RECORD_CONNECTION) | (1u << RECORD_MESSAGE);
+	ck_assert_int_eq(replay(in, NULL, 65536), 0);
+	char *got = read_whole(out_path, NULL);
+	ck_assert_uint_eq(count_substr(got, "\"type\":\"connection\""), 2);
+	ck_assert_uint_eq(count_substr(got, "\"type\":\"message\""), 1);
+	ck_assert_msg(strstr(got,
+	                     "\"in_verdict\":\"tls\",\"deliveries\":[{\"dcid\":30,\"rids\":[0],"
+	                     "\"verdict\":\"no_tls\",\"peer_domain\":\"example.com\","
+	                     "\"outcome\":\"delivered\"}],\"end_to_end\":\"no_tls\"") != NULL,
+	              "%s", got);
+	free(got);
+	replay_types = 1u << RECORD_MESSAGE;
+	ck_assert_int_eq(replay(in, NULL, 65536), 0);
+	got = read_whole(out_path, NULL);
+	ck_assert_uint_eq(count_substr(got, "\"type\":\"connection\""), 0);
+	ck_assert_uint_eq(count_substr(got, "\"type\":\"message\""), 1);
+	free(got);
+	replay_types = 0;
 }
 END_TEST
 
@@ -271,6 +316,7 @@ static Suite *replay_suite(void)
 	tcase_add_test(tc, test_line_ends);
 	tcase_add_test(tc, test_standard_input);
 	tcase_add_test(tc, test_hosts_keep_appliances_apart);
+	tcase_add_test(tc, test_message_records);
 	tcase_add_test(tc, test_long_lines_cut_and_counted);
 	suite_add_tcase(s, tc);
 

@@ -1,0 +1,84 @@
+"""Message records against the running daemon with util-linux logger: a message that came in
+over TLS and went out in the clear gets one record (no_tls end to end) in the output that asks
+for messages, none in the default one; a finished message waits for its inbound connection to
+close; an unfinished one is written at the message time-out; a stop writes what is left; the
+counters say so."""
+
+from harness import DaemonTest, free_port, logger, main, read_records, wait_until
+
+
+def msg_config(port, mport, extra=""):
+    return ('listen:\n  - { proto: tcp, address: "127.0.0.1:%d" }\n'
+            'outputs:\n  - { file: "@DIR@/v.jsonl" }\n'
+            '  - { file: "@DIR@/m.jsonl", types: [message] }\n'
+            'metrics: { address: "127.0.0.1:%d" }\n%s' % (port, mport, extra))
+
+
+INBOUND = [
+    "Info: New SMTP ICID 14 interface Data 1 (10.0.0.1) address 192.0.2.7 reverse dns host "
+    "a.example verified yes",
+    "Info: ICID 14 TLS success protocol TLSv1.2 cipher ECDHE-RSA-AES256-GCM-SHA384",
+    "Info: Start MID 4 ICID 14",
+    "Info: MID 4 ICID 14 RID 0 To: <b@example.com>",
+]
+OUTBOUND = [
+    "Info: New SMTP DCID 30 interface 10.0.0.1 address 198.51.100.9 port 25",
+    "Info: Delivery start DCID 30 MID 4 to RID [0]",
+    "Info: Message done DCID 30 MID 4 to RID [0]",
+    "Info: DCID 30 close",
+    "Info: Message finished MID 4 done",
+]
+
+
+class Messages(DaemonTest):
+    def test_message_waits_for_its_inbound_connection(self):
+        port, mport = free_port(), free_port()
+        d = self.start(msg_config(port, mport))
+        logger(port, INBOUND + OUTBOUND, proto="tcp")
+        # The DCID record is out, the message waits for ICID 14.
+        wait_until(lambda: len(read_records(d.path("v.jsonl"))) == 1, timeout=10)
+        self.assertEqual(read_records(d.path("m.jsonl")), [])
+        logger(port, ["Info: ICID 14 close"], proto="tcp")
+        msgs = wait_until(lambda: read_records(d.path("m.jsonl")), timeout=10)
+        self.assertEqual(len(msgs), 1, d.stderr())
+        m = msgs[0]
+        self.assertEqual((m["type"], m["mid"], m["icid"], m["in_verdict"], m["end_to_end"],
+                          m["end"]), ("message", 4, 14, "tls", "no_tls", "done"))
+        self.assertEqual(m["deliveries"], [{"dcid": 30, "rids": [0], "verdict": "no_tls",
+                                            "peer_domain": "example.com",
+                                            "outcome": "delivered"}])
+        # The default output kept to connections.
+        self.assertTrue(all(r["type"] == "connection" for r in read_records(d.path("v.jsonl"))))
+        self.assertEqual(d.count("esatlsd_messages_records_total", end_to_end="no_tls"), 1)
+        self.assertEqual(d.count("esatlsd_messages_tracked_total"), 1)
+        self.assertEqual(d.stop(), 0)
+
+    def test_timeout_and_stop(self):
+        # message_timeout 2s: a message with no news is written as idle; one still followed at
+        # the stop is written as shutdown.
+        port, mport = free_port(), free_port()
+        d = self.start(msg_config(port, mport, "tracking: { message_timeout: 2s }\n"))
+        logger(port, ["Info: Start MID 7 ICID 15"], proto="tcp")
+        msgs = wait_until(lambda: read_records(d.path("m.jsonl")), timeout=10)
+        self.assertEqual([(m["mid"], m["end"], m["in_verdict"]) for m in msgs],
+                         [(7, "idle", "unknown")], d.stderr())
+        logger(port, ["Info: Start MID 8 ICID 16"], proto="tcp")
+        wait_until(lambda: d.count("esatlsd_messages_open") == 1, timeout=10)
+        self.assertEqual(d.stop(), 0)
+        msgs = read_records(d.path("m.jsonl"))
+        self.assertEqual([(m["mid"], m["end"]) for m in msgs], [(7, "idle"), (8, "shutdown")])
+
+    def test_off_by_default(self):
+        # No output or hook asks for messages: none are followed.
+        port, mport = free_port(), free_port()
+        d = self.start('listen:\n  - { proto: tcp, address: "127.0.0.1:%d" }\n'
+                       'outputs:\n  - { file: "@DIR@/v.jsonl" }\n'
+                       'metrics: { address: "127.0.0.1:%d" }\n' % (port, mport))
+        logger(port, INBOUND + ["Info: ICID 14 close"] + OUTBOUND, proto="tcp")
+        wait_until(lambda: len(read_records(d.path("v.jsonl"))) == 2, timeout=10)
+        self.assertEqual(d.count("esatlsd_messages_tracked_total"), 0)
+        self.assertEqual(d.stop(), 0)
+
+
+if __name__ == "__main__":
+    main()
