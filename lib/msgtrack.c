@@ -1,6 +1,9 @@
 /* The message tracker (msgtrack.h). Messages live in a ringmap keyed by (source, MID) whose
- * value points at the message; every piece of news puts the entry again, so the ring stays in
- * order of latest activity: its oldest entry is the one to time out or to evict. */
+ * value points at the message, in the order they were put. News only stamps the message
+ * (putting it again on every line would cost a hash delete and insert per line); the time-out
+ * sweep moves a message that had news since it was put to the back, so a message is written
+ * between message_timeout and twice that after its latest news, and a full table evicts the
+ * message put longest ago. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +24,7 @@ struct msg_del {
 
 struct msg {
 	uint64_t mid, icid, parent; /* parent: the MID this one was split or rewritten from */
+	int64_t news;               /* clock time of its latest news */
 	uint32_t source;
 	uint32_t del_total;
 	uint8_t in_verdict; /* enum verdict_kind or VERDICT_PENDING */
@@ -29,7 +33,8 @@ struct msg {
 	uint8_t written;
 	uint64_t rcpts, rcpts_done; /* bit r: RID r named by a To: line / delivered or bounced */
 	struct logtime first, last;
-	struct msg_del *del;
+	struct msg_del *del; /* &one, or the heap past one delivery (most messages have one) */
+	struct msg_del one;
 };
 
 struct msgtrack {
@@ -64,8 +69,11 @@ static void msg_destroy(struct msgtrack *mt, struct msg *m)
 		mt->heap_bytes -= m->del[i].domain_len;
 		free(m->del[i].domain);
 	}
-	mt->heap_bytes -= sizeof(*m) + (size_t)m->cap_del * sizeof(*m->del);
-	free(m->del);
+	mt->heap_bytes -= sizeof(*m);
+	if (m->del != &m->one) {
+		mt->heap_bytes -= (size_t)m->cap_del * sizeof(*m->del);
+		free(m->del);
+	}
 	free(m);
 }
 
@@ -155,11 +163,11 @@ void msgtrack_set_source_names(struct msgtrack *mt, msgtrack_name_fn name, const
 	mt->name_arg = arg;
 }
 
-/* Puts m's entry again with time `now`, making it the most recently active. */
-static void msg_touch(struct msgtrack *mt, struct msg *m, int64_t now)
+/* Puts m's entry again, stamped with its latest news, at the back of the ring. */
+static void msg_requeue(struct msgtrack *mt, struct msg *m)
 {
 	mt->moving = (uint64_t)(uintptr_t)m;
-	int r = ringmap_put(&mt->msgs, msg_key(m->source, m->mid), mt->moving, now);
+	int r = ringmap_put(&mt->msgs, msg_key(m->source, m->mid), mt->moving, m->news);
 	mt->moving = 0;
 	if (r < 0) {
 		/* Out of memory: the old entry is gone, so the message is written now. */
@@ -186,6 +194,9 @@ static struct msg *msg_create(struct msgtrack *mt, uint32_t source, uint64_t mid
 	m->source = source;
 	m->in_verdict = VERDICT_UNKNOWN;
 	m->end = NO_END;
+	m->news = now;
+	m->del = &m->one;
+	m->cap_del = 1;
 	mt->heap_bytes += sizeof(*m);
 	int r = ringmap_put(&mt->msgs, msg_key(source, mid), (uint64_t)(uintptr_t)m, now);
 	if (r < 0) {
@@ -223,13 +234,18 @@ static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t
 		return NULL;
 	}
 	if (m->n_del == m->cap_del) {
-		unsigned cap = m->cap_del ? m->cap_del * 2u : 1u;
-		struct msg_del *d = realloc(m->del, cap * sizeof(*d));
+		unsigned cap = m->cap_del * 2u;
+		struct msg_del *d = malloc(cap * sizeof(*d));
 		if (d == NULL) {
 			mt->count.alloc_failures++;
 			return NULL;
 		}
-		mt->heap_bytes += (cap - m->cap_del) * sizeof(*d);
+		memcpy(d, m->del, m->n_del * sizeof(*d));
+		if (m->del != &m->one) {
+			mt->heap_bytes -= m->cap_del * sizeof(*d);
+			free(m->del);
+		}
+		mt->heap_bytes += cap * sizeof(*d);
 		m->del = d;
 		m->cap_del = (uint8_t)cap;
 	}
@@ -269,11 +285,12 @@ static int msg_ready(const struct msgtrack *mt, struct msg *m)
 	return 1;
 }
 
-/* Writes m if it is finished and complete, else puts it back as the most recently active. */
+/* Writes m if it is finished and complete, else notes the news. */
 static void msg_settle(struct msgtrack *mt, struct msg *m, int64_t now)
 {
 	if (!msg_ready(mt, m)) {
-		msg_touch(mt, m, now);
+		if (now > m->news)
+			m->news = now;
 		return;
 	}
 	struct id_key k = msg_key(m->source, m->mid);
@@ -419,6 +436,10 @@ void msgtrack_expire(struct msgtrack *mt, int64_t now)
 	while ((e = ringmap_oldest(&mt->msgs)) != NULL && now - e->time >= mt->cfg.idle_timeout) {
 		struct msg *m = msg_of(e);
 		struct id_key k = msg_key(m->source, m->mid);
+		if (now - m->news < mt->cfg.idle_timeout) {
+			msg_requeue(mt, m); /* news since it was put: not due yet */
+			continue;
+		}
 		msg_write(mt, m, MESSAGE_END_IDLE);
 		ringmap_pop_oldest(&mt->msgs); /* frees m */
 		ringmap_put(&mt->ended, k, 0, now);

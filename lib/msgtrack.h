@@ -4,7 +4,7 @@
  * that carried it are known, or when it had no news for idle_timeout (README "Message
  * records"). The connection tracker feeds it: each event naming a message, with what it knows
  * of that event's connection, and each connection's verdict as the connection ends. Pure, and
- * bounded: at most max_messages (the least recently active is written out as evicted). */
+ * bounded: at most max_messages (the one taken in first is written out as evicted). */
 #ifndef ESATLS_MSGTRACK_H
 #define ESATLS_MSGTRACK_H
 

@@ -1,5 +1,3 @@
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "logtime.h"
@@ -67,17 +65,32 @@ static void put_string(struct feed_out *o, const char *key, struct span value)
 	o->len += n;
 }
 
+/* Decimal digits of v, NUL-terminated, at the end of num[24]; returns the first. */
+static const char *u64_digits(uint64_t v, char num[24])
+{
+	char *p = num + 23;
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return p;
+}
+
 static void put_u64(struct feed_out *o, const char *key, uint64_t v)
 {
 	char num[24];
-	snprintf(num, sizeof(num), "%" PRIu64, v);
 	put(o, key);
-	put(o, num);
+	put(o, u64_digits(v, num));
 }
 
+/* A value of esatlsd's own (a name from the tables above, a formatted time): plain ASCII, so
+ * written as is between quotes. */
 static void put_name(struct feed_out *o, const char *key, const char *name)
 {
-	put_string(o, key, span_make(name, strlen(name)));
+	put(o, key);
+	put(o, "\"");
+	put(o, name);
+	put(o, "\"");
 }
 
 static void put_logtime(struct feed_out *o, const char *key, const struct logtime *lt)
@@ -153,15 +166,15 @@ enum verdict_kind message_end_to_end(const struct message_record *m)
 
 static void put_rids(struct feed_out *o, uint64_t rids)
 {
-	char num[8];
-	int first = 1;
+	char num[24];
+	const char *sep = "";
 	put(o, ",\"rids\":[");
-	for (unsigned r = 0; r < 64; r++) {
-		if (!(rids & ((uint64_t)1 << r)))
+	for (unsigned r = 0; rids != 0; r++, rids >>= 1) {
+		if (!(rids & 1))
 			continue;
-		snprintf(num, sizeof(num), first ? "%u" : ",%u", r);
-		put(o, num);
-		first = 0;
+		put(o, sep);
+		put(o, u64_digits(r, num));
+		sep = ",";
 	}
 	put(o, "]");
 }

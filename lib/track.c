@@ -490,7 +490,8 @@ static void track_msg_conn(const struct tracker *t, uint32_t source, const struc
 		const struct conn *c = connpool_at(&t->pool, i);
 		mc->state = MSG_CONN_OPEN;
 		mc->after_failure = !!(c->flags & F_FAIL_MARK);
-		mc->peer_domain = conn_str(c, VERDICT_S_PEER_DOMAIN);
+		if (ev->dir == ESA_DIR_OUT) /* only a delivery names a domain */
+			mc->peer_domain = conn_str(c, VERDICT_S_PEER_DOMAIN);
 		return;
 	}
 	const struct ringmap_entry *e =
@@ -508,7 +509,7 @@ void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
 	uint32_t i = CONN_NIL;
 	if (event_names_connection(ev))
 		i = track_conn_event(t, source, ev, when, now);
-	if (t->msgs != NULL) {
+	if (t->msgs != NULL && (ev->mid != 0 || ev->kind == ESA_MSG_RELATE)) {
 		struct msg_conn mc;
 		track_msg_conn(t, source, ev, i, &mc);
 		msgtrack_event(t->msgs, source, ev, &mc, when, now);

@@ -79,6 +79,14 @@ static void feed_all(const char *const *text)
 		feed(*text);
 }
 
+/* Moves the clock on by seconds, runs the time-outs, and expects want records in all. */
+static void advance(int64_t seconds, size_t want)
+{
+	clock_now += seconds;
+	track_expire(tr, clock_now);
+	ck_assert_uint_eq(n_lines, want);
+}
+
 static void has(size_t i, const char *want)
 {
 	ck_assert_uint_lt(i, n_lines);
@@ -220,28 +228,38 @@ START_TEST(test_idle)
 {
 	start(100, 1);
 	feed_all(tls_in);
-	clock_now += 99;
-	track_expire(tr, clock_now);
-	ck_assert_uint_eq(n_lines, 0);
-	clock_now += 1;
-	track_expire(tr, clock_now);
-	ck_assert_uint_eq(n_lines, 1);
+	advance(99, 0);
+	advance(1, 1);
 	has(0, "\"in_verdict\":\"unknown\"");
 	has(0, "\"end\":\"idle\"");
 	stop();
 }
 END_TEST
 
-/* A full table writes its least recently active message as evicted; the end of input the rest. */
+/* News postpones the time-out: counted from the latest line, not the first. */
+START_TEST(test_news_postpones_idle)
+{
+	start(100, 1);
+	feed("Start MID 1 ICID 10");
+	clock_now += 60;
+	feed("MID 1 ICID 10 From: <a@example.org>");
+	advance(40, 0);
+	advance(59, 0);
+	advance(1, 1);
+	has(0, "\"end\":\"idle\"");
+	stop();
+}
+END_TEST
+
+/* A full table writes the message it took in first as evicted; the end of input the rest. */
 START_TEST(test_bounds_and_flush)
 {
 	start(2, 1);
 	feed("Start MID 1 ICID 10");
 	feed("Start MID 2 ICID 11");
-	feed("MID 1 ICID 10 From: <a@example.org>"); /* MID 2 is now the oldest */
-	feed("Start MID 3 ICID 12");
+	feed("Start MID 3 ICID 12"); /* MID 1 was put first */
 	ck_assert_uint_eq(n_lines, 1);
-	has(0, "\"mid\":2,");
+	has(0, "\"mid\":1,");
 	has(0, "\"end\":\"evicted\"");
 	track_flush(tr, VERDICT_END_EOF);
 	ck_assert_uint_eq(n_lines, 3);
@@ -296,6 +314,7 @@ static Suite *msgtrack_suite(void)
 	tcase_add_test(tc, test_no_connection);
 	tcase_add_test(tc, test_recipients_finish);
 	tcase_add_test(tc, test_idle);
+	tcase_add_test(tc, test_news_postpones_idle);
 	tcase_add_test(tc, test_bounds_and_flush);
 	tcase_add_test(tc, test_off_by_default);
 	tcase_add_test(tc, test_end_to_end_rules);
