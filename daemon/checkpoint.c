@@ -9,13 +9,16 @@
 #include "log.h"
 #include "statefile.h"
 
-/* Grows with everything a state file holds: lines applied, connections ended, alerts sent. */
+/* Grows with everything a state file holds: lines applied, connections and messages ended,
+ * alerts sent. */
 static uint64_t checkpoint_changes(const struct engine *e)
 {
 	const struct track_counters *tc = engine_track_counters(e);
 	uint64_t n = engine_counters(e)->messages + tc->early_alerts + tc->restored;
 	for (int i = 0; i < VERDICT_END_COUNT; i++)
 		n += tc->ends[i];
+	for (int i = 0; i < MESSAGE_END_COUNT; i++)
+		n += engine_message_counters(e)->ends[i];
 	return n;
 }
 

@@ -554,8 +554,6 @@ static void daemon_stop(struct daemon *d)
 	if (d->cfg->state_file == NULL ||
 	    checkpoint_at_stop(&d->checkpoint, d->cfg, daemon_now(d)) != 0)
 		engine_flush(d->engine, VERDICT_END_SHUTDOWN);
-	else /* the state file holds connections only: messages are written now */
-		engine_flush_messages(d->engine, MESSAGE_END_SHUTDOWN);
 	d->stop_deadline_ms = clock_now_ms() + d->cfg->stop_timeout_ms;
 	if (!daemon_stop_pending(d)) {
 		daemon_stop_finish(d);

@@ -49,6 +49,13 @@ static int save_one(const struct track_conn_state *s, void *arg)
 	return w->failed;
 }
 
+static int save_message(const struct msg_state *s, void *arg)
+{
+	struct state_writer *w = arg;
+	state_writer_message(w, s);
+	return w->failed;
+}
+
 /* The rename is durable only once the directory holding the name is written too. */
 static void sync_directory_of(const char *path)
 {
@@ -115,6 +122,7 @@ int statefile_save(const char *path, const struct engine *e, int64_t now)
 	if (ok) {
 		state_writer_begin(w, save_write, &sink, now);
 		engine_export(e, save_one, w);
+		engine_export_messages(e, save_message, w);
 		ok = state_writer_end(w) == 0;
 	}
 	if (ok && fsync(sink.fd) != 0)
@@ -149,11 +157,26 @@ static int load_check(const struct track_conn_state *s, void *arg)
 	return engine_import_check(s);
 }
 
+static int load_check_message(const struct msg_state *s, void *arg)
+{
+	(void)arg;
+	return engine_import_message_check(s);
+}
+
 struct load_ctx {
 	struct engine *e;
 	int64_t now;
-	size_t restored, refused;
+	size_t restored, refused, messages;
 };
+
+/* Saved messages come back only while message records are on; else they are dropped. */
+static int load_message(const struct msg_state *s, void *arg)
+{
+	struct load_ctx *x = arg;
+	if (engine_import_message(x->e, s) == 0)
+		x->messages++;
+	return 0;
+}
 
 static int load_one(const struct track_conn_state *s, void *arg)
 {
@@ -219,12 +242,13 @@ static enum statefile_load load_mapped(const char *path, const void *buf, size_t
 {
 	int64_t saved_at = 0;
 	uint64_t count;
-	enum state_status st = state_parse(buf, len, load_check, NULL, &saved_at, &count);
+	enum state_status st =
+	    state_parse_all(buf, len, load_check, load_check_message, NULL, &saved_at, &count);
 	if (st != STATE_OK) {
 		return set_aside(path, state_status_text(st));
 	}
-	struct load_ctx x = {e, now, 0, 0};
-	state_parse(buf, len, load_one, &x, NULL, NULL);
+	struct load_ctx x = {e, now, 0, 0, 0};
+	state_parse_all(buf, len, load_one, load_message, &x, NULL, NULL);
 	engine_import_done(e);
 	*restored = x.restored;
 	/* saved_at comes from the file: no arithmetic on it. */
@@ -236,6 +260,8 @@ static enum statefile_load load_mapped(const char *path, const void *buf, size_t
 		snprintf(saved, sizeof(saved), "at an unknown time");
 	log_info("state file %s: %zu open connections restored (saved %s)", path, x.restored,
 	         saved);
+	if (x.messages)
+		log_info("state file %s: %zu messages restored", path, x.messages);
 	if (x.refused)
 		log_warnx("state file %s: %zu connections not restored (already open, too many "
 		          "appliances, or out of memory)",

@@ -218,11 +218,6 @@ int engine_enable_messages(struct engine *e, msgtrack_emit_fn emit, void *arg)
 	return track_enable_messages(e->track, emit, arg);
 }
 
-void engine_flush_messages(struct engine *e, enum message_end end)
-{
-	track_flush_messages(e->track, end);
-}
-
 const struct msgtrack_counters *engine_message_counters(const struct engine *e)
 {
 	static const struct msgtrack_counters none;
@@ -294,7 +289,8 @@ int engine_appliance_find(const struct engine *e, struct span name, size_t *i)
 
 struct engine_export_ctx {
 	const struct engine *e;
-	track_conn_state_fn fn;
+	track_conn_state_fn conn_fn; /* engine_export */
+	msgtrack_state_fn msg_fn;    /* engine_export_messages */
 	void *arg;
 };
 
@@ -303,20 +299,45 @@ static int engine_export_one(const struct track_conn_state *s, void *arg)
 	const struct engine_export_ctx *x = arg;
 	struct track_conn_state named = *s;
 	named.host = source_name(x->e->sources, s->source);
-	return x->fn(&named, x->arg);
+	return x->conn_fn(&named, x->arg);
+}
+
+static int engine_export_msg(const struct msg_state *s, void *arg)
+{
+	const struct engine_export_ctx *x = arg;
+	struct msg_state named = *s;
+	named.host = source_name(x->e->sources, s->source);
+	return x->msg_fn(&named, x->arg);
 }
 
 int engine_export(const struct engine *e, track_conn_state_fn fn, void *arg)
 {
-	struct engine_export_ctx x = {e, fn, arg};
+	struct engine_export_ctx x = {e, fn, NULL, arg};
 	return track_export(e->track, engine_export_one, &x);
+}
+
+int engine_export_messages(const struct engine *e, msgtrack_state_fn fn, void *arg)
+{
+	struct engine_export_ctx x = {e, NULL, fn, arg};
+	return track_export_messages(e->track, engine_export_msg, &x);
+}
+
+static int saved_host_ok(struct span host)
+{
+	return span_present(host) && host.len <= SOURCE_NAME_MAX;
+}
+
+/* The source number of a saved record's appliance (added if new); SOURCE_NONE when the table
+ * is full. */
+static uint32_t engine_saved_source(struct engine *e, struct span host)
+{
+	e->last_source = SOURCE_NONE; /* interning may move the counts last_counts points at */
+	return source_intern(e->sources, host);
 }
 
 int engine_import_check(const struct track_conn_state *s)
 {
-	if (!span_present(s->host) || s->host.len > SOURCE_NAME_MAX)
-		return -1;
-	return track_conn_state_check(s);
+	return saved_host_ok(s->host) ? track_conn_state_check(s) : -1;
 }
 
 int engine_import(struct engine *e, const struct track_conn_state *s, int64_t now)
@@ -324,11 +345,22 @@ int engine_import(struct engine *e, const struct track_conn_state *s, int64_t no
 	if (engine_import_check(s) != 0)
 		return -1;
 	struct track_conn_state local = *s;
-	e->last_source = SOURCE_NONE; /* interning may move the counts last_counts points at */
-	local.source = source_intern(e->sources, s->host);
-	if (local.source == SOURCE_NONE)
+	local.source = engine_saved_source(e, s->host);
+	return local.source == SOURCE_NONE ? -1 : track_import(e->track, &local, now);
+}
+
+int engine_import_message_check(const struct msg_state *s)
+{
+	return saved_host_ok(s->host) ? msgtrack_state_check(s) : -1;
+}
+
+int engine_import_message(struct engine *e, const struct msg_state *s)
+{
+	if (engine_import_message_check(s) != 0 || track_messages(e->track) == NULL)
 		return -1;
-	return track_import(e->track, &local, now);
+	struct msg_state local = *s;
+	local.source = engine_saved_source(e, s->host);
+	return local.source == SOURCE_NONE ? -1 : track_import_message(e->track, &local);
 }
 
 void engine_import_done(struct engine *e)

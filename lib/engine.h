@@ -63,9 +63,6 @@ void engine_flush(struct engine *e, enum verdict_end end);
 /* Turns message records on (track_enable_messages); 0, or -1 if memory ran out. */
 int engine_enable_messages(struct engine *e, msgtrack_emit_fn emit, void *arg);
 
-/* Writes every message still followed (track_flush_messages). */
-void engine_flush_messages(struct engine *e, enum message_end end);
-
 /* The message tracker's counters and open messages; zero while message records are off. */
 const struct msgtrack_counters *engine_message_counters(const struct engine *e);
 size_t engine_open_messages(const struct engine *e);
@@ -107,6 +104,12 @@ int engine_import_check(const struct track_conn_state *s);
  * connection with its key already open, the table of appliances full, or memory ran out). Call
  * engine_import_done after the last one. */
 int engine_import(struct engine *e, const struct track_conn_state *s, int64_t now);
+/* The same for followed messages (message records on; else none are exported and every import
+ * is refused). */
+int engine_export_messages(const struct engine *e, msgtrack_state_fn fn, void *arg);
+int engine_import_message_check(const struct msg_state *s);
+int engine_import_message(struct engine *e, const struct msg_state *s);
+
 void engine_import_done(struct engine *e);
 
 /* The ICID that carried message `mid` of appliance `host`, if known; 0 on success. */

@@ -9,8 +9,8 @@
 
 #include "msgtrack.h"
 
-#define VERDICT_PENDING 0xff /* a part whose connection is still open */
-#define NO_END 0xff
+#define VERDICT_PENDING MSG_VERDICT_PENDING /* a part whose connection is still open */
+#define NO_END MSG_NO_END
 
 struct msg_del {
 	uint64_t dcid;
@@ -255,7 +255,7 @@ static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t
 	d->verdict = conn_part(c);
 	d->outcome = DELIVERY_PENDING;
 	d->after_failure = c->state == MSG_CONN_OPEN && c->after_failure;
-	size_t n = c->peer_domain.len > 255 ? 255 : c->peer_domain.len;
+	size_t n = c->peer_domain.len > 254 ? 254 : c->peer_domain.len;
 	if (span_present(c->peer_domain) && n > 0 && (d->domain = malloc(n)) != NULL) {
 		memcpy(d->domain, c->peer_domain.p, n);
 		d->domain_len = (uint8_t)n;
@@ -454,6 +454,102 @@ void msgtrack_flush(struct msgtrack *mt, enum message_end end)
 		msg_write(mt, msg_of(e), end);
 		ringmap_pop_oldest(&mt->msgs);
 	}
+}
+
+/* ---- saving and restoring ---- */
+
+static void msg_to_state(const struct msg *m, struct msg_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->mid = m->mid;
+	s->icid = m->icid;
+	s->parent = m->parent;
+	s->source = m->source;
+	s->host = span_make("", 0);
+	s->news = m->news;
+	s->in_verdict = m->in_verdict;
+	s->end = m->end;
+	s->del_total = m->del_total;
+	s->rcpts = m->rcpts;
+	s->rcpts_done = m->rcpts_done;
+	s->first = m->first;
+	s->last = m->last;
+	s->n_del = m->n_del;
+	for (unsigned i = 0; i < m->n_del; i++) {
+		const struct msg_del *d = &m->del[i];
+		s->del[i] = (struct msg_state_delivery){
+		    d->dcid,
+		    d->rids,
+		    d->verdict,
+		    d->outcome,
+		    d->after_failure,
+		    d->domain ? span_make(d->domain, d->domain_len) : span_none()};
+	}
+}
+
+int msgtrack_export(const struct msgtrack *mt, msgtrack_state_fn fn, void *arg)
+{
+	const struct ringmap *rm = &mt->msgs;
+	for (uint32_t i = 0; i < rm->len; i++) {
+		const struct ringmap_entry *e = &rm->ring[(rm->tail + i) % rm->size];
+		struct msg_state s;
+		if (!e->live)
+			continue;
+		msg_to_state(msg_of(e), &s);
+		int r = fn(&s, arg);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int part_ok(uint8_t v)
+{
+	return v < VERDICT_KIND_COUNT || v == VERDICT_PENDING;
+}
+
+int msgtrack_state_check(const struct msg_state *s)
+{
+	if (s->mid == 0 || !part_ok(s->in_verdict) ||
+	    (s->end != NO_END && s->end >= MESSAGE_END_COUNT) ||
+	    s->n_del > MESSAGE_DELIVERIES_MAX || s->del_total < s->n_del)
+		return -1;
+	for (unsigned i = 0; i < s->n_del; i++)
+		if (!part_ok(s->del[i].verdict) || s->del[i].outcome >= DELIVERY_OUTCOME_COUNT ||
+		    s->del[i].after_failure > 1 || s->del[i].domain.len > 254)
+			return -1;
+	return 0;
+}
+
+int msgtrack_import(struct msgtrack *mt, const struct msg_state *s)
+{
+	if (msgtrack_state_check(s) != 0 || msg_find(mt, s->source, s->mid) != NULL)
+		return -1;
+	struct msg *m = msg_create(mt, s->source, s->mid, s->news);
+	if (m == NULL)
+		return -1;
+	mt->count.messages--; /* followed before the restart: counted then */
+	m->icid = s->icid;
+	m->parent = s->parent;
+	m->in_verdict = s->in_verdict;
+	m->end = s->end;
+	m->rcpts = s->rcpts;
+	m->rcpts_done = s->rcpts_done;
+	m->first = s->first;
+	m->last = s->last;
+	for (unsigned i = 0; i < s->n_del; i++) {
+		const struct msg_state_delivery *sd = &s->del[i];
+		struct msg_conn c = {MSG_CONN_NONE, VERDICT_UNKNOWN, 0, sd->domain};
+		struct msg_del *d = msg_delivery(mt, m, sd->dcid, &c);
+		if (d == NULL)
+			break;
+		d->rids = sd->rids;
+		d->verdict = sd->verdict;
+		d->outcome = sd->outcome;
+		d->after_failure = sd->after_failure;
+	}
+	m->del_total = s->del_total;
+	return 0;
 }
 
 size_t msgtrack_open_count(const struct msgtrack *mt)

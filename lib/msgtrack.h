@@ -76,6 +76,48 @@ void msgtrack_expire(struct msgtrack *mt, int64_t now);
 /* Writes every message, oldest first; unfinished ones end with `end` (eof, shutdown). */
 void msgtrack_flush(struct msgtrack *mt, enum message_end end);
 
+/* ---- state that outlives the process (the state file keeps messages too) ---- */
+
+/* A part's verdict not known yet (its connection is open): in_verdict and verdict below. */
+#define MSG_VERDICT_PENDING 0xff
+#define MSG_NO_END 0xff
+
+struct msg_state_delivery {
+	uint64_t dcid, rids;
+	uint8_t verdict; /* enum verdict_kind or MSG_VERDICT_PENDING */
+	uint8_t outcome; /* enum delivery_outcome */
+	uint8_t after_failure;
+	struct span domain; /* absent: none */
+};
+
+/* One followed message as the tracker would rebuild it. Strings point into storage owned by
+ * whoever filled the struct. */
+struct msg_state {
+	uint64_t mid, icid, parent;
+	uint32_t source;    /* the tracker's source number */
+	struct span host;   /* the source's name, for whoever stores it (<= 255 bytes) */
+	int64_t news;       /* clock seconds of its latest news */
+	uint8_t in_verdict; /* enum verdict_kind or MSG_VERDICT_PENDING */
+	uint8_t end;        /* enum message_end once finished, else MSG_NO_END */
+	uint32_t del_total;
+	uint64_t rcpts, rcpts_done;
+	struct logtime first, last;
+	uint8_t n_del; /* <= MESSAGE_DELIVERIES_MAX */
+	struct msg_state_delivery del[MESSAGE_DELIVERIES_MAX];
+};
+
+/* Whether s describes a message the tracker could hold: 0 if so, -1 if not. */
+int msgtrack_state_check(const struct msg_state *s);
+
+/* Calls fn for every followed message, oldest first (host left empty); stops early when fn
+ * returns non-zero and returns that. */
+typedef int (*msgtrack_state_fn)(const struct msg_state *s, void *arg);
+int msgtrack_export(const struct msgtrack *mt, msgtrack_state_fn fn, void *arg);
+
+/* Adds one saved message (s must pass msgtrack_state_check). A message already followed under
+ * the same key is kept and s ignored. Returns 0, or -1 if it was ignored or memory ran out. */
+int msgtrack_import(struct msgtrack *mt, const struct msg_state *s);
+
 size_t msgtrack_open_count(const struct msgtrack *mt);
 const struct msgtrack_counters *msgtrack_counters(const struct msgtrack *mt);
 size_t msgtrack_memory(const struct msgtrack *mt);

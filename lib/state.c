@@ -15,6 +15,12 @@ _Static_assert(VERDICT_FIELD_MAX == VALUE_MAX, "string lengths are stored as u8"
 _Static_assert(VERDICT_MIDS_MAX == MIDS_MAX, "STATE_RECORD_MAX counts 64 MIDs");
 _Static_assert(VERDICT_STR_COUNT + 1 == STATE_FIELD_COUNT, "field ids 1..15 are the strings");
 _Static_assert(STATE_WRITER_BUF >= 4 + STATE_RECORD_MAX, "a record fits the writer's buffer");
+_Static_assert(STATE_MESSAGE_MAX <= STATE_RECORD_MAX, "a message fits where a connection does");
+_Static_assert(MESSAGE_DELIVERIES_MAX == 8, "STATE_MESSAGE_MAX counts 8 deliveries");
+
+#define KIND_CONN 0u
+#define KIND_MESSAGE 1u
+#define NO_DOMAIN 255
 
 /* Field id k (1..15) of the file is str[string_of_field[k - 1]]: the file's numbering stays put
  * if verdict.h ever reorders its strings. */
@@ -193,6 +199,71 @@ void state_writer_conn(struct state_writer *w, const struct track_conn_state *s)
 	w->count++;
 }
 
+/* Encodes a message body at p; returns its length. */
+static size_t encode_message(unsigned char *p, const struct msg_state *s)
+{
+	size_t n = STATE_MESSAGE_FIXED;
+	put_le(p + 0, s->mid, 8);
+	put_le(p + 8, s->icid, 8);
+	put_le(p + 16, s->parent, 8);
+	put_le(p + 24, (uint64_t)s->news, 8);
+	p[32] = s->in_verdict;
+	p[33] = s->end;
+	p[34] = s->n_del;
+	put_le(p + 35, s->del_total, 4);
+	put_le(p + 39, s->rcpts, 8);
+	put_le(p + 47, s->rcpts_done, 8);
+	put_le(p + 55, (uint64_t)s->first.wall, 8);
+	put_le(p + 63, (uint16_t)s->first.offset, 2);
+	p[65] = s->first.valid;
+	put_le(p + 66, (uint64_t)s->last.wall, 8);
+	put_le(p + 74, (uint16_t)s->last.offset, 2);
+	p[76] = s->last.valid;
+	p[77] = (unsigned char)s->host.len;
+	if (s->host.len > 0)
+		memcpy(p + n, s->host.p, s->host.len);
+	n += s->host.len;
+	for (unsigned i = 0; i < s->n_del; i++) {
+		const struct msg_state_delivery *d = &s->del[i];
+		put_le(p + n, d->dcid, 8);
+		put_le(p + n + 8, d->rids, 8);
+		p[n + 16] = d->verdict;
+		p[n + 17] = d->outcome;
+		p[n + 18] = d->after_failure;
+		p[n + 19] = d->domain.p != NULL ? (unsigned char)d->domain.len : NO_DOMAIN;
+		n += STATE_DELIVERY_FIXED;
+		if (d->domain.p != NULL && d->domain.len > 0)
+			memcpy(p + n, d->domain.p, d->domain.len);
+		n += d->domain.p != NULL ? d->domain.len : 0;
+	}
+	return n;
+}
+
+static int message_storable(const struct msg_state *s)
+{
+	if (s->n_del > MESSAGE_DELIVERIES_MAX || !span_storable(s->host))
+		return 0;
+	for (unsigned i = 0; i < s->n_del; i++)
+		if (!span_storable(s->del[i].domain) || s->del[i].domain.len >= NO_DOMAIN)
+			return 0;
+	return 1;
+}
+
+void state_writer_message(struct state_writer *w, const struct msg_state *s)
+{
+	if (w->failed)
+		return;
+	if (!message_storable(s)) {
+		w->failed = 1;
+		return;
+	}
+	unsigned char *p = writer_room(w, 4 + STATE_MESSAGE_MAX);
+	size_t n = encode_message(p + 4, s);
+	put_le(p, KIND_MESSAGE << 24 | n, 4);
+	w->used += 4 + n;
+	w->count++;
+}
+
 int state_writer_end(struct state_writer *w)
 {
 	unsigned char *p;
@@ -236,6 +307,7 @@ const char *state_status_text(enum state_status st)
 /* Where the records lie once the framing has been walked. */
 struct state_layout {
 	const unsigned char *b;
+	uint32_t version;
 	size_t records_end; /* offset of the trailer */
 	uint64_t n_records;
 };
@@ -246,7 +318,8 @@ static enum state_status check_header(const unsigned char *b, size_t len)
 		return STATE_NOT_STATE;
 	if (len < STATE_HEADER_LEN)
 		return STATE_TRUNCATED;
-	if (get_le(b + STATE_MAGIC_LEN, 4) != STATE_VERSION)
+	uint64_t version = get_le(b + STATE_MAGIC_LEN, 4);
+	if (version < STATE_VERSION_MIN || version > STATE_VERSION)
 		return STATE_FOREIGN_VERSION;
 	return STATE_OK;
 }
@@ -263,15 +336,17 @@ static enum state_status frame_records(const unsigned char *b, size_t len, struc
 			return STATE_TRUNCATED;
 		if (memcmp(b + pos, STATE_TRAILER_MARK, 4) == 0)
 			break;
-		uint64_t body = get_le(b + pos, 4);
-		if (body < STATE_RECORD_FIXED || body > STATE_RECORD_MAX)
+		uint64_t head = get_le(b + pos, 4), body = head & 0xffffff;
+		if (head >> 24 == KIND_CONN
+		        ? body < STATE_RECORD_FIXED || body > STATE_RECORD_MAX
+		        : head >> 24 != KIND_MESSAGE || lay->version < 2 ||
+		              body < STATE_MESSAGE_FIXED || body > STATE_MESSAGE_MAX)
 			return STATE_MALFORMED;
 		if (len - pos - 4 < body)
 			return STATE_TRUNCATED;
 		pos += 4 + (size_t)body;
 		n++;
 	}
-	lay->b = b;
 	lay->records_end = pos;
 	lay->n_records = n;
 	return STATE_OK;
@@ -361,19 +436,83 @@ static enum state_status decode_body(const unsigned char *body, size_t n,
 	return get_fields(body, pos, n, n_fields, s);
 }
 
-/* Decodes every record in order, calling fn (when not NULL) after each. */
-static enum state_status walk_records(const struct state_layout *lay, state_conn_fn fn, void *arg)
+static struct logtime get_logtime(const unsigned char *p)
+{
+	struct logtime t = {i64_from_bits(get_le(p, 8)), i16_from_bits((uint16_t)get_le(p + 8, 2)),
+	                    p[10]};
+	return t;
+}
+
+/* Decodes one message body of n bytes (framing guarantees STATE_MESSAGE_FIXED <= n). */
+static enum state_status decode_message(const unsigned char *p, size_t n, struct msg_state *s)
+{
+	size_t pos = STATE_MESSAGE_FIXED;
+	memset(s, 0, sizeof(*s));
+	s->mid = get_le(p + 0, 8);
+	s->icid = get_le(p + 8, 8);
+	s->parent = get_le(p + 16, 8);
+	s->news = i64_from_bits(get_le(p + 24, 8));
+	s->in_verdict = p[32];
+	s->end = p[33];
+	s->n_del = p[34];
+	s->del_total = (uint32_t)get_le(p + 35, 4);
+	s->rcpts = get_le(p + 39, 8);
+	s->rcpts_done = get_le(p + 47, 8);
+	s->first = get_logtime(p + 55);
+	s->last = get_logtime(p + 66);
+	if (s->n_del > MESSAGE_DELIVERIES_MAX || n - pos < p[77])
+		return STATE_MALFORMED;
+	s->host = span_make((const char *)p + pos, p[77]);
+	pos += p[77];
+	for (unsigned i = 0; i < s->n_del; i++) {
+		struct msg_state_delivery *d = &s->del[i];
+		if (n - pos < STATE_DELIVERY_FIXED)
+			return STATE_MALFORMED;
+		d->dcid = get_le(p + pos, 8);
+		d->rids = get_le(p + pos + 8, 8);
+		d->verdict = p[pos + 16];
+		d->outcome = p[pos + 17];
+		d->after_failure = p[pos + 18];
+		unsigned dlen = p[pos + 19];
+		pos += STATE_DELIVERY_FIXED;
+		d->domain = span_none();
+		if (dlen == NO_DOMAIN)
+			continue;
+		if (n - pos < dlen)
+			return STATE_MALFORMED;
+		d->domain = span_make((const char *)p + pos, dlen);
+		pos += dlen;
+	}
+	return pos == n ? STATE_OK : STATE_MALFORMED;
+}
+
+/* Decodes every record in order, calling fn or msg_fn (each when not NULL) after each. */
+static enum state_status walk_records(const struct state_layout *lay, state_conn_fn fn,
+                                      state_msg_fn msg_fn, void *arg)
 {
 	uint64_t mids[MIDS_MAX];
 	struct track_conn_state s;
+	struct msg_state m;
 	size_t pos = STATE_HEADER_LEN;
 
 	while (pos < lay->records_end) {
-		size_t n = (size_t)get_le(lay->b + pos, 4);
-		enum state_status st = decode_body(lay->b + pos + 4, n, &s, mids);
+		uint64_t head = get_le(lay->b + pos, 4);
+		size_t n = (size_t)(head & 0xffffff);
+		const unsigned char *body = lay->b + pos + 4;
+		enum state_status st;
+		int r = 0;
+		if (head >> 24 == KIND_MESSAGE) {
+			st = decode_message(body, n, &m);
+			if (st == STATE_OK && msg_fn != NULL)
+				r = msg_fn(&m, arg);
+		} else {
+			st = decode_body(body, n, &s, mids);
+			if (st == STATE_OK && fn != NULL)
+				r = fn(&s, arg);
+		}
 		if (st != STATE_OK)
 			return st;
-		if (fn != NULL && fn(&s, arg) != 0)
+		if (r != 0)
 			return STATE_REJECTED;
 		pos += 4 + n;
 	}
@@ -383,19 +522,29 @@ static enum state_status walk_records(const struct state_layout *lay, state_conn
 enum state_status state_parse(const void *buf, size_t len, state_conn_fn fn, void *arg,
                               int64_t *saved_at, uint64_t *count)
 {
+	return state_parse_all(buf, len, fn, NULL, arg, saved_at, count);
+}
+
+enum state_status state_parse_all(const void *buf, size_t len, state_conn_fn fn,
+                                  state_msg_fn msg_fn, void *arg, int64_t *saved_at,
+                                  uint64_t *count)
+{
 	const unsigned char *b = buf;
 	struct state_layout lay;
 	enum state_status st;
 
+	lay.b = b;
 	st = check_header(b, len);
-	if (st == STATE_OK)
+	if (st == STATE_OK) {
+		lay.version = (uint32_t)get_le(b + STATE_MAGIC_LEN, 4);
 		st = frame_records(b, len, &lay);
+	}
 	if (st == STATE_OK)
 		st = check_trailer(b, len, &lay);
 	if (st == STATE_OK)
-		st = walk_records(&lay, NULL, NULL);
-	if (st == STATE_OK && fn != NULL)
-		st = walk_records(&lay, fn, arg);
+		st = walk_records(&lay, NULL, NULL, NULL);
+	if (st == STATE_OK && (fn != NULL || msg_fn != NULL))
+		st = walk_records(&lay, fn, msg_fn, arg);
 	if (st != STATE_OK)
 		return st;
 	if (saved_at != NULL)

@@ -1,11 +1,13 @@
 /* The state file: the tracker's open connections saved at SIGTERM (and as periodic checkpoints)
  * so that a restart resumes them. Pure encoding and decoding; the caller does the I/O.
  *
- * Format, version 1. Integers are little-endian, signed ones two's complement; nothing is
- * aligned (a reader works bytewise on an mmap'd buffer).
+ * Format, version 2 (version 1 files still load). Integers are little-endian, signed ones two's
+ * complement; nothing is aligned (a reader works bytewise on an mmap'd buffer).
  *
- *   header   "esatlsd state\n" (14 bytes), u32 version (1), i64 saved_at (clock seconds)
- *   records  any number of: u32 body length L (81 <= L <= 4448), then L bytes of body
+ *   header   "esatlsd state\n" (14 bytes), u32 version (2), i64 saved_at (clock seconds)
+ *   records  any number of: u32 head = kind << 24 | body length L, then L bytes of body;
+ *            kind 0 a connection (81 <= L <= 4705), kind 1 a message (78 <= L <= 2533, version
+ *            2 only: a version 1 file holds connections, its heads are plain lengths)
  *   trailer  "END\n" (4 bytes; as a u32 it is no valid L), u64 record count,
  *            u64 checksum: FNV-1a 64 over every byte of the file before the checksum
  *   nothing follows the trailer.
@@ -27,6 +29,17 @@
  * An absent string (p == NULL) has no field; a present empty one has a field of length 0, so the
  * two stay distinct (host included). Values are raw bytes (NUL and all), at most 255.
  *
+ * A message body (kind 1), one struct msg_state (msgtrack.h), "source" not stored either:
+ *
+ *    0  u64 mid             8  u64 icid          16  u64 parent        24  i64 news
+ *   32  u8 in_verdict      33  u8 end            34  u8 n_del (<= 8)   35  u32 del_total
+ *   39  u64 rcpts          47  u64 rcpts_done    55  i64 first_wall    63  i16 first_off
+ *   65  u8 first_valid     66  i64 last_wall     74  i16 last_off      76  u8 last_valid
+ *   77  u8 host length, then the host's bytes
+ *   then n_del x (u64 dcid, u64 rids, u8 verdict, u8 outcome, u8 after_failure, u8 domain
+ *        length (255: no domain), that many bytes, none for 255)
+ *   The body ends exactly after the last delivery.
+ *
  * What the format rejects is structure only (lengths, counts, field ids, checksum); whether the
  * values make sense (dir, flags, ...) is for the caller's callback (track_conn_state_check). */
 #ifndef ESATLS_STATE_H
@@ -37,7 +50,8 @@
 
 #include "track.h"
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2
+#define STATE_VERSION_MIN 1 /* the oldest version that still loads */
 
 #define STATE_MAGIC "esatlsd state\n"
 #define STATE_MAGIC_LEN 14
@@ -47,6 +61,9 @@
 #define STATE_RECORD_FIXED 81
 #define STATE_FIELD_COUNT 16 /* host and the VERDICT_STR_COUNT strings */
 #define STATE_RECORD_MAX (STATE_RECORD_FIXED + 64 * 8 + STATE_FIELD_COUNT * (2 + 255))
+#define STATE_MESSAGE_FIXED 78
+#define STATE_DELIVERY_FIXED 20
+#define STATE_MESSAGE_MAX (STATE_MESSAGE_FIXED + 255 + 8 * (STATE_DELIVERY_FIXED + 254))
 
 /* A byte sink: returns 0, or -1 on failure (the writer then stops calling it). */
 typedef int (*state_write_fn)(const void *p, size_t len, void *arg);
@@ -72,6 +89,10 @@ void state_writer_begin(struct state_writer *w, state_write_fn fn, void *arg, in
  * p == NULL and len > 0, n_mids over 64, mids NULL with n_mids > 0) fails the writer like a
  * failed write: nothing more reaches fn and state_writer_end returns -1. */
 void state_writer_conn(struct state_writer *w, const struct track_conn_state *s);
+
+/* Appends one message record; one the format cannot hold (host over 255 bytes, a domain over
+ * 254, n_del over 8) fails the writer like state_writer_conn. */
+void state_writer_message(struct state_writer *w, const struct msg_state *s);
 
 /* Writes the trailer and flushes; 0, or -1 if any write failed (or a record was refused). */
 int state_writer_end(struct state_writer *w);
@@ -103,5 +124,12 @@ typedef int (*state_conn_fn)(const struct track_conn_state *s, void *arg);
  * after some calls. Linear, allocation-free; buf needs no alignment. */
 enum state_status state_parse(const void *buf, size_t len, state_conn_fn fn, void *arg,
                               int64_t *saved_at, uint64_t *count);
+
+/* The same, also calling msg_fn (may be NULL: messages skipped) for each message record, in
+ * file order with the connections; s->source is 0, strings point into buf. */
+typedef int (*state_msg_fn)(const struct msg_state *s, void *arg);
+enum state_status state_parse_all(const void *buf, size_t len, state_conn_fn fn,
+                                  state_msg_fn msg_fn, void *arg, int64_t *saved_at,
+                                  uint64_t *count);
 
 #endif

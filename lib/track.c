@@ -46,10 +46,14 @@ int track_enable_messages(struct tracker *t, msgtrack_emit_fn emit, void *arg)
 	return 0;
 }
 
-void track_flush_messages(struct tracker *t, enum message_end end)
+int track_export_messages(const struct tracker *t, msgtrack_state_fn fn, void *arg)
 {
-	if (t->msgs != NULL)
-		msgtrack_flush(t->msgs, end);
+	return t->msgs ? msgtrack_export(t->msgs, fn, arg) : 0;
+}
+
+int track_import_message(struct tracker *t, const struct msg_state *s)
+{
+	return t->msgs ? msgtrack_import(t->msgs, s) : -1;
 }
 
 const struct msgtrack *track_messages(const struct tracker *t)
@@ -565,8 +569,9 @@ void track_flush(struct tracker *t, enum verdict_end end)
 	int64_t now = t->last_now;
 	while (t->pool.age.tail != CONN_NIL)
 		conn_end(t, t->pool.age.tail, end, now);
-	track_flush_messages(t,
-	                     end == VERDICT_END_SHUTDOWN ? MESSAGE_END_SHUTDOWN : MESSAGE_END_EOF);
+	if (t->msgs != NULL)
+		msgtrack_flush(t->msgs, end == VERDICT_END_SHUTDOWN ? MESSAGE_END_SHUTDOWN
+		                                                    : MESSAGE_END_EOF);
 }
 
 int track_mid_dcid(const struct tracker *t, uint32_t source, uint64_t mid, uint64_t *dcid)

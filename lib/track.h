@@ -138,9 +138,10 @@ void track_import_done(struct tracker *t);
  * or -1 if memory ran out. Calling it again changes the callback only. */
 int track_enable_messages(struct tracker *t, msgtrack_emit_fn emit, void *arg);
 
-/* Writes every message still followed, ending the unfinished ones with `end` (a stop whose
- * open connections went to the state file). */
-void track_flush_messages(struct tracker *t, enum message_end end);
+/* Saved messages (msgtrack_export, msgtrack_import) while message records are on: export
+ * calls fn for none and returns 0 when off, import returns -1. */
+int track_export_messages(const struct tracker *t, msgtrack_state_fn fn, void *arg);
+int track_import_message(struct tracker *t, const struct msg_state *s);
 
 /* The message tracker, NULL while message records are off. */
 const struct msgtrack *track_messages(const struct tracker *t);

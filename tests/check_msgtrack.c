@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "record.h"
+#include "state.h"
 #include "support.h"
 #include "track.h"
 
@@ -283,6 +284,95 @@ START_TEST(test_off_by_default)
 }
 END_TEST
 
+/* ---- a restart through the state file ---- */
+
+struct buf {
+	unsigned char data[1 << 16];
+	size_t len;
+};
+
+static int buf_write(const void *p, size_t len, void *arg)
+{
+	struct buf *b = arg;
+	ck_assert_uint_le(len, sizeof(b->data) - b->len);
+	memcpy(b->data + b->len, p, len);
+	b->len += len;
+	return 0;
+}
+
+static int save_conn(const struct track_conn_state *s, void *arg)
+{
+	struct track_conn_state named = *s;
+	named.host = sp("esa1");
+	state_writer_conn(arg, &named);
+	return 0;
+}
+
+static int save_msg(const struct msg_state *s, void *arg)
+{
+	struct msg_state named = *s;
+	named.host = sp("esa1");
+	state_writer_message(arg, &named);
+	return 0;
+}
+
+static int load_conn(const struct track_conn_state *s, void *arg)
+{
+	(void)arg;
+	ck_assert_int_eq(track_import(tr, s, clock_now), 0);
+	return 0;
+}
+
+static int load_msg(const struct msg_state *s, void *arg)
+{
+	(void)arg;
+	ck_assert_int_eq(track_import_message(tr, s), 0);
+	return 0;
+}
+
+/* A message half way (its ICID closed, its DCID open, not finished) saved, loaded into a new
+ * tracker, and finished there: one record with what was known before the restart. */
+START_TEST(test_state_round_trip)
+{
+	static struct buf b;
+	struct state_writer w;
+	uint64_t count;
+	start(100, 1);
+	feed_all(tls_in);
+	feed("ICID 14 close");
+	feed("New SMTP DCID 30 interface 10.0.0.1 address 198.51.100.9 port 25");
+	feed("DCID 30 TLS success protocol TLSv1.3 cipher TLS_AES_256_GCM_SHA384");
+	feed("Delivery start DCID 30 MID 4 to RID [0]");
+	b.len = 0;
+	state_writer_begin(&w, buf_write, &b, clock_now);
+	track_export(tr, save_conn, &w);
+	ck_assert_int_eq(track_export_messages(tr, save_msg, &w), 0);
+	ck_assert_int_eq(state_writer_end(&w), 0);
+	stop();
+
+	start(100, 1);
+	ck_assert_int_eq(state_parse_all(b.data, b.len, load_conn, load_msg, NULL, NULL, &count),
+	                 STATE_OK);
+	ck_assert_uint_eq(count, 2);
+	track_import_done(tr);
+	ck_assert_uint_eq(msgtrack_open_count(track_messages(tr)), 1);
+	/* Read as connections only, the same file skips its message. */
+	ck_assert_int_eq(state_parse(b.data, b.len, NULL, NULL, NULL, &count), STATE_OK);
+	feed("Message done DCID 30 MID 4 to RID [0]");
+	feed("Message finished MID 4 done");
+	ck_assert_uint_eq(n_lines, 0);
+	feed("DCID 30 close");
+	ck_assert_uint_eq(n_lines, 1);
+	has(0, "\"mid\":4,\"icid\":14,\"in_verdict\":\"tls\",\"deliveries\":[{\"dcid\":30,"
+	       "\"rids\":[0],\"verdict\":\"tls\",\"peer_domain\":\"example.com\","
+	       "\"outcome\":\"delivered\"}],\"end_to_end\":\"tls\",\"end\":\"done\"");
+	/* A message record in a version 1 file is malformed: that version held connections. */
+	b.data[STATE_MAGIC_LEN] = 1;
+	ck_assert_int_eq(state_parse(b.data, b.len, NULL, NULL, NULL, NULL), STATE_MALFORMED);
+	stop();
+}
+END_TEST
+
 /* end_to_end: a failure beats plain, plain beats unknown, unknown beats tls. */
 START_TEST(test_end_to_end_rules)
 {
@@ -318,6 +408,7 @@ static Suite *msgtrack_suite(void)
 	tcase_add_test(tc, test_bounds_and_flush);
 	tcase_add_test(tc, test_off_by_default);
 	tcase_add_test(tc, test_end_to_end_rules);
+	tcase_add_test(tc, test_state_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -433,7 +433,7 @@ START_TEST(test_exact_layout)
 	struct sink k;
 	write_file(&k, NULL, 0, 0x0102030405060708LL);
 	static const unsigned char head[] =
-	    "esatlsd state\n\x01\0\0\0\x08\x07\x06\x05\x04\x03\x02\x01"
+	    "esatlsd state\n\x02\0\0\0\x08\x07\x06\x05\x04\x03\x02\x01"
 	    "END\n\0\0\0\0\0\0\0\0";
 	ck_assert_uint_eq(k.len, sizeof(head) - 1 + 8);
 	ck_assert_int_eq(memcmp(k.data, head, sizeof(head) - 1), 0);
@@ -568,7 +568,7 @@ END_TEST
 START_TEST(test_foreign_version)
 {
 	static struct owned_conn conns[3];
-	static const uint32_t versions[] = {0, 2, 0x01000000, UINT32_MAX};
+	static const uint32_t versions[] = {0, 3, 0x01000000, UINT32_MAX};
 	struct sink k;
 	unsigned calls;
 
@@ -584,6 +584,11 @@ START_TEST(test_foreign_version)
 		ck_assert_int_eq(parse_counting(k.data, STATE_HEADER_LEN + 7, &calls),
 		                 STATE_FOREIGN_VERSION);
 	}
+	/* Version 1 files (connections only, the same layout) still load. */
+	le_put(k.data + STATE_MAGIC_LEN, 1, 4);
+	reseal(k.data, k.len);
+	ck_assert_int_eq(parse_counting(k.data, k.len, &calls), STATE_OK);
+	ck_assert_uint_eq(calls, 3);
 	le_put(k.data + STATE_MAGIC_LEN, STATE_VERSION, 4);
 	reseal(k.data, k.len);
 	ck_assert_int_eq(parse_counting(k.data, k.len, &calls), STATE_OK);

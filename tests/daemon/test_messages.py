@@ -1,8 +1,8 @@
 """Message records against the running daemon with util-linux logger: a message that came in
 over TLS and went out in the clear gets one record (no_tls end to end) in the output that asks
 for messages, none in the default one; a finished message waits for its inbound connection to
-close; an unfinished one is written at the message time-out; a stop writes what is left; the
-counters say so."""
+close; an unfinished one is written at the message time-out; a stop writes what is left, or
+with a state file keeps it for the next start, which finishes it; the counters say so."""
 
 from harness import DaemonTest, free_port, logger, main, read_records, wait_until
 
@@ -67,6 +67,25 @@ class Messages(DaemonTest):
         self.assertEqual(d.stop(), 0)
         msgs = read_records(d.path("m.jsonl"))
         self.assertEqual([(m["mid"], m["end"]) for m in msgs], [(7, "idle"), (8, "shutdown")])
+
+    def test_restart_keeps_messages_in_the_state_file(self):
+        # The message and its DCID are saved at the stop; the next start resumes both, and the
+        # lines after the restart finish the message: one record, its inbound verdict kept.
+        port, mport = free_port(), free_port()
+        text = msg_config(port, mport, 'tracking: { state_file: "@DIR@/state" }\n')
+        d = self.start(text)
+        logger(port, INBOUND + ["Info: ICID 14 close"] + OUTBOUND[:2], proto="tcp")
+        wait_until(lambda: d.count("esatlsd_messages_open") == 1, timeout=10)
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual(read_records(d.path("m.jsonl")), [])
+        d2 = self.spawn(text.replace("@DIR@", d.dir))
+        self.assertTrue(d2.wait_stderr("1 messages restored"), d2.stderr())
+        logger(port, OUTBOUND[2:], proto="tcp")
+        msgs = wait_until(lambda: read_records(d.path("m.jsonl")), timeout=10)
+        self.assertEqual([(m["mid"], m["in_verdict"], m["end_to_end"], m["end"]) for m in msgs],
+                         [(4, "tls", "no_tls", "recipients")], d2.stderr())
+        self.assertEqual(d2.stop(), 0)
+        self.assertEqual(len(read_records(d.path("m.jsonl"))), 1)
 
     def test_off_by_default(self):
         # No output or hook asks for messages: none are followed.
