@@ -2,14 +2,16 @@
  * the encoder. Every record must encode to one line with no raw control byte, and every
  * connection created must produce exactly one record. The connections still open at the end
  * are also saved in the state format and loaded into a second engine: the file must load, and
- * both engines must then end them with the same records, byte for byte. */
+ * both engines must then end them with the same records, byte for byte. With message records on
+ * (bit 1 of the first byte), every message followed gives exactly one well-formed message
+ * record, and the messages still followed take the same round trip. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "state.h"
 
-static uint64_t records, alerts;
+static uint64_t records, alerts, msg_records;
 
 /* The records of a flush, in order: purpose byte then the encoded line. */
 struct transcript {
@@ -18,6 +20,22 @@ struct transcript {
 };
 
 static struct transcript *recording;
+
+/* Appends tag and line to the transcript being recorded, if any. */
+static void record_line(char tag, const char *line, size_t len)
+{
+	struct transcript *t = recording;
+	if (t == NULL)
+		return;
+	if (t->len + len + 1 > t->cap) {
+		t->cap = (t->len + len + 1) * 2;
+		if ((t->p = realloc(t->p, t->cap)) == NULL)
+			abort();
+	}
+	t->p[t->len++] = tag;
+	memcpy(t->p + t->len, line, len);
+	t->len += len;
+}
 
 static void check_record(const struct verdict *v, void *arg)
 {
@@ -37,17 +55,21 @@ static void check_record(const struct verdict *v, void *arg)
 		alerts++;
 	if (v->end == VERDICT_END_OPEN && v->purpose != VERDICT_FOR_HOOKS)
 		abort();
-	if (recording != NULL) {
-		struct transcript *t = recording;
-		if (t->len + len + 1 > t->cap) {
-			t->cap = (t->len + len + 1) * 2;
-			if ((t->p = realloc(t->p, t->cap)) == NULL)
-				abort();
-		}
-		t->p[t->len++] = (char)v->purpose;
-		memcpy(t->p + t->len, line, len);
-		t->len += len;
-	}
+	record_line((char)v->purpose, line, len);
+}
+
+static void check_message(const struct message_record *m, void *arg)
+{
+	static char line[MESSAGE_RECORD_MAX];
+	(void)arg;
+	size_t len = message_record_encode(m, line, sizeof(line));
+	if (len == 0 || line[0] != '{' || line[len - 1] != '\n' || m->mid == 0)
+		abort();
+	for (size_t i = 0; i + 1 < len; i++)
+		if ((unsigned char)line[i] < 0x20)
+			abort();
+	msg_records++;
+	record_line('M', line, len);
 }
 
 static int append_bytes(const void *p, size_t len, void *arg)
@@ -66,6 +88,25 @@ static int append_bytes(const void *p, size_t len, void *arg)
 static int save_conn(const struct track_conn_state *s, void *arg)
 {
 	state_writer_conn(arg, s);
+	return 0;
+}
+
+static int save_msg(const struct msg_state *s, void *arg)
+{
+	state_writer_message(arg, s);
+	return 0;
+}
+
+static int check_msg(const struct msg_state *s, void *arg)
+{
+	(void)arg;
+	return engine_import_message_check(s);
+}
+
+static int import_msg(const struct msg_state *s, void *arg)
+{
+	if (engine_import_message(arg, s) != 0)
+		abort();
 	return 0;
 }
 
@@ -90,16 +131,19 @@ static void check_state_round_trip(struct engine *e, const struct engine_config 
 	static struct state_writer w;
 	state_writer_begin(&w, append_bytes, &file, 1795867200);
 	engine_export(e, save_conn, &w);
+	engine_export_messages(e, save_msg, &w);
 	if (state_writer_end(&w) != 0)
 		abort();
 	uint64_t count;
-	if (state_parse(file.p, file.len, check_conn, NULL, NULL, &count) != STATE_OK ||
-	    count != engine_open_connections(e))
+	if (state_parse_all(file.p, file.len, check_conn, check_msg, NULL, NULL, &count) !=
+	        STATE_OK ||
+	    count != engine_open_connections(e) + engine_open_messages(e))
 		abort();
 	struct engine *e2 = engine_new(cfg, check_record, NULL, 1795867200);
-	if (e2 == NULL)
+	if (e2 == NULL ||
+	    (engine_open_messages(e) > 0 && engine_enable_messages(e2, check_message, NULL) != 0))
 		abort();
-	if (state_parse(file.p, file.len, import_conn, e2, NULL, NULL) != STATE_OK)
+	if (state_parse_all(file.p, file.len, import_conn, import_msg, e2, NULL, NULL) != STATE_OK)
 		abort();
 	engine_import_done(e2);
 	recording = &before;
@@ -126,11 +170,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.track.max_linger = 4;
 	cfg.track.max_mid_links = 4;
 	cfg.max_sources = 3;
-	records = alerts = 0;
+	cfg.track.max_messages = 4;
+	records = alerts = msg_records = 0;
 	int daemon_clock = size > 0 && (data[0] & 1);
 	struct engine *e = engine_new(&cfg, check_record, NULL, 1795867200);
 	if (e == NULL)
 		return 0;
+	if (size > 0 && (data[0] & 2) && engine_enable_messages(e, check_message, NULL) != 0)
+		abort();
 	const char *p = (const char *)data, *end = p + size;
 	int64_t arrival = 1795867200;
 	while (p < end) {
@@ -140,8 +187,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		            daemon_clock ? arrival++ : ENGINE_LOG_CLOCK);
 		p += len + (nl != NULL);
 	}
-	uint64_t records_before = records, alerts_before = alerts;
+	uint64_t records_before = records, alerts_before = alerts, msgs_before = msg_records;
 	check_state_round_trip(e, &cfg);
+	msg_records = msgs_before + (msg_records - msgs_before) / 2;
+	if (msg_records != engine_message_counters(e)->messages || engine_open_messages(e) != 0)
+		abort();
 	/* Both engines ended the open connections with the same records: count them once. */
 	records = records_before + (records - records_before) / 2;
 	alerts = alerts_before + (alerts - alerts_before) / 2;
