@@ -6,20 +6,19 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "config.h"
 #include "diagnose.h"
 #include "engine.h"
 #include "explain.h"
 #include "frame.h"
+#include "gzlines.h"
 #include "log.h"
 #include "verdict.h"
 
 #define EXPLAIN_EXAMPLES 5
 #define EXPLAIN_TAGS 32 /* distinct tags listed; the rest are counted together */
 #define EXPLAIN_TAG_MAX 64
-#define EXPLAIN_READ (1u << 20)
 #define EXPLAIN_QUOTED (SOURCE_EXAMPLE_MAX * 6 + 3) /* a JSON string of an example, at worst */
 
 struct explain_example {
@@ -129,42 +128,15 @@ static void explain_line(struct explain *x, const char *line, size_t len)
 
 /* ---- reading ---- */
 
+static void explain_line_cb(void *arg, const char *line, size_t len)
+{
+	explain_line(arg, line, len);
+}
+
 /* Every line of the (maybe gzip-compressed) input. Returns 0, or -1 on a read error (reported). */
 static int explain_read(struct explain *x, int fd, const char *name)
 {
-	struct frame_stream fs;
-	struct frame_result res;
-	gzFile gz = gzdopen(fd, "rb");
-	int status = 0;
-	if (gz == NULL ||
-	    frame_stream_init(&fs, FRAME_MODE_LF_ONLY, DEFAULT_MAX_MESSAGE, EXPLAIN_READ) != 0) {
-		log_warnx("%s: out of memory", name);
-		if (gz != NULL)
-			gzclose(gz);
-		return -1;
-	}
-	for (;;) {
-		int n = gzread(gz, frame_stream_space(&fs), (unsigned)frame_stream_room(&fs));
-		if (n < 0) {
-			int err;
-			const char *why = gzerror(gz, &err);
-			log_warnx("%s: read failed: %s", name,
-			          err == Z_ERRNO ? strerror(errno) : why);
-			status = -1;
-			break;
-		}
-		if (n == 0)
-			break;
-		frame_stream_wrote(&fs, (size_t)n);
-		while (frame_stream_next(&fs, &res))
-			explain_line(x, res.msg.p, res.msg.len);
-	}
-	if (status == 0 && frame_stream_finish(&fs, &res))
-		explain_line(x, res.msg.p, res.msg.len);
-	x->frames = frame_stream_take_counts(&fs);
-	frame_stream_free(&fs);
-	gzclose(gz);
-	return status;
+	return gzlines_read(fd, name, DEFAULT_MAX_MESSAGE, explain_line_cb, x, &x->frames);
 }
 
 /* ---- the report ---- */
