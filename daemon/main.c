@@ -28,34 +28,34 @@ static const struct option long_options[] = {
 
 static void usage(FILE *fp)
 {
-	fprintf(
-	    fp,
-	    "usage: esatlsd [-v] [-c FILE | --defaults]      run the daemon\n"
-	    "       esatlsd -t [-c FILE | --defaults]        check the configuration\n"
-	    "       esatlsd [-v] [-c FILE] [-H HOST] -r FILE|- [[-H HOST] -r FILE|-]... "
-	    "[-o OUTPUT]\n"
-	    "                                                replay logs\n"
-	    "       esatlsd explain [--json] FILE|-          what esatlsd reads in a log\n"
-	    "       esatlsd report [--by domain|ip|appliance] [--since WHEN] [--json] FILE|-...\n"
-	    "                                                TLS posture per peer from verdict "
-	    "files\n"
-	    "                                                (gzip too): exit 0 when ESA\n"
-	    "                                                lines are found, 1 when none\n"
-	    "       esatlsd -V | -h\n"
-	    "  -c, --config FILE   the configuration (YAML); default " ESATLSD_CONFIG_FILE "\n"
-	    "      --defaults      the built-in configuration instead of a file: UDP and TCP\n"
-	    "                      on 127.0.0.1:5514, records to standard output\n"
-	    "  -t, --check         check the configuration, its user and its output\n"
-	    "                      directories, and exit (0 valid, 2 not)\n"
-	    "  -r, --replay FILE   replay an ESA mail log (native, relay-written or syslog\n"
-	    "                      lines; - is stdin); uses -c FILE's settings when given,\n"
-	    "                      else the built-in ones\n"
-	    "  -H, --host HOST     the appliance of the following -r inputs' lines that name\n"
-	    "                      none\n"
-	    "  -o, --output FILE   replay: write records to FILE (default: standard output)\n"
-	    "  -v, --verbose       more detail on standard error\n"
-	    "  -V, --version       print the version and exit\n"
-	    "  -h, --help          print this help and exit\n");
+	fprintf(fp,
+	        "usage: esatlsd [-v] [-c FILE | --defaults]      run the daemon\n"
+	        "       esatlsd -t [-c FILE | --defaults]        check the configuration\n"
+	        "       esatlsd [-v] [-c FILE] [-H HOST] -r FILE|- [[-H HOST] -r FILE|-]... "
+	        "[-o OUTPUT]\n"
+	        "                                                replay logs\n"
+	        "       esatlsd explain [--json] FILE|-          what esatlsd reads in a log\n"
+	        "                                                (gzip too): exit 0 when ESA\n"
+	        "                                                lines are found, 1 when none\n"
+	        "       esatlsd report [--by domain|ip|appliance] [--since WHEN] [--json] [--html "
+	        "OUT]\n"
+	        "                      FILE|-...                 TLS posture per peer from verdict "
+	        "files\n"
+	        "       esatlsd -V | -h\n"
+	        "  -c, --config FILE   the configuration (YAML); default " ESATLSD_CONFIG_FILE "\n"
+	        "      --defaults      the built-in configuration instead of a file: UDP and TCP\n"
+	        "                      on 127.0.0.1:5514, records to standard output\n"
+	        "  -t, --check         check the configuration, its user and its output\n"
+	        "                      directories, and exit (0 valid, 2 not)\n"
+	        "  -r, --replay FILE   replay an ESA mail log (native, relay-written or syslog\n"
+	        "                      lines; - is stdin); uses -c FILE's settings when given,\n"
+	        "                      else the built-in ones\n"
+	        "  -H, --host HOST     the appliance of the following -r inputs' lines that name\n"
+	        "                      none\n"
+	        "  -o, --output FILE   replay: write records to FILE (default: standard output)\n"
+	        "  -v, --verbose       more detail on standard error\n"
+	        "  -V, --version       print the version and exit\n"
+	        "  -h, --help          print this help and exit\n");
 }
 
 static void report_plain(const char *message, void *arg)

@@ -27,6 +27,8 @@ struct tally {
 	char *since;
 	struct tally_row *rows;
 	size_t n_rows, cap_rows;
+	struct tally_day *days; /* sorted by day */
+	size_t n_days, cap_days;
 	uint32_t *slots; /* open addressing: row index + 1, 0 empty */
 	size_t n_slots;
 	struct tally_counts count;
@@ -76,6 +78,7 @@ void tally_free(struct tally *t)
 	for (size_t i = 0; i < t->n_rows; i++)
 		row_free(&t->rows[i]);
 	free(t->rows);
+	free(t->days);
 	free(t->slots);
 	free(t->since);
 	free(t);
@@ -227,6 +230,42 @@ static void count_reason(struct tally_row *r, const char *why)
 	r->other_reasons++;
 }
 
+/* The timeline entry of the day `seen` starts with, added in order if new; NULL when seen has
+ * no date or the timeline is full. */
+static struct tally_day *day_get(struct tally *t, const char *seen)
+{
+	size_t lo = 0, hi = t->n_days;
+	if (strlen(seen) < 10 || seen[4] != '-' || seen[7] != '-')
+		return NULL;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strncmp(t->days[mid].day, seen, 10);
+		if (c == 0)
+			return &t->days[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (t->n_days >= TALLY_DAYS_MAX) {
+		t->count.days_dropped++;
+		return NULL;
+	}
+	if (t->n_days == t->cap_days) {
+		size_t cap = t->cap_days ? t->cap_days * 2 : 64;
+		struct tally_day *days = realloc(t->days, cap * sizeof(*days));
+		if (days == NULL)
+			return NULL;
+		t->days = days;
+		t->cap_days = cap;
+	}
+	memmove(&t->days[lo + 1], &t->days[lo], (t->n_days - lo) * sizeof(*t->days));
+	t->n_days++;
+	memset(&t->days[lo], 0, sizeof(t->days[lo]));
+	memcpy(t->days[lo].day, seen, 10);
+	return &t->days[lo];
+}
+
 static int verdict_of(const struct jsonl_value *v, enum verdict_kind *kind)
 {
 	for (int k = 0; k < VERDICT_KIND_COUNT; k++)
@@ -258,6 +297,11 @@ static enum tally_line tally_line_of(struct tally *t, const char *line, size_t l
 		return TALLY_DROPPED;
 	r->total++;
 	r->by_verdict[kind]++;
+	struct tally_day *d = day_get(t, seen);
+	if (d != NULL) {
+		d->connections++;
+		d->failed += kind == VERDICT_TLS_FAILED;
+	}
 	if (strcmp(seen, r->last_seen) > 0)
 		memcpy(r->last_seen, seen, strlen(seen) + 1);
 	if (kind == VERDICT_TLS_FAILED) {
@@ -330,4 +374,10 @@ size_t tally_top_reasons(const struct tally_row *r, const struct tally_reason **
 const struct tally_counts *tally_counts(const struct tally *t)
 {
 	return &t->count;
+}
+
+const struct tally_day *tally_days(const struct tally *t, size_t *n)
+{
+	*n = t->n_days;
+	return t->days;
 }

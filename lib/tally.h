@@ -45,6 +45,16 @@ struct tally_row {
 
 struct tally_counts {
 	uint64_t lines, counted, other_type, too_old, malformed, dropped;
+	uint64_t days_dropped; /* records whose day did not fit the timeline */
+};
+
+/* The timeline: connections and TLS failures per day (the first 10 bytes of last_seen,
+ * "YYYY-MM-DD", as logged), for records with a time; at most TALLY_DAYS_MAX days. */
+#define TALLY_DAYS_MAX 3700u
+
+struct tally_day {
+	char day[11];
+	uint64_t connections, failed;
 };
 
 struct tally;
@@ -68,6 +78,9 @@ const struct tally_row *tally_row(const struct tally *t, size_t i);
 size_t tally_top_reasons(const struct tally_row *r, const struct tally_reason **out);
 
 const struct tally_counts *tally_counts(const struct tally *t);
+
+/* The timeline's days in order, and how many there are. */
+const struct tally_day *tally_days(const struct tally *t, size_t *n);
 
 /* "domain", "ip", "appliance"; tally_by_parse returns 0 and sets *by, or -1. */
 const char *tally_by_name(enum tally_by by);

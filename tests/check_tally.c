@@ -70,6 +70,14 @@ START_TEST(test_by_domain)
 	ck_assert_uint_eq(r->total, 2);
 	ck_assert_uint_eq(r->by_verdict[VERDICT_TLS], 1);
 	ck_assert_str_eq(r->last_seen, "2026-01-03T10:00:00");
+	/* The timeline: days in order, records without a time left out. */
+	size_t n_days;
+	const struct tally_day *days = tally_days(t, &n_days);
+	ck_assert_uint_eq(n_days, 3);
+	ck_assert_str_eq(days[0].day, "2026-01-01");
+	ck_assert_uint_eq(days[0].failed, 1);
+	ck_assert_str_eq(days[2].day, "2026-01-03");
+	ck_assert_uint_eq(days[2].connections, 1);
 	/* An unknown rDNS falls back to the address. */
 	ck_assert_str_eq(tally_row(t, 2)->peer, "192.0.2.9");
 	ck_assert_uint_eq(tally_row(t, 2)->by_verdict[VERDICT_NO_TLS], 1);

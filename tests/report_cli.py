@@ -121,11 +121,33 @@ class Report(unittest.TestCase):
             direction, name = line.split()[:2]
             self.assertIn((direction, name), want)
 
+    def test_html_page(self):
+        # One self-contained page: every peer, a bar each, the failure timeline; nothing
+        # fetched from elsewhere, nothing on standard output.
+        page = os.path.join(self.dir, "posture.html")
+        self.assertEqual(self.report("--html", page, *self.files), "")
+        with open(page) as f:
+            html = f.read()
+        self.assertTrue(html.startswith("<!DOCTYPE html>"))
+        self.assertTrue(html.rstrip().endswith("</html>"))
+        self.assertNotIn("src=", html)
+        self.assertNotIn("href=", html)
+        self.assertNotIn("<script", html)
+        want = expected(self.records, "domain")
+        self.assertEqual(html.count("<tr><td>"), len(want))
+        for _, name in want:
+            self.assertIn("<td>%s</td>" % name.replace("&", "&amp;").replace("<", "&lt;"), html)
+        self.assertIn("failed of", html)
+        # With --json as well, the page is written and the document printed.
+        got = json.loads(self.report("--json", "--html", page, *self.files))
+        self.assertEqual(len(got["peers"]), len(want))
+
     def test_usage(self):
         self.report(status=2)
         self.report("--by", "peer", self.files[0], status=2)
         self.report("--since", "soon", self.files[0], status=2)
         self.report("/nonexistent/file.jsonl", status=1)
+        self.report("--html", "/nonexistent/dir/page.html", self.files[0], status=1)
 
 
 if __name__ == "__main__":
