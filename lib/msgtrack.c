@@ -386,12 +386,17 @@ void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event
 	case ESA_MSG_RELATE: {
 		/* A split or rewritten copy travels on under the parent's inbound connection. */
 		const struct msg *p = msg_find(mt, source, ev->mid);
-		if (ev->mid2 == 0 || p == NULL || (m = msg_get(mt, source, ev->mid2, now)) == NULL)
+		if (ev->mid2 == 0 || p == NULL)
+			return;
+		/* Copied first: making room for the copy may evict (and free) the parent. */
+		uint64_t icid = p->icid;
+		uint8_t in = p->in_verdict;
+		if ((m = msg_get(mt, source, ev->mid2, now)) == NULL)
 			return;
 		if (m->icid == 0) {
-			m->icid = p->icid;
-			m->in_verdict = p->in_verdict;
-			m->parent = p->mid;
+			m->icid = icid;
+			m->in_verdict = in;
+			m->parent = ev->mid;
 		}
 		msg_note_time(m, when);
 		msg_settle(mt, m, now);

@@ -270,6 +270,25 @@ START_TEST(test_bounds_and_flush)
 }
 END_TEST
 
+/* A split copy takes its parent's inbound connection, even when making room for the copy
+ * writes the parent out of a full table; with the parent gone, nothing tells the copy the
+ * ICID's verdict, so it says unknown rather than guess. */
+START_TEST(test_split_copy_in_full_table)
+{
+	start(1, 1);
+	feed_all(tls_in);
+	feed("MID 4 was split creating MID 5 by policy");
+	ck_assert_uint_eq(n_lines, 1);
+	has(0, "\"mid\":4,");
+	has(0, "\"end\":\"evicted\"");
+	feed("ICID 14 close");
+	feed("Message finished MID 5 done");
+	ck_assert_uint_eq(n_lines, 2);
+	has(1, "\"mid\":5,\"icid\":14,\"in_verdict\":\"unknown\"");
+	stop();
+}
+END_TEST
+
 /* Off unless asked for: no message table, no records. */
 START_TEST(test_off_by_default)
 {
@@ -407,6 +426,7 @@ static Suite *msgtrack_suite(void)
 	tcase_add_test(tc, test_news_postpones_idle);
 	tcase_add_test(tc, test_bounds_and_flush);
 	tcase_add_test(tc, test_off_by_default);
+	tcase_add_test(tc, test_split_copy_in_full_table);
 	tcase_add_test(tc, test_end_to_end_rules);
 	tcase_add_test(tc, test_state_round_trip);
 	suite_add_tcase(s, tc);
