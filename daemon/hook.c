@@ -274,6 +274,15 @@ static struct span span_of(const char *s)
 
 /* The environment values of a connection's alert; b holds the ones written here, for as long
  * as the alert is being handed out. */
+/* A message's: its end-to-end verdict, and its MID where a connection has its ID. */
+static void alert_message_values(struct span *values, const struct message_record *m,
+                                 struct alert_buf *b)
+{
+	values[ALERT_ENV_VERDICT] = span_of(verdict_kind_name(message_end_to_end(m)));
+	snprintf(b->conn_id, sizeof(b->conn_id), "%" PRIu64, m->mid);
+	values[ALERT_ENV_CONN_ID] = span_of(b->conn_id);
+}
+
 static void alert_connection_values(struct span *values, const struct verdict *v,
                                     struct alert_buf *b)
 {
@@ -309,7 +318,7 @@ static void alert_build(struct alert *a, struct alert_buf *b, const struct offer
 	if (o->type == RECORD_CONNECTION)
 		alert_connection_values(values, o->v, b);
 	else if (o->type == RECORD_MESSAGE)
-		values[ALERT_ENV_VERDICT] = span_of(verdict_kind_name(message_end_to_end(o->m)));
+		alert_message_values(values, o->m, b);
 	else
 		values[ALERT_ENV_FEED_STATE] = span_of(feed_state_name(o->f->state));
 	if (span_present(o->host))

@@ -153,6 +153,35 @@ static int is_feed(const struct alert *a)
 	return is(a, ALERT_ENV_TYPE, "feed");
 }
 
+static int is_message(const struct alert *a)
+{
+	return is(a, ALERT_ENV_TYPE, "message");
+}
+
+/* What a message's end-to-end verdict says of its way, by verdict. */
+static const char *message_phrase(const struct alert *a)
+{
+	if (is(a, ALERT_ENV_VERDICT, "tls"))
+		return " travelled under TLS end to end";
+	if (is(a, ALERT_ENV_VERDICT, "tls_failed"))
+		return ": TLS failed on its way";
+	if (is(a, ALERT_ENV_VERDICT, "no_tls"))
+		return " travelled without TLS on part of its way";
+	return ": TLS unknown on part of its way";
+}
+
+/* "Message 4 on esa1: TLS failed on its way". */
+static void message_sentence(const struct alert *a, char *buf, size_t size, size_t *len)
+{
+	cat_str(buf, size, len, "Message ");
+	cat_span(buf, size, len, value(a, ALERT_ENV_CONN_ID));
+	if (present(a, ALERT_ENV_HOST)) {
+		cat_str(buf, size, len, " on ");
+		cat_span(buf, size, len, value(a, ALERT_ENV_HOST));
+	}
+	cat_str(buf, size, len, message_phrase(a));
+}
+
 static const struct verdict_words *words_of(const struct alert *a)
 {
 	int feed = is_feed(a);
@@ -207,6 +236,8 @@ size_t hook_format_sentence(const struct alert *a, char *buf, size_t size)
 	buf[0] = '\0';
 	if (is_feed(a))
 		feed_sentence(a, buf, size, &len);
+	else if (is_message(a))
+		message_sentence(a, buf, size, &len);
 	else
 		connection_sentence(a, buf, size, &len);
 	if (present(a, ALERT_ENV_SUPPRESSED) && !is(a, ALERT_ENV_SUPPRESSED, "0")) {
@@ -347,6 +378,11 @@ static void pagerduty_dedup_key(const struct alert *a, struct body *key)
 	put_raw(key, host.p != NULL ? host.p : "", host.len);
 	if (is_feed(a)) { /* one incident per appliance's feed: "resumed" resolves it */
 		put(key, "/feed");
+		return;
+	}
+	if (is_message(a)) {
+		put(key, "/mid/");
+		put_raw(key, value(a, ALERT_ENV_CONN_ID).p, value(a, ALERT_ENV_CONN_ID).len);
 		return;
 	}
 	put(key, is(a, ALERT_ENV_DIRECTION, "outbound") ? "/dcid/" : "/icid/");

@@ -127,6 +127,33 @@ START_TEST(test_feed_records)
 }
 END_TEST
 
+/* A message record says what happened on its way, by MID; PagerDuty gets one incident per
+ * message. */
+START_TEST(test_message_records)
+{
+	char buf[256];
+	static const char rec[] = "{\"v\":1,\"type\":\"message\",\"mid\":4}\n";
+	struct alert a = {.json = rec, .len = sizeof(rec) - 1};
+	a.value[ALERT_ENV_TYPE] = sp("message");
+	a.value[ALERT_ENV_VERDICT] = sp("tls_failed");
+	a.value[ALERT_ENV_CONN_ID] = sp("4");
+	a.value[ALERT_ENV_HOST] = sp("esa1");
+	a.value[ALERT_ENV_SUPPRESSED] = sp("0");
+	hook_format_sentence(&a, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Message 4 on esa1: TLS failed on its way");
+	size_t len;
+	char *body = body_of(HOOK_FORMAT_PAGERDUTY, &a, &len);
+	ck_assert_ptr_nonnull(strstr(body, "\"dedup_key\":\"esatlsd/esa1/mid/4\""));
+	free(body);
+	a.value[ALERT_ENV_VERDICT] = sp("tls");
+	hook_format_sentence(&a, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Message 4 on esa1 travelled under TLS end to end");
+	a.value[ALERT_ENV_VERDICT] = sp("no_tls");
+	hook_format_sentence(&a, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Message 4 on esa1 travelled without TLS on part of its way");
+}
+END_TEST
+
 START_TEST(test_record)
 {
 	struct alert a = ordinary();
@@ -259,6 +286,7 @@ static Suite *hook_format_suite(void)
 	TCase *tc = tcase_create("formats");
 	tcase_add_test(tc, test_sentence);
 	tcase_add_test(tc, test_feed_records);
+	tcase_add_test(tc, test_message_records);
 	tcase_add_test(tc, test_record);
 	tcase_add_test(tc, test_slack);
 	tcase_add_test(tc, test_teams);
