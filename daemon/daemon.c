@@ -672,6 +672,12 @@ static int daemon_start(struct daemon *d)
 	if (d->base == NULL)
 		return daemon_fail(d, "cannot create the event base");
 	log_set_limit_defaults(d->cfg->log_burst, d->cfg->log_interval_ms);
+	/* Said now, not at the first SIGHUP: a reload of such a file is refused (daemon_reload). */
+	if (d->config_path != NULL && !d->cfg->listen_given)
+		log_warnx(
+		    "%s has no 'listen' key: listening on the built-in 127.0.0.1:5514 (UDP and "
+		    "TCP); a reload is refused until the file names its listeners",
+		    d->config_path);
 	fd_reserve_hold(); /* spent only when descriptors run out */
 	d->notify = notify_open();
 	d->engine = engine_new(&d->cfg->engine, daemon_record_cb, d, (int64_t)time(NULL));

@@ -174,15 +174,18 @@ class Config(FilesTest):
                       d.stderr())
         self.assertNotIn("READY=1", d.notified())
 
-    def test_builtin_defaults_listen_on_5514(self):
-        # With --defaults the daemon listens on 127.0.0.1:5514 (UDP and TCP) and writes
-        # verdicts to standard output. Skipped when something else uses that port.
+    def skip_unless_builtin_port_free(self):
         for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
             with socket.socket(socket.AF_INET, kind) as s:
                 try:
                     s.bind(("127.0.0.1", 5514))
                 except OSError:
                     self.skipTest("127.0.0.1:5514 is in use")
+
+    def test_builtin_defaults_listen_on_5514(self):
+        # With --defaults the daemon listens on 127.0.0.1:5514 (UDP and TCP) and writes
+        # verdicts to standard output. Skipped when something else uses that port.
+        self.skip_unless_builtin_port_free()
         d = self.start(None, args=["--defaults"])
         self.assertIn("listening on udp 127.0.0.1:5514", d.stderr())
         self.assertIn("listening on tcp 127.0.0.1:5514", d.stderr())
@@ -195,6 +198,16 @@ class Config(FilesTest):
         self.assertEqual(sorted((r["direction"], r.get("icid", r.get("dcid"))) for r in records),
                          [("inbound", 9), ("inbound", 282204970), ("inbound", 282204971),
                           ("outbound", 2386069), ("outbound", 2386070)])
+
+    def test_file_without_listen_warns_at_start(self):
+        # Started from a file without a listen key, the daemon runs on the built-in listeners
+        # and says at once that a reload of that file will be refused until it names them.
+        # (Beside the test above: both use 127.0.0.1:5514, so they run one after the other.)
+        self.skip_unless_builtin_port_free()
+        d = self.start('outputs:\n  - { file: "-" }\n')
+        self.assertIsNotNone(d.wait_stderr("has no 'listen' key: listening on the built-in "
+                                           "127.0.0.1:5514"), d.stderr())
+        self.assertEqual(d.stop(), 0)
 
 
 if __name__ == "__main__":
