@@ -159,41 +159,13 @@ static void hook_exec(struct parse *p, const struct ynode *list, struct hook_con
 	}
 }
 
-static void hook_hosts(struct parse *p, const struct ynode *list, struct hook_config *hc)
-{
-	static const char what[] = "'host' in 'on'";
-	char shown[YSHOWN_BUF];
-
-	if (!cfg_expect(p, list, YNODE_LIST, "a list", what))
-		return;
-	if (list->n == 0) {
-		cfg_error(p, list->line, list->column, "%s is empty: the hook would never run",
-		          what);
-		return;
-	}
-	if ((hc->hosts = calloc(list->n, sizeof(*hc->hosts))) == NULL) {
-		cfg_error(p, list->line, list->column, "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < list->n; i++) {
-		const struct ynode *n = list->items[i];
-		char *host = cfg_text(p, n, "an appliance host name", "host entry");
-		size_t j;
-		if (host == NULL)
-			continue;
-		for (j = 0; j < i; j++)
-			if (cfg_text_is(list->items[j], host))
-				break;
-		if (j < i) {
-			cfg_error(
-			    p, n->line, n->column, "duplicate host %s in 'host' (first at %u:%u)",
-			    ynode_show(n, shown), list->items[j]->line, list->items[j]->column);
-			free(host);
-			continue;
-		}
-		hc->hosts[hc->n_hosts++] = host;
-	}
-}
+/* on.host: appliance names, none twice. */
+static const struct cfg_texts hook_host_texts = {.what = "'host' in 'on'",
+                                                 .key = "host",
+                                                 .expected = "an appliance host name",
+                                                 .noun = "host",
+                                                 .if_empty = "the hook would never run",
+                                                 .max = MAX_EXPECTED_APPLIANCES};
 
 enum { ON_VERDICT, ON_DIRECTION, ON_HOST, ON_TYPE, ON_STATE, ON_COUNT };
 static const char *const on_keys[ON_COUNT] = {"verdict", "direction", "host", "type", "state"};
@@ -210,7 +182,7 @@ static void hook_on(struct parse *p, const struct ynode *map, struct hook_config
 	if (vals[ON_DIRECTION] != NULL)
 		cfg_choice_list(p, vals[ON_DIRECTION], &hook_direction_choices, &hc->directions);
 	if (vals[ON_HOST] != NULL)
-		hook_hosts(p, vals[ON_HOST], hc);
+		cfg_text_list(p, vals[ON_HOST], &hook_host_texts, &hc->hosts, &hc->n_hosts);
 	if (vals[ON_TYPE] != NULL)
 		cfg_choice_list(p, vals[ON_TYPE], &hook_type_choices, &hc->types);
 	if (vals[ON_STATE] != NULL)
