@@ -83,7 +83,7 @@ static void print_table(const struct tally *t, FILE *out)
 
 static void put_json_string(FILE *out, const char *s)
 {
-	char buf[4 * TALLY_TEXT_MAX];
+	char buf[6 * TALLY_TEXT_MAX + 3]; /* a control byte becomes \u00XX; and the quotes */
 	size_t n = verdict_json_string(span_make(s, strlen(s)), buf, sizeof(buf));
 	fwrite(buf, 1, n, out);
 }
