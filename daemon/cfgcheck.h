@@ -92,7 +92,7 @@ unsigned cfg_verdict_bit(const struct ynode *n);
 /* The record type a scalar names, as a bit (1u << enum record_type), or 0. */
 unsigned cfg_record_type_bit(const struct ynode *n);
 
-#define CFG_RECORD_TYPE_NAMES "connection, feed or message"
+#define CFG_RECORD_TYPE_NAMES "connection, feed, message or downgrade"
 
 /* A list of entries, each with a key that must be unique among them (listeners: protocol and
  * address; outputs: file; hooks: name), read into an array of config structs. Invalid entries

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "logtime.h"
@@ -13,6 +14,8 @@ static const char *const feed_state_names[FEED_STATE_COUNT] = {FEED_STATES(NAME_
 
 static const char *const message_end_names[MESSAGE_END_COUNT] = {MESSAGE_ENDS(NAME_STR)};
 
+static const char *const downgrade_kind_names[DOWNGRADE_KIND_COUNT] = {DOWNGRADE_KINDS(NAME_STR)};
+
 static const char *const delivery_outcome_names[DELIVERY_OUTCOME_COUNT] = {
     DELIVERY_OUTCOMES(NAME_STR)};
 
@@ -24,6 +27,11 @@ const char *message_end_name(enum message_end end)
 const char *delivery_outcome_name(enum delivery_outcome outcome)
 {
 	return (unsigned)outcome < DELIVERY_OUTCOME_COUNT ? delivery_outcome_names[outcome] : "?";
+}
+
+const char *downgrade_kind_name(enum downgrade_kind kind)
+{
+	return (unsigned)kind < DOWNGRADE_KIND_COUNT ? downgrade_kind_names[kind] : "?";
 }
 
 const char *record_type_name(enum record_type type)
@@ -208,6 +216,57 @@ size_t message_record_encode(const struct message_record *m, char *buf, size_t c
 	put_name(&o, ",\"end\":", message_end_name(m->end));
 	put_logtime(&o, ",\"first_seen\":", &m->first_seen);
 	put_logtime(&o, ",\"last_seen\":", &m->last_seen);
+	put(&o, "}\n");
+	return o.full ? 0 : o.len;
+}
+
+static void put_present(struct feed_out *o, const char *key, struct span value)
+{
+	if (span_present(value))
+		put_string(o, key, value);
+}
+
+/* The fields of the new connection, named as its verdict record names them. */
+static void put_downgrade_conn(struct feed_out *o, const struct verdict *v)
+{
+	static const enum verdict_str shown[] = {VERDICT_S_PEER_IP,     VERDICT_S_PEER_RDNS,
+	                                         VERDICT_S_PEER_DOMAIN, VERDICT_S_TLS_PROTOCOL,
+	                                         VERDICT_S_TLS_CIPHER,  VERDICT_S_TLS_ERROR};
+	char key[40];
+	put_name(o, ",\"direction\":", v->dir == ESA_DIR_OUT ? "outbound" : "inbound");
+	put_u64(o, v->dir == ESA_DIR_OUT ? ",\"dcid\":" : ",\"icid\":", v->conn_id);
+	put_name(o, ",\"verdict\":", verdict_kind_name(v->kind));
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		snprintf(key, sizeof(key), ",\"%s\":", verdict_str_name(shown[i]));
+		put_present(o, key, v->str[shown[i]]);
+	}
+	put_logtime(o, ",\"first_seen\":", &v->first_seen);
+	put_logtime(o, ",\"last_seen\":", &v->last_seen);
+}
+
+size_t downgrade_record_encode(const struct downgrade_record *g, char *buf, size_t cap)
+{
+	struct feed_out o = {buf, 0, cap, 0};
+	const struct verdict *v = g->conn;
+	put(&o, "{\"v\":1,\"type\":\"downgrade\"");
+	put_name(&o, ",\"kind\":", downgrade_kind_name(g->kind));
+	put_string(&o, ",\"host\":", span_present(v->host) ? v->host : span_make("", 0));
+	put_string(&o, ",\"peer\":", g->peer);
+	put_downgrade_conn(&o, v);
+	put_logtime(&o, ",\"last_tls\":", &g->last_tls);
+	put_present(&o, ",\"last_tls_host\":", g->last_tls_host);
+	put_present(&o, ",\"last_tls_protocol\":", g->last_protocol);
+	put_present(&o, ",\"last_tls_cipher\":", g->last_cipher);
+	put(&o, ",\"peer_counts\":{");
+	for (int k = 0; k < VERDICT_KIND_COUNT; k++) {
+		char key[32];
+		snprintf(key, sizeof(key), "%s\"%s\":", k ? "," : "",
+		         verdict_kind_name((enum verdict_kind)k));
+		put_u64(&o, key, g->counts[k]);
+	}
+	put(&o, "}");
+	if (g->held_back > 0)
+		put_u64(&o, ",\"held_back\":", g->held_back);
 	put(&o, "}\n");
 	return o.full ? 0 : o.len;
 }

@@ -11,7 +11,9 @@
 #include "span.h"
 #include "verdict.h"
 
-#define RECORD_TYPES(X) X(CONNECTION, "connection") X(FEED, "feed") X(MESSAGE, "message")
+#define RECORD_TYPES(X)                                                                            \
+	X(CONNECTION, "connection") X(FEED, "feed") X(MESSAGE, "message") X(DOWNGRADE, "downgrad"  \
+	                                                                               "e")
 
 enum record_type {
 #define RECORD_TYPE_ENUM(name, str) RECORD_##name,
@@ -125,6 +127,46 @@ enum verdict_kind message_end_to_end(const struct message_record *m);
  * returns the length, or 0 if it does not fit (never with cap >= MESSAGE_RECORD_MAX and host
  * and domains of at most 255 bytes). */
 size_t message_record_encode(const struct message_record *m, char *buf, size_t cap);
+
+/* ---- downgrade records: a peer that used TLS stops, or drops its protocol (issue 13 part 2) ----
+ */
+
+/* clang-format off */
+#define DOWNGRADE_KINDS(X)                                                                         \
+	X(TLS_LOST, "tls_lost")  /* TLS within the window, now tls_failed or no_tls */             \
+	X(PROTOCOL, "protocol")  /* TLS still, but an older protocol than the last time */         \
+	X(RESTORED, "restored")  /* TLS again, at the earlier protocol, after a downgrade record */
+/* clang-format on */
+
+enum downgrade_kind {
+#define DOWNGRADE_KIND_ENUM(name, str) DOWNGRADE_##name,
+	DOWNGRADE_KINDS(DOWNGRADE_KIND_ENUM)
+#undef DOWNGRADE_KIND_ENUM
+	    DOWNGRADE_KIND_COUNT
+};
+
+/* One downgrade record: the peer's posture before, and the connection that changed it. */
+struct downgrade_record {
+	enum downgrade_kind kind;
+	struct span peer;           /* the posture key (README "Downgrade records") */
+	const struct verdict *conn; /* the new connection's final record */
+	struct span last_tls_host;  /* appliance of the peer's last TLS success */
+	struct logtime last_tls;    /* its last line, as logged; omitted when !valid */
+	struct span last_protocol;  /* its protocol and cipher; omitted when absent */
+	struct span last_cipher;
+	uint64_t counts[VERDICT_KIND_COUNT]; /* the peer's connections by verdict, this one too */
+	uint64_t held_back; /* this peer's records the throttle held back since its last one */
+};
+
+/* A buffer this large always holds an encoded downgrade record. */
+#define DOWNGRADE_RECORD_MAX 20480
+
+/* Encodes g as one JSON object plus "\n" ({"v":1,"type":"downgrade",...}) into buf[0..cap);
+ * returns the length, or 0 if it does not fit (never with cap >= DOWNGRADE_RECORD_MAX and
+ * strings of at most 255 bytes). */
+size_t downgrade_record_encode(const struct downgrade_record *g, char *buf, size_t cap);
+
+const char *downgrade_kind_name(enum downgrade_kind kind);
 
 const char *message_end_name(enum message_end end);
 const char *delivery_outcome_name(enum delivery_outcome outcome);

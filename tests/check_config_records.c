@@ -72,7 +72,7 @@ END_TEST
 START_TEST(bad_values_refused)
 {
 	refused("outputs: [{file: a, types: [messages]}]\n",
-	        "t.yaml:1:29: expected connection, feed or message for types entry, got "
+	        "t.yaml:1:29: expected connection, feed, message or downgrade for types entry, got "
 	        "\"messages\"");
 	refused("outputs: [{file: a, types: []}]\n",
 	        "t.yaml:1:28: 'types' in outputs entry is empty: the output would write nothing");

@@ -1,5 +1,5 @@
-/* Feed records: each state's fields, absent ones omitted, a hostile example escaped like any
- * verdict field, and a buffer too small refused whole. */
+/* Feed and downgrade records: each one's fields, absent ones omitted, hostile text escaped
+ * like any verdict field, and a buffer too small refused whole. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +81,85 @@ START_TEST(too_small_is_refused)
 }
 END_TEST
 
+static struct verdict downgraded_conn(void)
+{
+	struct verdict v = {.kind = VERDICT_NO_TLS,
+	                    .dir = ESA_DIR_IN,
+	                    .host = sp("esa1"),
+	                    .conn_id = 77,
+	                    .end = VERDICT_END_CLOSE};
+	for (int i = 0; i < VERDICT_STR_COUNT; i++)
+		v.str[i] = span_none();
+	v.str[VERDICT_S_PEER_IP] = sp("192.0.2.1");
+	v.str[VERDICT_S_PEER_RDNS] = sp("mx.example.org");
+	v.first_seen = (struct logtime){T0, LOGTIME_NO_OFFSET, 1};
+	v.last_seen = (struct logtime){T0 + 5, LOGTIME_NO_OFFSET, 1};
+	return v;
+}
+
+START_TEST(downgrade_names_peer_before_and_now)
+{
+	struct verdict v = downgraded_conn();
+	struct downgrade_record g = {.kind = DOWNGRADE_TLS_LOST,
+	                             .peer = sp("mx.example.org"),
+	                             .conn = &v,
+	                             .last_tls_host = sp("esa2"),
+	                             .last_tls = {T0 - 86400, LOGTIME_NO_OFFSET, 1},
+	                             .last_protocol = sp("TLSv1.3"),
+	                             .last_cipher = sp("TLS_AES_256_GCM_SHA384"),
+	                             .counts = {41, 0, 1, 2}};
+	char buf[DOWNGRADE_RECORD_MAX];
+	size_t n = downgrade_record_encode(&g, buf, sizeof(buf));
+	ck_assert_uint_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf,
+	                 "{\"v\":1,\"type\":\"downgrade\",\"kind\":\"tls_lost\",\"host\":\"esa1\","
+	                 "\"peer\":\"mx.example.org\",\"direction\":\"inbound\",\"icid\":77,"
+	                 "\"verdict\":\"no_tls\",\"peer_ip\":\"192.0.2.1\",\"peer_rdns\":\"mx."
+	                 "example.org\",\"first_seen\":\"2026-11-28T12:00:00\",\"last_seen\":"
+	                 "\"2026-11-28T12:00:05\",\"last_tls\":\"2026-11-27T12:00:00\","
+	                 "\"last_tls_host\":\"esa2\",\"last_tls_protocol\":\"TLSv1.3\","
+	                 "\"last_tls_cipher\":\"TLS_AES_256_GCM_SHA384\",\"peer_counts\":{"
+	                 "\"tls\":41,\"tls_failed\":0,\"no_tls\":1,\"unknown\":2}}\n");
+	for (size_t cap = 0; cap < n; cap++)
+		ck_assert_uint_eq(downgrade_record_encode(&g, buf, cap), 0);
+	ck_assert_str_eq(downgrade_kind_name(DOWNGRADE_PROTOCOL), "protocol");
+	ck_assert_str_eq(downgrade_kind_name(DOWNGRADE_KIND_COUNT), "?");
+	ck_assert_str_eq(record_type_name(RECORD_DOWNGRADE), "downgrade");
+}
+END_TEST
+
+/* Every string at its longest and of the bytes that escape the longest still fits. */
+START_TEST(downgrade_worst_case_fits)
+{
+	char worst[255];
+	memset(worst, 0x01, sizeof(worst));
+	struct span w = span_make(worst, sizeof(worst));
+	struct verdict v = downgraded_conn();
+	v.dir = ESA_DIR_OUT;
+	v.conn_id = UINT64_MAX;
+	v.host = w;
+	for (int i = 0; i < VERDICT_STR_COUNT; i++)
+		v.str[i] = w;
+	struct downgrade_record g = {.kind = DOWNGRADE_PROTOCOL,
+	                             .peer = w,
+	                             .conn = &v,
+	                             .last_tls_host = w,
+	                             .last_tls = {T0, 840, 1},
+	                             .last_protocol = w,
+	                             .last_cipher = w,
+	                             .counts = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX},
+	                             .held_back = UINT64_MAX};
+	static char buf[DOWNGRADE_RECORD_MAX + 1];
+	size_t n = downgrade_record_encode(&g, buf, DOWNGRADE_RECORD_MAX);
+	ck_assert_uint_gt(n, 0);
+	ck_assert(json_valid(buf, n - 1));
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, "\"dcid\":18446744073709551615"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"held_back\":18446744073709551615}"));
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
 	Suite *s = suite_create("record");
@@ -88,6 +167,8 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, silent_resumed_missing);
 	tcase_add_test(tc, unrecognised_example_is_escaped);
 	tcase_add_test(tc, too_small_is_refused);
+	tcase_add_test(tc, downgrade_names_peer_before_and_now);
+	tcase_add_test(tc, downgrade_worst_case_fits);
 	suite_add_tcase(s, tc);
 	return s;
 }
