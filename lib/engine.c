@@ -3,17 +3,21 @@
 
 #include "diagnose.h"
 #include "engine.h"
+#include "posture.h"
 #include "source.h"
 
 struct engine {
 	struct engine_config cfg;
 	struct tracker *track;
 	struct source_table *sources;
-	int64_t start_clock; /* the caller's clock at creation: the year of year-less lines
-	                      * until the log gives one */
-	int64_t clock;       /* daemon: the last arrival; replay: the newest time logged */
-	int64_t chain;       /* replay: the time of the last timestamped line */
-	int have_log_time;   /* replay: some line has carried a timestamp */
+	track_verdict_fn emit; /* the caller's, for every record */
+	void *emit_arg;
+	struct posture *posture; /* downgrade records on: each final record goes here too */
+	int64_t start_clock;     /* the caller's clock at creation: the year of year-less lines
+	                          * until the log gives one */
+	int64_t clock;           /* daemon: the last arrival; replay: the newest time logged */
+	int64_t chain;           /* replay: the time of the last timestamped line */
+	int have_log_time;       /* replay: some line has carried a timestamp */
 	int64_t last_expire;
 	struct engine_counters count;
 	/* Consecutive lines mostly share their timestamp and appliance: remember the last. */
@@ -33,6 +37,16 @@ void engine_config_defaults(struct engine_config *cfg)
 	cfg->max_sources = 4096;
 }
 
+/* Records pass through here so that the posture table sees each final one after the caller:
+ * a downgrade record follows the record of the connection that caused it. */
+static void engine_record(const struct verdict *v, void *arg)
+{
+	struct engine *e = arg;
+	e->emit(v, e->emit_arg);
+	if (e->posture != NULL)
+		posture_observe(e->posture, v, e->clock);
+}
+
 static struct span engine_source_name(const void *arg, uint32_t source)
 {
 	return source_name(arg, source);
@@ -48,7 +62,9 @@ struct engine *engine_new(const struct engine_config *cfg, track_verdict_fn emit
 	e->start_clock = e->clock = now;
 	e->last_source = SOURCE_NONE;
 	e->last_expire = INT64_MIN;
-	e->track = track_new(&cfg->track, emit, arg);
+	e->emit = emit;
+	e->emit_arg = arg;
+	e->track = track_new(&cfg->track, engine_record, e);
 	e->sources = source_table_new(cfg->max_sources);
 	if (e->track == NULL || e->sources == NULL) {
 		engine_free(e);
@@ -69,6 +85,7 @@ void engine_free(struct engine *e)
 	if (e == NULL)
 		return;
 	track_free(e->track);
+	posture_free(e->posture);
 	source_table_free(e->sources);
 	free(e);
 }
@@ -185,10 +202,8 @@ void engine_feed(struct engine *e, const char *msg, size_t len, struct span send
 	if (source_count_message(e->last_counts, now, ev.kind == ESA_UNCLASSIFIED))
 		source_keep_example(e->sources, source, msg, len, (int)m.format,
 		                    (int)diag_cause(&m, ev.kind));
-	if (now != e->last_expire) {
-		e->last_expire = now;
-		track_expire(e->track, now);
-	}
+	if (now != e->last_expire)
+		engine_expire(e, now);
 	track_event(e->track, source, &ev, &when, now);
 }
 
@@ -196,6 +211,8 @@ void engine_expire(struct engine *e, int64_t now)
 {
 	e->last_expire = now;
 	track_expire(e->track, now);
+	if (e->posture != NULL)
+		posture_expire(e->posture, now);
 }
 
 void engine_flush(struct engine *e, enum verdict_end end)
@@ -216,6 +233,36 @@ const struct track_counters *engine_track_counters(const struct engine *e)
 int engine_enable_messages(struct engine *e, msgtrack_emit_fn emit, void *arg)
 {
 	return track_enable_messages(e->track, emit, arg);
+}
+
+int engine_enable_posture(struct engine *e, const struct posture_config *cfg, posture_emit_fn emit,
+                          void *arg)
+{
+	if (e->posture != NULL)
+		return 0;
+	e->posture = posture_new(cfg, emit, arg);
+	return e->posture != NULL ? 0 : -1;
+}
+
+void engine_reconfigure_posture(struct engine *e, const struct posture_config *cfg)
+{
+	if (e->posture != NULL)
+		posture_reconfigure(e->posture, cfg);
+}
+
+const struct posture *engine_posture(const struct engine *e)
+{
+	return e->posture;
+}
+
+int engine_export_peers(const struct engine *e, posture_state_fn fn, void *arg)
+{
+	return e->posture != NULL ? posture_export(e->posture, fn, arg) : 0;
+}
+
+int engine_import_peer(struct engine *e, const struct posture_peer_state *s)
+{
+	return e->posture != NULL ? posture_import(e->posture, s) : -1;
 }
 
 const struct msgtrack_counters *engine_message_counters(const struct engine *e)

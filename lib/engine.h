@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "esa.h"
+#include "posture.h"
 #include "source.h"
 #include "span.h"
 #include "syslog.h"
@@ -62,6 +63,23 @@ void engine_flush(struct engine *e, enum verdict_end end);
 
 /* Turns message records on (track_enable_messages); 0, or -1 if memory ran out. */
 int engine_enable_messages(struct engine *e, msgtrack_emit_fn emit, void *arg);
+
+/* Turns downgrade records on: from now on every final record also goes to a posture table
+ * (posture.h) writing through emit(record, arg). Off by default. 0, or -1 if memory ran out;
+ * a second call changes nothing. */
+int engine_enable_posture(struct engine *e, const struct posture_config *cfg, posture_emit_fn emit,
+                          void *arg);
+
+/* New window and throttle (reload) while downgrade records are on. */
+void engine_reconfigure_posture(struct engine *e, const struct posture_config *cfg);
+
+/* The posture table, or NULL while downgrade records are off. */
+const struct posture *engine_posture(const struct engine *e);
+
+/* Saved peers (posture_export, posture_import) while downgrade records are on: export calls
+ * nothing and import refuses (-1) while they are off. */
+int engine_export_peers(const struct engine *e, posture_state_fn fn, void *arg);
+int engine_import_peer(struct engine *e, const struct posture_peer_state *s);
 
 /* The message tracker's counters and open messages; zero while message records are off. */
 const struct msgtrack_counters *engine_message_counters(const struct engine *e);

@@ -12,8 +12,9 @@
 #include "verdict.h"
 
 #define RECORD_TYPES(X)                                                                            \
-	X(CONNECTION, "connection") X(FEED, "feed") X(MESSAGE, "message") X(DOWNGRADE, "downgrad"  \
-	                                                                               "e")
+	X(CONNECTION, "connection")                                                                \
+	X(FEED, "feed") X(MESSAGE, "message") X(DOWNGRADE, "downgrad"                              \
+	                                                   "e")
 
 enum record_type {
 #define RECORD_TYPE_ENUM(name, str) RECORD_##name,
