@@ -56,6 +56,13 @@ static int save_message(const struct msg_state *s, void *arg)
 	return w->failed;
 }
 
+static int save_peer(const struct posture_peer_state *s, void *arg)
+{
+	struct state_writer *w = arg;
+	state_writer_peer(w, s);
+	return w->failed;
+}
+
 /* The rename is durable only once the directory holding the name is written too. */
 static void sync_directory_of(const char *path)
 {
@@ -123,6 +130,7 @@ int statefile_save(const char *path, const struct engine *e, int64_t now)
 		state_writer_begin(w, save_write, &sink, now);
 		engine_export(e, save_one, w);
 		engine_export_messages(e, save_message, w);
+		engine_export_peers(e, save_peer, w);
 		ok = state_writer_end(w) == 0;
 	}
 	if (ok && fsync(sink.fd) != 0)
@@ -163,11 +171,26 @@ static int load_check_message(const struct msg_state *s, void *arg)
 	return engine_import_message_check(s);
 }
 
+static int load_check_peer(const struct posture_peer_state *s, void *arg)
+{
+	(void)arg;
+	return posture_state_check(s);
+}
+
 struct load_ctx {
 	struct engine *e;
 	int64_t now;
-	size_t restored, refused, messages;
+	size_t restored, refused, messages, peers;
 };
+
+/* Saved peers come back only while downgrade records are on; else they are dropped. */
+static int load_peer(const struct posture_peer_state *s, void *arg)
+{
+	struct load_ctx *x = arg;
+	if (engine_import_peer(x->e, s) == 0)
+		x->peers++;
+	return 0;
+}
 
 /* Saved messages come back only while message records are on; else they are dropped. */
 static int load_message(const struct msg_state *s, void *arg)
@@ -242,13 +265,14 @@ static enum statefile_load load_mapped(const char *path, const void *buf, size_t
 {
 	int64_t saved_at = 0;
 	uint64_t count;
-	enum state_status st =
-	    state_parse_all(buf, len, load_check, load_check_message, NULL, &saved_at, &count);
+	const struct state_visitor check = {load_check, load_check_message, load_check_peer, NULL};
+	enum state_status st = state_parse_visit(buf, len, &check, &saved_at, &count);
 	if (st != STATE_OK) {
 		return set_aside(path, state_status_text(st));
 	}
-	struct load_ctx x = {e, now, 0, 0, 0};
-	state_parse_all(buf, len, load_one, load_message, &x, NULL, NULL);
+	struct load_ctx x = {e, now, 0, 0, 0, 0};
+	const struct state_visitor load = {load_one, load_message, load_peer, &x};
+	state_parse_visit(buf, len, &load, NULL, NULL);
 	engine_import_done(e);
 	*restored = x.restored;
 	/* saved_at comes from the file: no arithmetic on it. */
@@ -262,6 +286,8 @@ static enum statefile_load load_mapped(const char *path, const void *buf, size_t
 	         saved);
 	if (x.messages)
 		log_info("state file %s: %zu messages restored", path, x.messages);
+	if (x.peers)
+		log_info("state file %s: %zu peers' TLS posture restored", path, x.peers);
 	if (x.refused)
 		log_warnx("state file %s: %zu connections not restored (already open, too many "
 		          "appliances, or out of memory)",

@@ -17,9 +17,14 @@ _Static_assert(VERDICT_STR_COUNT + 1 == STATE_FIELD_COUNT, "field ids 1..15 are 
 _Static_assert(STATE_WRITER_BUF >= 4 + STATE_RECORD_MAX, "a record fits the writer's buffer");
 _Static_assert(STATE_MESSAGE_MAX <= STATE_RECORD_MAX, "a message fits where a connection does");
 _Static_assert(MESSAGE_DELIVERIES_MAX == 8, "STATE_MESSAGE_MAX counts 8 deliveries");
+_Static_assert(DOWNGRADE_KIND_COUNT == 3, "a peer body stores 3 record times");
+_Static_assert(VERDICT_KIND_COUNT == 4, "a peer body stores 4 counts");
+_Static_assert(STATE_PEER_MAX <= STATE_RECORD_MAX, "a peer fits where a connection does");
 
 #define KIND_CONN 0u
 #define KIND_MESSAGE 1u
+#define KIND_PEER 2u
+#define PEER_STRINGS 4
 #define NO_DOMAIN 255
 
 /* Field id k (1..15) of the file is str[string_of_field[k - 1]]: the file's numbering stays put
@@ -93,6 +98,14 @@ static unsigned char *writer_room(struct state_writer *w, size_t n)
 		writer_emit(w);
 	}
 	return w->buf + w->used;
+}
+
+/* Writes the head of the record of `kind` whose n-byte body was encoded after it at p. */
+static void writer_seal(struct state_writer *w, unsigned char *p, unsigned kind, size_t n)
+{
+	put_le(p, (uint64_t)kind << 24 | n, 4);
+	w->used += 4 + n;
+	w->count++;
 }
 
 void state_writer_begin(struct state_writer *w, state_write_fn fn, void *arg, int64_t saved_at)
@@ -184,7 +197,6 @@ static size_t encode_body(unsigned char *p, const struct track_conn_state *s)
 void state_writer_conn(struct state_writer *w, const struct track_conn_state *s)
 {
 	unsigned char *p;
-	size_t n;
 
 	if (w->failed)
 		return;
@@ -193,10 +205,7 @@ void state_writer_conn(struct state_writer *w, const struct track_conn_state *s)
 		return;
 	}
 	p = writer_room(w, 4 + STATE_RECORD_MAX);
-	n = encode_body(p + 4, s);
-	put_le(p, n, 4);
-	w->used += 4 + n;
-	w->count++;
+	writer_seal(w, p, KIND_CONN, encode_body(p + 4, s));
 }
 
 /* Encodes a message body at p; returns its length. */
@@ -258,10 +267,51 @@ void state_writer_message(struct state_writer *w, const struct msg_state *s)
 		return;
 	}
 	unsigned char *p = writer_room(w, 4 + STATE_MESSAGE_MAX);
-	size_t n = encode_message(p + 4, s);
-	put_le(p, KIND_MESSAGE << 24 | n, 4);
-	w->used += 4 + n;
-	w->count++;
+	writer_seal(w, p, KIND_MESSAGE, encode_message(p + 4, s));
+}
+
+/* Encodes a peer body at p; returns its length. */
+static size_t encode_peer(unsigned char *p, const struct posture_peer_state *s)
+{
+	const struct span str[PEER_STRINGS] = {s->key, s->host, s->protocol, s->cipher};
+	size_t n = STATE_PEER_FIXED;
+	p[0] = s->dir;
+	p[1] = s->open;
+	p[2] = s->open_rank;
+	put_le(p + 3, (uint64_t)s->seen, 8);
+	put_le(p + 11, (uint64_t)s->last_tls_clock, 8);
+	put_le(p + 19, (uint64_t)s->last_tls.wall, 8);
+	put_le(p + 27, (uint16_t)s->last_tls.offset, 2);
+	p[29] = s->last_tls.valid;
+	for (int k = 0; k < DOWNGRADE_KIND_COUNT; k++)
+		put_le(p + 30 + 8 * k, (uint64_t)s->last_record[k], 8);
+	for (int k = 0; k < VERDICT_KIND_COUNT; k++)
+		put_le(p + 54 + 8 * k, s->counts[k], 8);
+	put_le(p + 86, s->held_back, 8);
+	p[94] = 0;
+	for (int i = 0; i < PEER_STRINGS; i++) {
+		if (str[i].p == NULL)
+			continue;
+		p[94] |= (unsigned char)(1u << i);
+		p[n++] = (unsigned char)str[i].len;
+		if (str[i].len > 0)
+			memcpy(p + n, str[i].p, str[i].len);
+		n += str[i].len;
+	}
+	return n;
+}
+
+void state_writer_peer(struct state_writer *w, const struct posture_peer_state *s)
+{
+	if (w->failed)
+		return;
+	if (!span_storable(s->key) || !span_storable(s->host) || !span_storable(s->protocol) ||
+	    !span_storable(s->cipher)) {
+		w->failed = 1;
+		return;
+	}
+	unsigned char *p = writer_room(w, 4 + STATE_PEER_MAX);
+	writer_seal(w, p, KIND_PEER, encode_peer(p + 4, s));
 }
 
 int state_writer_end(struct state_writer *w)
@@ -324,6 +374,20 @@ static enum state_status check_header(const unsigned char *b, size_t len)
 	return STATE_OK;
 }
 
+/* Whether a record of `kind` could be `body` bytes long in a file of `version`. */
+static int body_length_fits(uint32_t version, unsigned kind, uint64_t body)
+{
+	switch (kind) {
+	case KIND_CONN:
+		return body >= STATE_RECORD_FIXED && body <= STATE_RECORD_MAX;
+	case KIND_MESSAGE:
+		return version >= 2 && body >= STATE_MESSAGE_FIXED && body <= STATE_MESSAGE_MAX;
+	case KIND_PEER:
+		return version >= 3 && body >= STATE_PEER_FIXED && body <= STATE_PEER_MAX;
+	}
+	return 0;
+}
+
 /* Hops from length to length up to the trailer mark. Only a file cut short can run out of
  * bytes here; a length no writer makes is malformed even when it would also run past the end. */
 static enum state_status frame_records(const unsigned char *b, size_t len, struct state_layout *lay)
@@ -337,10 +401,7 @@ static enum state_status frame_records(const unsigned char *b, size_t len, struc
 		if (memcmp(b + pos, STATE_TRAILER_MARK, 4) == 0)
 			break;
 		uint64_t head = get_le(b + pos, 4), body = head & 0xffffff;
-		if (head >> 24 == KIND_CONN
-		        ? body < STATE_RECORD_FIXED || body > STATE_RECORD_MAX
-		        : head >> 24 != KIND_MESSAGE || lay->version < 2 ||
-		              body < STATE_MESSAGE_FIXED || body > STATE_MESSAGE_MAX)
+		if (!body_length_fits(lay->version, (unsigned)(head >> 24), body))
 			return STATE_MALFORMED;
 		if (len - pos - 4 < body)
 			return STATE_TRUNCATED;
@@ -486,35 +547,84 @@ static enum state_status decode_message(const unsigned char *p, size_t n, struct
 	return pos == n ? STATE_OK : STATE_MALFORMED;
 }
 
-/* Decodes every record in order, calling fn or msg_fn (each when not NULL) after each. */
-static enum state_status walk_records(const struct state_layout *lay, state_conn_fn fn,
-                                      state_msg_fn msg_fn, void *arg)
+/* Decodes one peer body of n bytes (framing guarantees STATE_PEER_FIXED <= n). */
+static enum state_status decode_peer(const unsigned char *p, size_t n, struct posture_peer_state *s)
+{
+	struct span *str[PEER_STRINGS] = {&s->key, &s->host, &s->protocol, &s->cipher};
+	size_t pos = STATE_PEER_FIXED;
+	memset(s, 0, sizeof(*s));
+	s->dir = p[0];
+	s->open = p[1];
+	s->open_rank = p[2];
+	s->seen = i64_from_bits(get_le(p + 3, 8));
+	s->last_tls_clock = i64_from_bits(get_le(p + 11, 8));
+	s->last_tls = get_logtime(p + 19);
+	for (int k = 0; k < DOWNGRADE_KIND_COUNT; k++)
+		s->last_record[k] = i64_from_bits(get_le(p + 30 + 8 * k, 8));
+	for (int k = 0; k < VERDICT_KIND_COUNT; k++)
+		s->counts[k] = get_le(p + 54 + 8 * k, 8);
+	s->held_back = get_le(p + 86, 8);
+	if (p[94] >> PEER_STRINGS != 0)
+		return STATE_MALFORMED;
+	for (int i = 0; i < PEER_STRINGS; i++) {
+		*str[i] = span_none();
+		if (!(p[94] & (1u << i)))
+			continue;
+		if (n - pos < 1 || n - pos - 1 < p[pos])
+			return STATE_MALFORMED;
+		*str[i] = span_make((const char *)p + pos + 1, p[pos]);
+		pos += 1 + (size_t)p[pos];
+	}
+	return pos == n ? STATE_OK : STATE_MALFORMED;
+}
+
+/* Decodes one record at pos and hands it to its callback (when not NULL); *r gets what the
+ * callback returned. */
+static enum state_status visit_record(const unsigned char *head_p, const struct state_visitor *v,
+                                      int *r)
 {
 	uint64_t mids[MIDS_MAX];
 	struct track_conn_state s;
 	struct msg_state m;
+	struct posture_peer_state peer;
+	uint64_t head = get_le(head_p, 4);
+	size_t n = (size_t)(head & 0xffffff);
+	const unsigned char *body = head_p + 4;
+	enum state_status st;
+
+	*r = 0;
+	switch (head >> 24) {
+	case KIND_MESSAGE:
+		st = decode_message(body, n, &m);
+		if (st == STATE_OK && v->msg != NULL)
+			*r = v->msg(&m, v->arg);
+		return st;
+	case KIND_PEER:
+		st = decode_peer(body, n, &peer);
+		if (st == STATE_OK && v->peer != NULL)
+			*r = v->peer(&peer, v->arg);
+		return st;
+	default:
+		st = decode_body(body, n, &s, mids);
+		if (st == STATE_OK && v->conn != NULL)
+			*r = v->conn(&s, v->arg);
+		return st;
+	}
+}
+
+/* Decodes every record in order, calling the visitor's callbacks. */
+static enum state_status walk_records(const struct state_layout *lay, const struct state_visitor *v)
+{
 	size_t pos = STATE_HEADER_LEN;
 
 	while (pos < lay->records_end) {
-		uint64_t head = get_le(lay->b + pos, 4);
-		size_t n = (size_t)(head & 0xffffff);
-		const unsigned char *body = lay->b + pos + 4;
-		enum state_status st;
-		int r = 0;
-		if (head >> 24 == KIND_MESSAGE) {
-			st = decode_message(body, n, &m);
-			if (st == STATE_OK && msg_fn != NULL)
-				r = msg_fn(&m, arg);
-		} else {
-			st = decode_body(body, n, &s, mids);
-			if (st == STATE_OK && fn != NULL)
-				r = fn(&s, arg);
-		}
+		int r;
+		enum state_status st = visit_record(lay->b + pos, v, &r);
 		if (st != STATE_OK)
 			return st;
 		if (r != 0)
 			return STATE_REJECTED;
-		pos += 4 + n;
+		pos += 4 + (size_t)(get_le(lay->b + pos, 4) & 0xffffff);
 	}
 	return STATE_OK;
 }
@@ -522,13 +632,14 @@ static enum state_status walk_records(const struct state_layout *lay, state_conn
 enum state_status state_parse(const void *buf, size_t len, state_conn_fn fn, void *arg,
                               int64_t *saved_at, uint64_t *count)
 {
-	return state_parse_all(buf, len, fn, NULL, arg, saved_at, count);
+	const struct state_visitor v = {fn, NULL, NULL, arg};
+	return state_parse_visit(buf, len, &v, saved_at, count);
 }
 
-enum state_status state_parse_all(const void *buf, size_t len, state_conn_fn fn,
-                                  state_msg_fn msg_fn, void *arg, int64_t *saved_at,
-                                  uint64_t *count)
+enum state_status state_parse_visit(const void *buf, size_t len, const struct state_visitor *v,
+                                    int64_t *saved_at, uint64_t *count)
 {
+	static const struct state_visitor check_only = {NULL, NULL, NULL, NULL};
 	const unsigned char *b = buf;
 	struct state_layout lay;
 	enum state_status st;
@@ -542,9 +653,9 @@ enum state_status state_parse_all(const void *buf, size_t len, state_conn_fn fn,
 	if (st == STATE_OK)
 		st = check_trailer(b, len, &lay);
 	if (st == STATE_OK)
-		st = walk_records(&lay, NULL, NULL, NULL);
-	if (st == STATE_OK && (fn != NULL || msg_fn != NULL))
-		st = walk_records(&lay, fn, msg_fn, arg);
+		st = walk_records(&lay, &check_only);
+	if (st == STATE_OK && (v->conn != NULL || v->msg != NULL || v->peer != NULL))
+		st = walk_records(&lay, v);
 	if (st != STATE_OK)
 		return st;
 	if (saved_at != NULL)

@@ -1,13 +1,14 @@
 /* The state file: the tracker's open connections saved at SIGTERM (and as periodic checkpoints)
  * so that a restart resumes them. Pure encoding and decoding; the caller does the I/O.
  *
- * Format, version 2 (version 1 files still load). Integers are little-endian, signed ones two's
+ * Format, version 3 (versions 1 and 2 still load). Integers are little-endian, signed ones two's
  * complement; nothing is aligned (a reader works bytewise on an mmap'd buffer).
  *
- *   header   "esatlsd state\n" (14 bytes), u32 version (2), i64 saved_at (clock seconds)
+ *   header   "esatlsd state\n" (14 bytes), u32 version (3), i64 saved_at (clock seconds)
  *   records  any number of: u32 head = kind << 24 | body length L, then L bytes of body;
  *            kind 0 a connection (81 <= L <= 4705), kind 1 a message (78 <= L <= 2533, version
- *            2 only: a version 1 file holds connections, its heads are plain lengths)
+ *            2 on), kind 2 a peer (95 <= L <= 1119, version 3 on); a version 1 file holds
+ *            connections, its heads are plain lengths
  *   trailer  "END\n" (4 bytes; as a u32 it is no valid L), u64 record count,
  *            u64 checksum: FNV-1a 64 over every byte of the file before the checksum
  *   nothing follows the trailer.
@@ -40,6 +41,16 @@
  *        length (255: no domain), that many bytes, none for 255)
  *   The body ends exactly after the last delivery.
  *
+ * A peer body (kind 2), one struct posture_peer_state (posture.h):
+ *
+ *    0  u8 dir              1  u8 open           2  u8 open_rank      3  i64 seen
+ *   11  i64 last_tls_clock 19  i64 last_tls wall 27  i16 its offset   29  u8 its valid
+ *   30  3 x i64 last_record (tls_lost, protocol, restored)
+ *   54  4 x u64 counts (tls, tls_failed, no_tls, unknown)             86  u64 held_back
+ *   94  u8 strings present: bit 0 key, 1 host, 2 protocol, 3 cipher (no other bit set)
+ *   then for each present string in that order: u8 length, that many bytes.
+ *   The body ends exactly after the last string.
+ *
  * What the format rejects is structure only (lengths, counts, field ids, checksum); whether the
  * values make sense (dir, flags, ...) is for the caller's callback (track_conn_state_check). */
 #ifndef ESATLS_STATE_H
@@ -48,9 +59,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "posture.h"
 #include "track.h"
 
-#define STATE_VERSION 2
+#define STATE_VERSION 3
 #define STATE_VERSION_MIN 1 /* the oldest version that still loads */
 
 #define STATE_MAGIC "esatlsd state\n"
@@ -64,6 +76,8 @@
 #define STATE_MESSAGE_FIXED 78
 #define STATE_DELIVERY_FIXED 20
 #define STATE_MESSAGE_MAX (STATE_MESSAGE_FIXED + 255 + 8 * (STATE_DELIVERY_FIXED + 254))
+#define STATE_PEER_FIXED 95
+#define STATE_PEER_MAX (STATE_PEER_FIXED + 4 * (1 + 255))
 
 /* A byte sink: returns 0, or -1 on failure (the writer then stops calling it). */
 typedef int (*state_write_fn)(const void *p, size_t len, void *arg);
@@ -93,6 +107,10 @@ void state_writer_conn(struct state_writer *w, const struct track_conn_state *s)
 /* Appends one message record; one the format cannot hold (host over 255 bytes, a domain over
  * 254, n_del over 8) fails the writer like state_writer_conn. */
 void state_writer_message(struct state_writer *w, const struct msg_state *s);
+
+/* Appends one peer; one the format cannot hold (a string over 255 bytes) fails the writer
+ * like state_writer_conn. */
+void state_writer_peer(struct state_writer *w, const struct posture_peer_state *s);
 
 /* Writes the trailer and flushes; 0, or -1 if any write failed (or a record was refused). */
 int state_writer_end(struct state_writer *w);
@@ -125,11 +143,17 @@ typedef int (*state_conn_fn)(const struct track_conn_state *s, void *arg);
 enum state_status state_parse(const void *buf, size_t len, state_conn_fn fn, void *arg,
                               int64_t *saved_at, uint64_t *count);
 
-/* The same, also calling msg_fn (may be NULL: messages skipped) for each message record, in
- * file order with the connections; s->source is 0, strings point into buf. */
+/* The same with a callback per kind of record (each may be NULL: those records are checked
+ * and skipped), in file order; s->source is 0, strings point into buf. */
 typedef int (*state_msg_fn)(const struct msg_state *s, void *arg);
-enum state_status state_parse_all(const void *buf, size_t len, state_conn_fn fn,
-                                  state_msg_fn msg_fn, void *arg, int64_t *saved_at,
-                                  uint64_t *count);
+typedef int (*state_peer_fn)(const struct posture_peer_state *s, void *arg);
+struct state_visitor {
+	state_conn_fn conn;
+	state_msg_fn msg;
+	state_peer_fn peer;
+	void *arg;
+};
+enum state_status state_parse_visit(const void *buf, size_t len, const struct state_visitor *v,
+                                    int64_t *saved_at, uint64_t *count);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "posture.h"
+#include "state.h"
 #include "support.h"
 
 #define DAY 86400
@@ -313,6 +314,99 @@ START_TEST(saved_and_restored)
 }
 END_TEST
 
+/* ---- in the state file ---- */
+
+struct mem {
+	unsigned char buf[1 << 16];
+	size_t len;
+};
+
+static int mem_write(const void *p, size_t len, void *arg)
+{
+	struct mem *m = arg;
+	ck_assert_uint_le(len, sizeof(m->buf) - m->len);
+	memcpy(m->buf + m->len, p, len);
+	m->len += len;
+	return 0;
+}
+
+static int write_peer(const struct posture_peer_state *s, void *arg)
+{
+	state_writer_peer(arg, s);
+	return 0;
+}
+
+static int import_peer(const struct posture_peer_state *s, void *arg)
+{
+	return posture_import(arg, s);
+}
+
+static uint64_t fnv(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+START_TEST(peers_in_the_state_file)
+{
+	struct seen s, s2;
+	static struct state_writer w;
+	static struct mem m;
+	struct posture *pt = table(&s, 100, 3600);
+	feed(pt, conn(VERDICT_TLS, "a.example", "TLSv1.3", T0), 1, T0);
+	struct verdict out = conn(VERDICT_TLS, NULL, NULL, T0); /* no protocol, no cipher */
+	out.dir = ESA_DIR_OUT;
+	out.str[VERDICT_S_PEER_DOMAIN] = sp("b.example");
+	out.host = span_none();
+	feed(pt, out, 2, T0 + 1);
+	m.len = 0;
+	state_writer_begin(&w, mem_write, &m, T0);
+	ck_assert_int_eq(posture_export(pt, write_peer, &w), 0);
+	ck_assert_int_eq(state_writer_end(&w), 0);
+	/* Two bodies: fixed part, the key and what else is present. */
+	ck_assert_uint_eq(m.len, STATE_HEADER_LEN + 2 * (4 + STATE_PEER_FIXED) + (1 + 9) + (1 + 4) +
+	                             (1 + 7) + (1 + 9) + STATE_TRAILER_LEN);
+
+	struct posture *copy = table(&s2, 100, 3600);
+	const struct state_visitor v = {NULL, NULL, import_peer, copy};
+	uint64_t count;
+	ck_assert_int_eq(state_parse_visit(m.buf, m.len, &v, NULL, &count), STATE_OK);
+	ck_assert_uint_eq(count, 2);
+	ck_assert_uint_eq(posture_peer_count(copy), 2);
+	struct verdict lost = out;
+	lost.kind = VERDICT_TLS_FAILED;
+	feed(copy, lost, 3, T0 + 2);
+	ck_assert_int_eq(s2.n, 1);
+	ck_assert_str_eq(s2.peer, "b.example");
+	ck_assert_str_eq(s2.last_host, ""); /* absent stays absent */
+	/* Connections-only readers skip peers. */
+	ck_assert_int_eq(state_parse(m.buf, m.len, NULL, NULL, NULL, &count), STATE_OK);
+
+	/* A version 2 file has no peers: the same bytes under its header are malformed. */
+	m.buf[STATE_MAGIC_LEN] = 2;
+	uint64_t h = fnv(m.buf, m.len - 8);
+	for (int i = 0; i < 8; i++)
+		m.buf[m.len - 8 + i] = (unsigned char)(h >> (8 * i));
+	ck_assert_int_eq(state_parse_visit(m.buf, m.len, &v, NULL, NULL), STATE_MALFORMED);
+
+	/* A key longer than the format holds fails the writer. */
+	char longer[300];
+	memset(longer, 'a', sizeof(longer));
+	struct posture_peer_state big = {.dir = ESA_DIR_IN,
+	                                 .open = POSTURE_NONE,
+	                                 .key = span_make(longer, 256),
+	                                 .last_tls_clock = T0};
+	m.len = 0;
+	state_writer_begin(&w, mem_write, &m, T0);
+	state_writer_peer(&w, &big);
+	ck_assert_int_eq(state_writer_end(&w), -1);
+	posture_free(pt);
+	posture_free(copy);
+}
+END_TEST
+
 static Suite *posture_suite(void)
 {
 	Suite *s = suite_create("posture");
@@ -325,6 +419,7 @@ static Suite *posture_suite(void)
 	tcase_add_test(tc, bounded_by_max_peers_and_window);
 	tcase_add_test(tc, many_peers);
 	tcase_add_test(tc, saved_and_restored);
+	tcase_add_test(tc, peers_in_the_state_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -95,7 +95,7 @@ class State(DaemonTest):
         flipped = bytearray(good)
         flipped[40] ^= 0x01
         foreign = bytearray(good)
-        foreign[14:18] = struct.pack("<I", 3)
+        foreign[14:18] = struct.pack("<I", 4)
         cases = [("truncated", good[:-9], "truncated"),
                  ("corrupt", bytes(flipped), "checksum"),
                  ("foreign", bytes(foreign), "version"),

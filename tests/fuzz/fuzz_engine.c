@@ -135,15 +135,17 @@ static void check_state_round_trip(struct engine *e, const struct engine_config 
 	if (state_writer_end(&w) != 0)
 		abort();
 	uint64_t count;
-	if (state_parse_all(file.p, file.len, check_conn, check_msg, NULL, NULL, &count) !=
-	        STATE_OK ||
+	const struct state_visitor check = {check_conn, check_msg, NULL, NULL};
+	struct state_visitor import = {import_conn, import_msg, NULL, NULL};
+	if (state_parse_visit(file.p, file.len, &check, NULL, &count) != STATE_OK ||
 	    count != engine_open_connections(e) + engine_open_messages(e))
 		abort();
 	struct engine *e2 = engine_new(cfg, check_record, NULL, 1795867200);
 	if (e2 == NULL ||
 	    (engine_open_messages(e) > 0 && engine_enable_messages(e2, check_message, NULL) != 0))
 		abort();
-	if (state_parse_all(file.p, file.len, import_conn, import_msg, e2, NULL, NULL) != STATE_OK)
+	import.arg = e2;
+	if (state_parse_visit(file.p, file.len, &import, NULL, NULL) != STATE_OK)
 		abort();
 	engine_import_done(e2);
 	recording = &before;

@@ -83,11 +83,27 @@ static int on_msg(const struct msg_state *s, void *arg)
 	return k->reject_at != 0 && k->calls == k->reject_at ? -1 : 0;
 }
 
-/* Every record, connections and messages, through the callbacks above. */
+static int on_peer(const struct posture_peer_state *s, void *arg)
+{
+	struct walk *k = arg;
+
+	check_span_inside(s->key, k);
+	check_span_inside(s->host, k);
+	check_span_inside(s->protocol, k);
+	check_span_inside(s->cipher, k);
+	require(s->key.len <= 255 && s->host.len <= 255);
+	k->calls++;
+	if (k->w != NULL)
+		state_writer_peer(k->w, s);
+	return k->reject_at != 0 && k->calls == k->reject_at ? -1 : 0;
+}
+
+/* Every record, connections, messages and peers, through the callbacks above. */
 static enum state_status parse_walk(const uint8_t *buf, size_t size, struct walk *k, int64_t *at,
                                     uint64_t *count)
 {
-	return state_parse_all(buf, size, on_conn, on_msg, k, at, count);
+	const struct state_visitor v = {on_conn, on_msg, on_peer, k};
+	return state_parse_visit(buf, size, &v, at, count);
 }
 
 /* A sink that must reproduce want[] exactly. */
