@@ -15,6 +15,7 @@
 #include "cfgcheck.h"
 #include "config.h"
 #include "config_appliances.h"
+#include "config_posture.h"
 #include "config_hooks.h"
 #include "config_tls.h"
 #include "span.h"
@@ -527,11 +528,12 @@ enum {
 	K_LOG_REPEATS,
 	K_APPLIANCES,
 	K_STOP_TIMEOUT,
+	K_POSTURE,
 	K_COUNT
 };
 static const char *const top_keys[K_COUNT] = {
-    "listen",  "allow_from", "max_message_size", "tracking",   "outputs",     "hooks",
-    "metrics", "user",       "log_repeats",      "appliances", "stop_timeout"};
+    "listen",  "allow_from", "max_message_size", "tracking",   "outputs",      "hooks",
+    "metrics", "user",       "log_repeats",      "appliances", "stop_timeout", "posture"};
 
 /* stop_timeout: how long a stop may wait for outputs and hooks; under the unit's
  * TimeoutStopSec, so that systemd never has to kill the daemon. */
@@ -597,6 +599,8 @@ static void walk_root(struct parse *p, const struct ynode *root)
 		stop_timeout(p, vals[K_STOP_TIMEOUT]);
 	if (vals[K_APPLIANCES] != NULL)
 		config_appliances_read(p, vals[K_APPLIANCES]);
+	if (vals[K_POSTURE] != NULL)
+		config_posture_read(p, vals[K_POSTURE]);
 	if (p->r.n_errors > 0)
 		return;
 	if ((vals[K_LISTEN] == NULL && listen_defaults(cfg) != 0) ||

@@ -128,13 +128,28 @@ static void daemon_message_record_cb(const struct message_record *m, void *arg)
 		hooks_offer_message(d->hooks, m, line, len, clock_now_ms());
 }
 
-/* Message records cost memory and time per message: followed only once an output or hook asks
- * for them (and then until exit: a reload that drops them just routes them nowhere). */
-static int daemon_configure_messages(struct daemon *d, const struct config *cfg)
+/* A downgrade record to the outputs and hooks that take that type. */
+static void daemon_downgrade_record_cb(const struct downgrade_record *g, void *arg)
 {
-	if (!(config_record_types(cfg) & (1u << RECORD_MESSAGE)))
-		return 0;
-	return engine_enable_messages(d->engine, daemon_message_record_cb, d);
+	struct daemon *d = arg;
+	char line[DOWNGRADE_RECORD_MAX];
+	size_t len = downgrade_record_encode(g, line, sizeof(line));
+	daemon_typed_record(d, RECORD_DOWNGRADE, line, len);
+}
+
+/* Message records and the posture table cost memory and time: kept only once an output or
+ * hook asks for their records (and then until exit: a reload that drops them just routes
+ * them nowhere). */
+static int daemon_configure_records(struct daemon *d, const struct config *cfg)
+{
+	unsigned types = config_record_types(cfg);
+	if ((types & (1u << RECORD_MESSAGE)) &&
+	    engine_enable_messages(d->engine, daemon_message_record_cb, d) != 0)
+		return -1;
+	if ((types & (1u << RECORD_DOWNGRADE)) &&
+	    engine_enable_posture(d->engine, daemon_downgrade_record_cb, d) != 0)
+		return -1;
+	return 0;
 }
 
 static void daemon_flush_outputs(struct daemon *d)
@@ -462,8 +477,8 @@ static void daemon_reload(struct daemon *d)
 	engine_reconfigure(d->engine, &ncfg->engine);
 	if (daemon_configure_feed(d, ncfg) != 0)
 		log_warnx("reload: out of memory; the appliances settings stay as they were");
-	if (daemon_configure_messages(d, ncfg) != 0)
-		log_warnx("reload: out of memory; message records stay off");
+	if (daemon_configure_records(d, ncfg) != 0)
+		log_warnx("reload: out of memory; message or downgrade records stay off");
 	/* Losses of closed listeners and outputs leave the sum: so does what was reported of them.
 	 */
 	struct stats_view after = daemon_view(d);
@@ -684,7 +699,7 @@ static int daemon_start(struct daemon *d)
 	d->feed = feed_new(daemon_now(d), daemon_feed_record_cb, d);
 	d->listeners = calloc(d->cfg->n_listen ? d->cfg->n_listen : 1, sizeof(*d->listeners));
 	if (d->engine == NULL || d->feed == NULL || d->listeners == NULL ||
-	    daemon_configure_feed(d, d->cfg) != 0 || daemon_configure_messages(d, d->cfg) != 0)
+	    daemon_configure_feed(d, d->cfg) != 0 || daemon_configure_records(d, d->cfg) != 0)
 		return daemon_fail(d, "out of memory");
 	for (size_t i = 0; i < d->cfg->n_listen; i++) {
 		const struct listen_config *lc = &d->cfg->listen[i];

@@ -49,6 +49,27 @@ static void replay_message_cb(const struct message_record *m, void *arg)
 	replay_write(out, message_record_encode(m, out->line, sizeof(out->line)));
 }
 
+_Static_assert(DOWNGRADE_RECORD_MAX <= VERDICT_LINE_MAX, "a downgrade record fits the line");
+
+static void replay_downgrade_cb(const struct downgrade_record *g, void *arg)
+{
+	struct replay_output *out = arg;
+	replay_write(out, downgrade_record_encode(g, out->line, sizeof(out->line)));
+}
+
+/* Message records and the posture table when the output takes their records; 0, or -1 if
+ * memory ran out. */
+static int replay_enable_records(struct engine *eng, struct replay_output *out)
+{
+	if ((out->types & (1u << RECORD_MESSAGE)) &&
+	    engine_enable_messages(eng, replay_message_cb, out) != 0)
+		return -1;
+	if ((out->types & (1u << RECORD_DOWNGRADE)) &&
+	    engine_enable_posture(eng, replay_downgrade_cb, out) != 0)
+		return -1;
+	return 0;
+}
+
 /* Feeds every line of fd to the engine until its end. Returns 0, or -1 on a read error
  * (reported; the lines before it were fed, the unterminated rest is dropped). */
 static int replay_stream(struct engine *eng, int fd, const char *name, struct span host,
@@ -183,8 +204,7 @@ int replay_run(const struct replay_options *opt)
 
 	out->types = opt->types ? opt->types : 1u << RECORD_CONNECTION;
 	eng = engine_new(&opt->engine, replay_record_cb, out, (int64_t)time(NULL));
-	if (eng != NULL && (out->types & (1u << RECORD_MESSAGE)) &&
-	    engine_enable_messages(eng, replay_message_cb, out) != 0) {
+	if (eng != NULL && replay_enable_records(eng, out) != 0) {
 		engine_free(eng);
 		eng = NULL;
 	}

@@ -19,6 +19,7 @@ enum stat_src {
 	SRC_ENGINE,
 	SRC_TRACK,
 	SRC_MSG,
+	SRC_POSTURE,
 	SRC_LISTENER,
 	SRC_OUTPUT,
 	SRC_HOOK,
@@ -31,6 +32,7 @@ enum stat_src {
 #define E(f) offsetof(struct engine_counters, f)
 #define T(f) offsetof(struct track_counters, f)
 #define M(f) offsetof(struct msgtrack_counters, f)
+#define P(f) offsetof(struct posture_counters, f)
 #define L(f) offsetof(struct listen_counters, f)
 #define O(f) offsetof(struct output_counters, f)
 #define H(f) offsetof(struct hook_stats, f)
@@ -156,6 +158,20 @@ enum stat_src {
 	X(MSG_ALLOC, COUNTER, "esatlsd_messages_alloc_failures_total",                             \
 	  "Messages or deliveries not followed: memory ran out.", SRC_MSG, M(alloc_failures),      \
 	  LOSS, NULL)                                                                              \
+	X(POSTURE_PEERS, GAUGE, "esatlsd_posture_peers",                                           \
+	  "Peers whose TLS posture is remembered for downgrade records.", SRC_CUSTOM, 0, 0, NULL)  \
+	X(DOWNGRADES, COUNTER, "esatlsd_downgrades_total",                                         \
+	  "Downgrade records, by kind (tls_lost, protocol, restored).", SRC_CUSTOM, 0, 0, NULL)    \
+	X(DOWNGRADES_THROTTLED, COUNTER, "esatlsd_downgrades_throttled_total",                     \
+	  "Downgrade records held back by the per-peer throttle.", SRC_POSTURE, P(throttled), 0,   \
+	  NULL)                                                                                    \
+	X(POSTURE_EVICTED, COUNTER, "esatlsd_posture_peers_evicted_total",                         \
+	  "Peers forgotten to make room: posture.max_peers were remembered.", SRC_POSTURE,         \
+	  P(evicted), 0, NULL)                                                                     \
+	X(POSTURE_EXPIRED, COUNTER, "esatlsd_posture_peers_expired_total",                         \
+	  "Peers forgotten: not seen for posture.window.", SRC_POSTURE, P(expired), 0, NULL)       \
+	X(POSTURE_ALLOC, COUNTER, "esatlsd_posture_alloc_failures_total",                          \
+	  "Peers not remembered: memory ran out.", SRC_POSTURE, P(alloc_failures), LOSS, NULL)     \
 	X(L_MESSAGES, COUNTER, "esatlsd_listener_messages_total",                                  \
 	  "Datagrams or frames delivered.", SRC_LISTENER, L(messages), 0, NULL)                    \
 	X(L_BYTES, COUNTER, "esatlsd_listener_bytes_total", "Bytes received.", SRC_LISTENER,       \
@@ -408,6 +424,14 @@ static void walk_custom(const struct stats_view *v, enum stat_id id, struct sink
 			put(s, "end", message_end_name(i),
 			    engine_message_counters(v->engine)->ends[i]);
 		break;
+	case STAT_POSTURE_PEERS:
+		put(s, NULL, NULL, engine_posture_peers(v->engine));
+		break;
+	case STAT_DOWNGRADES:
+		for (int i = 0; i < DOWNGRADE_KIND_COUNT; i++)
+			put(s, "kind", downgrade_kind_name(i),
+			    engine_posture_counters(v->engine)->records[i]);
+		break;
 	case STAT_L_OPEN:
 		for (size_t i = 0; i < v->n_listeners; i++)
 			put(s, "listener", listener_name(v->listeners[i]),
@@ -449,6 +473,9 @@ static void walk_family(const struct stats_view *v, enum stat_id id, struct sink
 		break;
 	case SRC_MSG:
 		put(s, NULL, NULL, u64_at(engine_message_counters(v->engine), def->offset));
+		break;
+	case SRC_POSTURE:
+		put(s, NULL, NULL, u64_at(engine_posture_counters(v->engine), def->offset));
 		break;
 	case SRC_LISTENER:
 		for (size_t i = 0; i < v->n_listeners; i++)

@@ -34,6 +34,9 @@ struct engine {
 void engine_config_defaults(struct engine_config *cfg)
 {
 	track_config_defaults(&cfg->track);
+	cfg->posture.max_peers = 100000;
+	cfg->posture.window = 30 * 86400;
+	cfg->posture.throttle = 86400;
 	cfg->max_sources = 4096;
 }
 
@@ -78,6 +81,10 @@ void engine_reconfigure(struct engine *e, const struct engine_config *cfg)
 {
 	e->cfg.track = cfg->track;
 	track_reconfigure(e->track, &cfg->track);
+	e->cfg.posture.window = cfg->posture.window;
+	e->cfg.posture.throttle = cfg->posture.throttle;
+	if (e->posture != NULL)
+		posture_reconfigure(e->posture, &cfg->posture);
 }
 
 void engine_free(struct engine *e)
@@ -235,24 +242,22 @@ int engine_enable_messages(struct engine *e, msgtrack_emit_fn emit, void *arg)
 	return track_enable_messages(e->track, emit, arg);
 }
 
-int engine_enable_posture(struct engine *e, const struct posture_config *cfg, posture_emit_fn emit,
-                          void *arg)
+int engine_enable_posture(struct engine *e, posture_emit_fn emit, void *arg)
 {
-	if (e->posture != NULL)
-		return 0;
-	e->posture = posture_new(cfg, emit, arg);
+	if (e->posture == NULL)
+		e->posture = posture_new(&e->cfg.posture, emit, arg);
 	return e->posture != NULL ? 0 : -1;
 }
 
-void engine_reconfigure_posture(struct engine *e, const struct posture_config *cfg)
+const struct posture_counters *engine_posture_counters(const struct engine *e)
 {
-	if (e->posture != NULL)
-		posture_reconfigure(e->posture, cfg);
+	static const struct posture_counters none;
+	return e->posture != NULL ? posture_counters(e->posture) : &none;
 }
 
-const struct posture *engine_posture(const struct engine *e)
+size_t engine_posture_peers(const struct engine *e)
 {
-	return e->posture;
+	return e->posture != NULL ? posture_peer_count(e->posture) : 0;
 }
 
 int engine_export_peers(const struct engine *e, posture_state_fn fn, void *arg)

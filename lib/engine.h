@@ -19,7 +19,8 @@
 
 struct engine_config {
 	struct track_config track;
-	uint32_t max_sources; /* distinct appliances (host names / sender addresses) */
+	struct posture_config posture; /* used once downgrade records are on */
+	uint32_t max_sources;          /* distinct appliances (host names / sender addresses) */
 };
 
 /* The defaults of DESIGN.md. */
@@ -65,16 +66,13 @@ void engine_flush(struct engine *e, enum verdict_end end);
 int engine_enable_messages(struct engine *e, msgtrack_emit_fn emit, void *arg);
 
 /* Turns downgrade records on: from now on every final record also goes to a posture table
- * (posture.h) writing through emit(record, arg). Off by default. 0, or -1 if memory ran out;
- * a second call changes nothing. */
-int engine_enable_posture(struct engine *e, const struct posture_config *cfg, posture_emit_fn emit,
-                          void *arg);
+ * (posture.h, configured by cfg->posture) writing through emit(record, arg). Off by default.
+ * 0, or -1 if memory ran out; a second call changes nothing. */
+int engine_enable_posture(struct engine *e, posture_emit_fn emit, void *arg);
 
-/* New window and throttle (reload) while downgrade records are on. */
-void engine_reconfigure_posture(struct engine *e, const struct posture_config *cfg);
-
-/* The posture table, or NULL while downgrade records are off. */
-const struct posture *engine_posture(const struct engine *e);
+/* The posture table's counters and peers; zero while downgrade records are off. */
+const struct posture_counters *engine_posture_counters(const struct engine *e);
+size_t engine_posture_peers(const struct engine *e);
 
 /* Saved peers (posture_export, posture_import) while downgrade records are on: export calls
  * nothing and import refuses (-1) while they are off. */

@@ -254,7 +254,8 @@ size_t downgrade_record_encode(const struct downgrade_record *g, char *buf, size
 	put_string(&o, ",\"peer\":", g->peer);
 	put_downgrade_conn(&o, v);
 	put_logtime(&o, ",\"last_tls\":", &g->last_tls);
-	put_present(&o, ",\"last_tls_host\":", g->last_tls_host);
+	if (g->last_tls_host.len > 0)
+		put_string(&o, ",\"last_tls_host\":", g->last_tls_host);
 	put_present(&o, ",\"last_tls_protocol\":", g->last_protocol);
 	put_present(&o, ",\"last_tls_cipher\":", g->last_cipher);
 	put(&o, ",\"peer_counts\":{");

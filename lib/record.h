@@ -11,10 +11,13 @@
 #include "span.h"
 #include "verdict.h"
 
+/* clang-format off */
 #define RECORD_TYPES(X)                                                                            \
 	X(CONNECTION, "connection")                                                                \
-	X(FEED, "feed") X(MESSAGE, "message") X(DOWNGRADE, "downgrad"                              \
-	                                                   "e")
+	X(FEED, "feed")                                                                            \
+	X(MESSAGE, "message")                                                                      \
+	X(DOWNGRADE, "downgrade")
+/* clang-format on */
 
 enum record_type {
 #define RECORD_TYPE_ENUM(name, str) RECORD_##name,

@@ -96,6 +96,33 @@ START_TEST(bad_values_refused)
 }
 END_TEST
 
+START_TEST(posture_section)
+{
+	struct config *c = load("outputs: [{file: a, types: [connection, downgrade]}]\n");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(config_record_types(c),
+	                  (1u << RECORD_CONNECTION) | (1u << RECORD_DOWNGRADE));
+	ck_assert_int_eq(c->engine.posture.window, 30 * 86400);
+	ck_assert_int_eq(c->engine.posture.throttle, 86400);
+	ck_assert_uint_eq(c->engine.posture.max_peers, 100000);
+	config_free(c);
+	c = load("posture: { window: 7d, throttle: 0s, max_peers: 500 }\n");
+	ck_assert_msg(c != NULL, "%s", errs.n ? errs.s[0] : "");
+	ck_assert_int_eq(c->engine.posture.window, 7 * 86400);
+	ck_assert_int_eq(c->engine.posture.throttle, 0);
+	ck_assert_uint_eq(c->engine.posture.max_peers, 500);
+	config_free(c);
+	refused("posture: { window: 10m }\n",
+	        "t.yaml:1:20: 'window' in 'posture' must be between 1h and 366d");
+	refused("posture: { throttle: 31d }\n",
+	        "t.yaml:1:22: 'throttle' in 'posture' must be at most 30d");
+	refused("posture: { max_peers: 0 }\n",
+	        "t.yaml:1:23: 'max_peers' in 'posture' must be between 1 and 10000000, got \"0\"");
+	refused("posture: { windows: 1d }\n", "t.yaml:1:12: unknown key 'windows' in 'posture'");
+	refused("posture: [1d]\n", "t.yaml:1:10: expected a mapping for 'posture', got a list");
+}
+END_TEST
+
 static Suite *config_records_suite(void)
 {
 	Suite *s = suite_create("config_records");
@@ -103,6 +130,7 @@ static Suite *config_records_suite(void)
 	tcase_add_test(tc, defaults_keep_connection_records_only);
 	tcase_add_test(tc, types_states_and_appliances);
 	tcase_add_test(tc, bad_values_refused);
+	tcase_add_test(tc, posture_section);
 	suite_add_tcase(s, tc);
 	return s;
 }

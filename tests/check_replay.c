@@ -51,7 +51,7 @@ static int replay(const char *const *paths, const char *const *hosts, size_t max
 		in[n].path = paths[n];
 		in[n].host = hosts ? hosts[n] : NULL;
 	}
-	struct replay_options opt = {in, n, out_path, max_message, {{0}, 0}, replay_types};
+	struct replay_options opt = {in, n, out_path, max_message, {{0}, {0}, 0}, replay_types};
 	engine_config_defaults(&opt.engine);
 	return replay_run(&opt);
 }

@@ -21,7 +21,8 @@ src = sys.argv[1]
 
 # The parser: every string of a key table, "static const char *const <name>keys[...] = {...}".
 parser = set()
-for name in ("daemon/config.c", "daemon/config_hooks.c", "daemon/config_appliances.c"):
+for name in ("daemon/config.c", "daemon/config_hooks.c", "daemon/config_appliances.c",
+             "daemon/config_posture.c"):
     text = open("%s/%s" % (src, name)).read()
     tables = re.findall(r"static const char \*const \w*keys\[[^\]]*\]\s*=\s*\{([^}]*)\}", text)
     assert tables, "no key tables in " + name
