@@ -59,6 +59,7 @@
  * struct built in code means the same. */
 #define DEFAULT_RECORD_TYPES (1u << RECORD_CONNECTION)
 #define ALL_FEED_STATES ((1u << FEED_STATE_COUNT) - 1)
+#define ALL_DOWNGRADE_KINDS ((1u << DOWNGRADE_KIND_COUNT) - 1)
 #define DEFAULT_SILENT_AFTER_MS (15 * 60 * 1000)
 #define MAX_SILENT_AFTER_MS (30ull * 86400 * 1000)
 #define MAX_EXPECTED_APPLIANCES 4096 /* the engine follows at most this many */
@@ -137,7 +138,8 @@ struct hook_config {
 	unsigned directions; /* on.direction: bit (1u << enum esa_dir); default both */
 	unsigned types;      /* on.type: bit (1u << enum record_type); 0 = default (connection) */
 	unsigned states;     /* on.state: bit (1u << enum feed_state) of feed records; 0 = all */
-	char **hosts;        /* on.host: appliance names; n_hosts 0 = any */
+	unsigned kinds; /* on.kind: bit (1u << enum downgrade_kind) of downgrade records; 0 = all */
+	char **hosts;   /* on.host: appliance names; n_hosts 0 = any */
 	size_t n_hosts;
 	uint64_t timeout_ms;     /* default 10 s */
 	uint32_t max_concurrent; /* runs or requests at once, default 4 */

@@ -62,6 +62,22 @@ static const struct cfg_choices hook_state_choices = {
     .if_empty = "the hook would never run for a feed record",
     .bit = feed_state_bit};
 
+static unsigned downgrade_kind_bit(const struct ynode *n)
+{
+	for (int k = 0; k < DOWNGRADE_KIND_COUNT; k++)
+		if (cfg_text_is(n, downgrade_kind_name((enum downgrade_kind)k)))
+			return 1u << k;
+	return 0;
+}
+
+static const struct cfg_choices hook_kind_choices = {
+    .what = "'kind' in 'on'",
+    .key = "kind",
+    .noun = "downgrade kind",
+    .expected = "tls_lost, protocol or restored",
+    .if_empty = "the hook would never run for a downgrade record",
+    .bit = downgrade_kind_bit};
+
 static int hook_name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -167,8 +183,9 @@ static const struct cfg_texts hook_host_texts = {.what = "'host' in 'on'",
                                                  .if_empty = "the hook would never run",
                                                  .max = MAX_EXPECTED_APPLIANCES};
 
-enum { ON_VERDICT, ON_DIRECTION, ON_HOST, ON_TYPE, ON_STATE, ON_COUNT };
-static const char *const on_keys[ON_COUNT] = {"verdict", "direction", "host", "type", "state"};
+enum { ON_VERDICT, ON_DIRECTION, ON_HOST, ON_TYPE, ON_STATE, ON_KIND, ON_COUNT };
+static const char *const on_keys[ON_COUNT] = {"verdict", "direction", "host",
+                                              "type",    "state",     "kind"};
 
 static void hook_on(struct parse *p, const struct ynode *map, struct hook_config *hc)
 {
@@ -187,6 +204,8 @@ static void hook_on(struct parse *p, const struct ynode *map, struct hook_config
 		cfg_choice_list(p, vals[ON_TYPE], &hook_type_choices, &hc->types);
 	if (vals[ON_STATE] != NULL)
 		cfg_choice_list(p, vals[ON_STATE], &hook_state_choices, &hc->states);
+	if (vals[ON_KIND] != NULL)
+		cfg_choice_list(p, vals[ON_KIND], &hook_kind_choices, &hc->kinds);
 }
 
 enum { TH_KEY, TH_INTERVAL, TH_COUNT };
@@ -255,6 +274,7 @@ static void hook_set_defaults(struct hook_config *hc)
 	hc->directions = BOTH_DIRECTIONS;
 	hc->types = DEFAULT_RECORD_TYPES;
 	hc->states = ALL_FEED_STATES;
+	hc->kinds = ALL_DOWNGRADE_KINDS;
 	hc->timeout_ms = DEFAULT_HOOK_TIMEOUT_MS;
 	hc->max_concurrent = DEFAULT_HOOK_CONCURRENT;
 	hc->queue = DEFAULT_HOOK_QUEUE;

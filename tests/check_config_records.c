@@ -1,6 +1,6 @@
-/* The configuration of record types and feed health: `types` on outputs, `type` and `state` in a
- * hook's `on`, the `appliances` section; defaults that keep today's behaviour (connection
- * records only) and every bad value refused with its position. */
+/* The configuration of record types and feed health: `types` on outputs, `type`, `state` and
+ * `kind` in a hook's `on`, the `appliances` section; defaults that keep today's behaviour
+ * (connection records only) and every bad value refused with its position. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +34,8 @@ START_TEST(defaults_keep_connection_records_only)
 	ck_assert_uint_eq(c->outputs[0].types, 1u << RECORD_CONNECTION);
 	ck_assert_uint_eq(c->hooks[0].types, 1u << RECORD_CONNECTION);
 	ck_assert_uint_eq(c->hooks[0].states, ALL_FEED_STATES);
+	ck_assert_uint_eq(c->hooks[0].kinds, ALL_DOWNGRADE_KINDS);
+	ck_assert_uint_eq(ALL_DOWNGRADE_KINDS, 7);
 	ck_assert_uint_eq(c->silent_after_ms, 15 * 60 * 1000);
 	ck_assert_uint_eq(c->n_expected, 0);
 	config_free(c);
@@ -66,6 +68,47 @@ START_TEST(types_states_and_appliances)
 	ck_assert_str_eq(c->expected[0], "esa1.example.com");
 	ck_assert_str_eq(c->expected[1], "192.0.2.7");
 	config_free(c);
+}
+END_TEST
+
+START_TEST(downgrade_kinds)
+{
+	struct config *c = load("hooks:\n"
+	                        "  - { name: p, exec: [/bin/true],\n"
+	                        "      on: { type: [downgrade], kind: [tls_lost, restored] } }\n"
+	                        "  - { name: q, exec: [/bin/true], on: { kind: [protocol] } }\n");
+	ck_assert_msg(c != NULL, "%s", errs.n ? errs.s[0] : "");
+	ck_assert_uint_eq(c->hooks[0].types, 1u << RECORD_DOWNGRADE);
+	ck_assert_uint_eq(c->hooks[0].kinds,
+	                  (1u << DOWNGRADE_TLS_LOST) | (1u << DOWNGRADE_RESTORED));
+	ck_assert_uint_eq(c->hooks[1].kinds, 1u << DOWNGRADE_PROTOCOL);
+	config_free(c);
+
+	refused(
+	    "hooks: [{name: h, exec: [/bin/true], on: {kind: [lost]}}]\n",
+	    "t.yaml:1:50: expected tls_lost, protocol or restored for kind entry, got \"lost\"");
+	refused(
+	    "hooks: [{name: h, exec: [/bin/true], on: {kind: [restored, tls_lost, restored]}}]\n",
+	    "t.yaml:1:70: duplicate downgrade kind \"restored\" in 'kind' (first at 1:50)");
+	refused("hooks: [{name: h, exec: [/bin/true], on: {kind: []}}]\n",
+	        "t.yaml:1:49: 'kind' in 'on' is empty: the hook would never run for a downgrade "
+	        "record");
+	refused("hooks: [{name: h, exec: [/bin/true], on: {kind: protocol}}]\n",
+	        "t.yaml:1:49: expected a list for 'kind' in 'on', got \"protocol\"");
+	refused("hooks: [{name: h, exec: [/bin/true], on: {type: [downgrades]}}]\n",
+	        "t.yaml:1:50: expected connection, feed, message or downgrade for type entry, got "
+	        "\"downgrades\"");
+	/* every error, each at its place */
+	c = load("hooks:\n"
+	         "  - { name: a, exec: [/bin/true], on: { kind: [tls_lost, x] } }\n"
+	         "  - { name: b, exec: [/bin/true], on: { kind: [] } }\n");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(errs.n, 2);
+	ck_assert_str_eq(errs.s[0], "t.yaml:2:58: expected tls_lost, protocol or restored for kind "
+	                            "entry, got \"x\"");
+	ck_assert_str_eq(errs.s[1],
+	                 "t.yaml:3:47: 'kind' in 'on' is empty: the hook would never run "
+	                 "for a downgrade record");
 }
 END_TEST
 
@@ -129,6 +172,7 @@ static Suite *config_records_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, defaults_keep_connection_records_only);
 	tcase_add_test(tc, types_states_and_appliances);
+	tcase_add_test(tc, downgrade_kinds);
 	tcase_add_test(tc, bad_values_refused);
 	tcase_add_test(tc, posture_section);
 	suite_add_tcase(s, tc);
