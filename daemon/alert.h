@@ -25,7 +25,12 @@
 	X(SUPPRESSED, "ESATLSD_SUPPRESSED")                                                        \
 	X(HOOK, "ESATLSD_HOOK")                                                                    \
 	X(TYPE, "ESATLSD_TYPE")                                                                    \
-	X(FEED_STATE, "ESATLSD_FEED_STATE")
+	X(FEED_STATE, "ESATLSD_FEED_STATE")                                                        \
+	X(DOWNGRADE, "ESATLSD_DOWNGRADE")                                                          \
+	X(PEER, "ESATLSD_PEER")                                                                    \
+	X(LAST_TLS, "ESATLSD_LAST_TLS")                                                            \
+	X(TLS_PROTOCOL, "ESATLSD_TLS_PROTOCOL")                                                    \
+	X(LAST_TLS_PROTOCOL, "ESATLSD_LAST_TLS_PROTOCOL")
 
 enum alert_env {
 #define ALERT_ENV_ENUM(name, str) ALERT_ENV_##name,

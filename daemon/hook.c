@@ -24,7 +24,7 @@ struct throttle_entry {
 
 /* What the dispatcher needs of a hook's configuration: its own copies. */
 struct hook_filter {
-	unsigned verdicts, directions, types, states;
+	unsigned verdicts, directions, types, states, kinds;
 	char **hosts;
 	size_t n_hosts;
 	enum throttle_key throttle_key;
@@ -45,7 +45,7 @@ struct hook {
 
 struct alert_buf {
 	char env[ALERT_ENV_COUNT][ENV_ENTRY_MAX];
-	char conn_id[32], first_seen[40], suppressed[32]; /* the values made here */
+	char conn_id[32], first_seen[40], last_tls[40], suppressed[32]; /* the values made here */
 	char json[VERDICT_LINE_MAX + 64];
 };
 
@@ -80,6 +80,7 @@ static int filter_copy(struct hook_filter *f, const struct hook_config *cfg)
 	f->directions = cfg->directions;
 	f->types = cfg->types ? cfg->types : DEFAULT_RECORD_TYPES;
 	f->states = cfg->states ? cfg->states : ALL_FEED_STATES;
+	f->kinds = cfg->kinds ? cfg->kinds : ALL_DOWNGRADE_KINDS;
 	f->throttle_key = cfg->throttle_key;
 	f->throttle_ms = cfg->throttle_interval_ms;
 	f->timeout_ms = cfg->timeout_ms;
@@ -157,12 +158,14 @@ static int hook_busy(const struct hook *k)
 
 /* ---- filters and throttle ---- */
 
-/* A record offered to the hooks: a connection's verdict or a feed record, and its appliance. */
+/* A record offered to the hooks: a connection's verdict, a feed, message or downgrade record,
+ * and its appliance. */
 struct offer {
 	enum record_type type;
-	const struct verdict *v;        /* RECORD_CONNECTION */
-	const struct feed_record *f;    /* RECORD_FEED */
-	const struct message_record *m; /* RECORD_MESSAGE */
+	const struct verdict *v;          /* RECORD_CONNECTION; RECORD_DOWNGRADE: g->conn */
+	const struct feed_record *f;      /* RECORD_FEED */
+	const struct message_record *m;   /* RECORD_MESSAGE */
+	const struct downgrade_record *g; /* RECORD_DOWNGRADE */
 	struct span host;
 };
 
@@ -174,6 +177,11 @@ static int hook_matches_type(const struct hook *k, const struct offer *o)
 		return (k->filter.states & (1u << o->f->state)) != 0;
 	if (o->type == RECORD_MESSAGE) /* on.verdict is the message's end_to_end */
 		return (k->filter.verdicts & (1u << message_end_to_end(o->m))) != 0;
+	/* Not on.verdict: its default [tls_failed] would hide a peer that now talks in the clear.
+	 */
+	if (o->type == RECORD_DOWNGRADE)
+		return (k->filter.kinds & (1u << o->g->kind)) &&
+		       (k->filter.directions & (1u << o->v->dir));
 	return (k->filter.verdicts & (1u << o->v->kind)) &&
 	       (k->filter.directions & (1u << o->v->dir));
 }
@@ -272,9 +280,9 @@ static struct span span_of(const char *s)
 	return span_make(s, strlen(s));
 }
 
-/* The environment values of a connection's alert; b holds the ones written here, for as long
- * as the alert is being handed out. */
-/* A message's: its end-to-end verdict, and its MID where a connection has its ID. */
+/* The environment values of an alert; b holds the ones written here, for as long as the alert
+ * is being handed out. A message's: its end-to-end verdict, and its MID where a connection has
+ * its ID. */
 static void alert_message_values(struct span *values, const struct message_record *m,
                                  struct alert_buf *b)
 {
@@ -297,10 +305,28 @@ static void alert_connection_values(struct span *values, const struct verdict *v
 		values[ALERT_ENV_PEER_RDNS] = v->str[VERDICT_S_PEER_RDNS];
 	if (span_present(v->str[VERDICT_S_TLS_ERROR]))
 		values[ALERT_ENV_TLS_ERROR] = v->str[VERDICT_S_TLS_ERROR];
+	if (span_present(v->str[VERDICT_S_TLS_PROTOCOL]))
+		values[ALERT_ENV_TLS_PROTOCOL] = v->str[VERDICT_S_TLS_PROTOCOL];
 	if (v->first_seen.valid) {
 		logtime_format_iso(&v->first_seen, b->first_seen);
 		values[ALERT_ENV_FIRST_SEEN] = span_of(b->first_seen);
 	}
+}
+
+/* A downgrade's: the new connection's, then the peer's key and its posture before. */
+static void alert_downgrade_values(struct span *values, const struct downgrade_record *g,
+                                   struct alert_buf *b)
+{
+	alert_connection_values(values, g->conn, b);
+	values[ALERT_ENV_DOWNGRADE] = span_of(downgrade_kind_name(g->kind));
+	if (span_present(g->peer))
+		values[ALERT_ENV_PEER] = g->peer;
+	if (g->last_tls.valid) {
+		logtime_format_iso(&g->last_tls, b->last_tls);
+		values[ALERT_ENV_LAST_TLS] = span_of(b->last_tls);
+	}
+	if (span_present(g->last_protocol))
+		values[ALERT_ENV_LAST_TLS_PROTOCOL] = g->last_protocol;
 }
 
 static void alert_build(struct alert *a, struct alert_buf *b, const struct offer *o,
@@ -319,6 +345,8 @@ static void alert_build(struct alert *a, struct alert_buf *b, const struct offer
 		alert_connection_values(values, o->v, b);
 	else if (o->type == RECORD_MESSAGE)
 		alert_message_values(values, o->m, b);
+	else if (o->type == RECORD_DOWNGRADE)
+		alert_downgrade_values(values, o->g, b);
 	else
 		values[ALERT_ENV_FEED_STATE] = span_of(feed_state_name(o->f->state));
 	if (span_present(o->host))
@@ -399,21 +427,28 @@ static void hooks_offer_any(struct hooks *h, const struct offer *o, const char *
 void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, size_t len,
                  uint64_t now_ms)
 {
-	struct offer o = {RECORD_CONNECTION, v, NULL, NULL, v->host};
+	struct offer o = {RECORD_CONNECTION, v, NULL, NULL, NULL, v->host};
 	hooks_offer_any(h, &o, json, len, now_ms);
 }
 
 void hooks_offer_feed(struct hooks *h, const struct feed_record *f, const char *json, size_t len,
                       uint64_t now_ms)
 {
-	struct offer o = {RECORD_FEED, NULL, f, NULL, f->host};
+	struct offer o = {RECORD_FEED, NULL, f, NULL, NULL, f->host};
 	hooks_offer_any(h, &o, json, len, now_ms);
 }
 
 void hooks_offer_message(struct hooks *h, const struct message_record *m, const char *json,
                          size_t len, uint64_t now_ms)
 {
-	struct offer o = {RECORD_MESSAGE, NULL, NULL, m, m->host};
+	struct offer o = {RECORD_MESSAGE, NULL, NULL, m, NULL, m->host};
+	hooks_offer_any(h, &o, json, len, now_ms);
+}
+
+void hooks_offer_downgrade(struct hooks *h, const struct downgrade_record *g, const char *json,
+                           size_t len, uint64_t now_ms)
+{
+	struct offer o = {RECORD_DOWNGRADE, g->conn, NULL, NULL, g, g->conn->host};
 	hooks_offer_any(h, &o, json, len, now_ms);
 }
 

@@ -1,7 +1,8 @@
 /* Alert hooks: the dispatcher between the tracker's alert records and the exec and webhook
  * runners. Each record meant for hooks is offered to every hook; a hook takes it when its
- * filters match (on.type, then on.verdict and on.direction for connections or on.state for
- * feed records, and on.host) and its throttle lets it through (at most one
+ * filters match (on.type, then on.verdict and on.direction for connections, on.state for
+ * feed records, on.kind and on.direction for downgrade records, and on.host) and its throttle
+ * lets it through (at most one
  * alert per key per interval; the suppressed ones are counted and the next alert carries the
  * count as "suppressed" in its JSON and ESATLSD_SUPPRESSED). */
 #ifndef ESATLSD_HOOK_H
@@ -38,6 +39,12 @@ void hooks_offer(struct hooks *h, const struct verdict *v, const char *json, siz
  * on.verdict (matched against end_to_end) and on.host match. */
 void hooks_offer_message(struct hooks *h, const struct message_record *m, const char *json,
                          size_t len, uint64_t now_ms);
+
+/* Offers one downgrade record (json its encoded line) to every hook whose on.type takes
+ * downgrade records and whose on.kind, on.direction and on.host match the record and its
+ * connection g->conn; on.verdict does not apply. The throttle's peer_ip is the connection's. */
+void hooks_offer_downgrade(struct hooks *h, const struct downgrade_record *g, const char *json,
+                           size_t len, uint64_t now_ms);
 
 /* Offers one feed record (json its encoded line) to every hook whose on.type takes feed records
  * and whose on.state and on.host match. */

@@ -1,5 +1,7 @@
 /* The hook dispatcher (hook.c) with real exec runners: which records a hook is offered
- * (on.verdict, on.direction, on.host), what the throttle lets through and the count it carries
+ * (on.verdict, on.direction, on.host; on.type, on.state and on.kind for feed and downgrade
+ * records) and the environment a downgrade gives, what the throttle lets through and the count
+ * it carries
  * ("suppressed"), and what a reload keeps (a hook's throttle state), adds, and retires (a removed
  * hook takes nothing new and closes once idle). Each hook appends one line per alert to a file:
  * "HOOK PEER_IP SUPPRESSED". */
@@ -54,6 +56,23 @@ static struct hook_config exec_hook(const char *name, char **argv)
 	    .queue = 100,
 	};
 	return hc;
+}
+
+/* A downgrade of peer (the posture key) whose new connection has this verdict, direction,
+ * appliance and address. */
+static void offer_downgrade(struct hooks *h, enum downgrade_kind kind, enum verdict_kind verdict,
+                            enum esa_dir dir_, const char *host, const char *peer,
+                            const char *peer_ip, uint64_t now)
+{
+	struct verdict v = {
+	    .kind = verdict, .dir = dir_, .conn_id = 7, .purpose = VERDICT_FOR_FILES};
+	v.host = sp(host);
+	v.str[VERDICT_S_PEER_IP] = sp(peer_ip);
+	struct downgrade_record g = {.kind = kind, .peer = sp(peer), .conn = &v};
+	char json[DOWNGRADE_RECORD_MAX];
+	size_t len = downgrade_record_encode(&g, json, sizeof(json));
+	ck_assert_uint_gt(len, 0);
+	hooks_offer_downgrade(h, &g, json, len, now);
 }
 
 static void offer(struct hooks *h, enum verdict_kind kind, enum esa_dir dir_, const char *host,
@@ -226,6 +245,181 @@ START_TEST(test_reload_failure_changes_nothing)
 }
 END_TEST
 
+static const char downgrade_script[] =
+    "printf '%s %s %s %s\\n' \"$ESATLSD_HOOK\" \"$ESATLSD_TYPE\" "
+    "\"$ESATLSD_DOWNGRADE\" \"$ESATLSD_PEER\" >> \"$0\"";
+
+/* Each hook of hc[0..n) writes a line per downgrade alert to its own file, dir/NAME. */
+static void downgrade_hooks(struct hook_config *hc, size_t n, char (*paths)[300])
+{
+	for (size_t i = 0; i < n; i++) {
+		path_join(paths[i], sizeof(paths[i]), dir, hc[i].name);
+		hc[i].argv[2] = (char *)downgrade_script;
+		hc[i].argv[3] = paths[i];
+	}
+}
+
+static char *file_text(const char *path)
+{
+	char *text = slurp(path, NULL);
+	return text != NULL ? text : strdup("");
+}
+
+START_TEST(test_downgrade_type_and_kind)
+{
+	/* Only a hook whose on.type names downgrade gets one; on.kind chooses among them;
+	 * on.verdict (tls_failed by default) does not apply: a peer now in the clear is what
+	 * matters most. */
+	char *argv[3][5];
+	char paths[3][300];
+	struct hook_config hc[3] = {exec_hook("plain", argv[0]), exec_hook("all", argv[1]),
+	                            exec_hook("back", argv[2])};
+	hc[1].types = 1u << RECORD_DOWNGRADE;
+	hc[2].types = (1u << RECORD_CONNECTION) | (1u << RECORD_DOWNGRADE);
+	hc[2].kinds = 1u << DOWNGRADE_RESTORED;
+	hc[2].verdicts = 1u << VERDICT_UNKNOWN;
+	downgrade_hooks(hc, 3, paths);
+	struct hooks *h = hooks_new(base, hc, 3);
+	ck_assert_ptr_nonnull(h);
+	offer_downgrade(h, DOWNGRADE_TLS_LOST, VERDICT_NO_TLS, ESA_DIR_IN, "esa1", "mx.example.org",
+	                "192.0.2.1", 0);
+	offer_downgrade(h, DOWNGRADE_PROTOCOL, VERDICT_TLS, ESA_DIR_OUT, "esa1", "example.com",
+	                "192.0.2.2", 0);
+	offer_downgrade(h, DOWNGRADE_RESTORED, VERDICT_TLS, ESA_DIR_IN, "esa1", "mx.example.org",
+	                "192.0.2.1", 0);
+	ck_assert(run_until(base, idle, h, 10000));
+	char *text = file_text(paths[0]);
+	ck_assert_str_eq(text, "");
+	free(text);
+	text = file_text(paths[1]);
+	ck_assert_str_eq(text, "all downgrade tls_lost mx.example.org\n"
+	                       "all downgrade protocol example.com\n"
+	                       "all downgrade restored mx.example.org\n");
+	free(text);
+	text = file_text(paths[2]);
+	ck_assert_str_eq(text, "back downgrade restored mx.example.org\n");
+	free(text);
+	ck_assert_uint_eq(stats_of(h, "plain").offered, 0);
+	ck_assert_uint_eq(stats_of(h, "back").offered, 1);
+	hooks_free(h);
+}
+END_TEST
+
+START_TEST(test_downgrade_direction_and_host)
+{
+	/* on.direction is the new connection's, on.host its appliance's (case aside). */
+	char *argv[5], *hosts[] = {"esa1.example.com"};
+	char paths[1][300];
+	struct hook_config hc = exec_hook("in", argv);
+	hc.types = 1u << RECORD_DOWNGRADE;
+	hc.directions = 1u << ESA_DIR_IN;
+	hc.hosts = hosts;
+	hc.n_hosts = 1;
+	downgrade_hooks(&hc, 1, paths);
+	struct hooks *h = hooks_new(base, &hc, 1);
+	ck_assert_ptr_nonnull(h);
+	offer_downgrade(h, DOWNGRADE_TLS_LOST, VERDICT_TLS_FAILED, ESA_DIR_IN, "esa1.example.com",
+	                "a.example", "192.0.2.1", 0);
+	offer_downgrade(h, DOWNGRADE_TLS_LOST, VERDICT_TLS_FAILED, ESA_DIR_OUT, "esa1.example.com",
+	                "b.example", "192.0.2.2", 0);
+	offer_downgrade(h, DOWNGRADE_TLS_LOST, VERDICT_TLS_FAILED, ESA_DIR_IN, "ESA1.example.COM",
+	                "c.example", "192.0.2.3", 0);
+	offer_downgrade(h, DOWNGRADE_TLS_LOST, VERDICT_TLS_FAILED, ESA_DIR_IN, "esa2.example.com",
+	                "d.example", "192.0.2.4", 0);
+	ck_assert(run_until(base, idle, h, 10000));
+	char *text = file_text(paths[0]);
+	ck_assert_str_eq(text,
+	                 "in downgrade tls_lost a.example\nin downgrade tls_lost c.example\n");
+	free(text);
+	hooks_free(h);
+}
+END_TEST
+
+START_TEST(test_downgrade_throttle_by_peer_ip)
+{
+	/* key peer_ip is the new connection's address, whatever the posture key. */
+	char *argv[5];
+	struct hook_config hc = exec_hook("quiet", argv);
+	hc.types = 1u << RECORD_DOWNGRADE;
+	hc.throttle_key = THROTTLE_PEER_IP;
+	hc.throttle_interval_ms = 1000;
+	struct hooks *h = hooks_new(base, &hc, 1);
+	ck_assert_ptr_nonnull(h);
+	offer_downgrade(h, DOWNGRADE_TLS_LOST, VERDICT_NO_TLS, ESA_DIR_OUT, "esa1", "a.example",
+	                "192.0.2.1", 10000);
+	offer_downgrade(h, DOWNGRADE_TLS_LOST, VERDICT_NO_TLS, ESA_DIR_OUT, "esa1", "b.example",
+	                "192.0.2.1", 10100);
+	offer_downgrade(h, DOWNGRADE_TLS_LOST, VERDICT_NO_TLS, ESA_DIR_OUT, "esa1", "a.example",
+	                "192.0.2.2", 10200);
+	offer_downgrade(h, DOWNGRADE_TLS_LOST, VERDICT_NO_TLS, ESA_DIR_OUT, "esa1", "b.example",
+	                "192.0.2.1", 11000);
+	char *text = alerts_written(h);
+	ck_assert_str_eq(text, "quiet 192.0.2.1 0\nquiet 192.0.2.2 0\nquiet 192.0.2.1 1\n");
+	free(text);
+	hooks_free(h);
+}
+END_TEST
+
+START_TEST(test_downgrade_environment)
+{
+	/* An exec hook gets the downgrade's own variables and its connection's, with control bytes
+	 * removed from what the log (and the peer) chose. */
+	static const char env_script[] =
+	    "printf 'TYPE=%s\\nDOWNGRADE=%s\\nPEER=%s\\nLAST_TLS=%s\\nTLS_PROTOCOL=%s\\n"
+	    "LAST_TLS_PROTOCOL=%s\\nVERDICT=%s\\nDIRECTION=%s\\nHOST=%s\\nCONN_ID=%s\\nEND=%s\\n"
+	    "PEER_IP=%s\\nPEER_RDNS=%s\\nTLS_ERROR=%s\\nFIRST_SEEN=%s\\nFEED_STATE=%s\\n' "
+	    "\"$ESATLSD_TYPE\" \"$ESATLSD_DOWNGRADE\" \"$ESATLSD_PEER\" \"$ESATLSD_LAST_TLS\" "
+	    "\"$ESATLSD_TLS_PROTOCOL\" \"$ESATLSD_LAST_TLS_PROTOCOL\" \"$ESATLSD_VERDICT\" "
+	    "\"$ESATLSD_DIRECTION\" \"$ESATLSD_HOST\" \"$ESATLSD_CONN_ID\" \"$ESATLSD_END\" "
+	    "\"$ESATLSD_PEER_IP\" \"$ESATLSD_PEER_RDNS\" \"$ESATLSD_TLS_ERROR\" "
+	    "\"$ESATLSD_FIRST_SEEN\" \"$ESATLSD_FEED_STATE\" >> \"$0\"";
+	char *argv[5];
+	struct hook_config hc = exec_hook("env", argv);
+	argv[2] = (char *)env_script;
+	hc.types = 1u << RECORD_DOWNGRADE;
+	struct hooks *h = hooks_new(base, &hc, 1);
+	ck_assert_ptr_nonnull(h);
+	struct verdict v = {.kind = VERDICT_TLS_FAILED,
+	                    .dir = ESA_DIR_IN,
+	                    .conn_id = 4242,
+	                    .end = VERDICT_END_CLOSE,
+	                    .purpose = VERDICT_FOR_FILES};
+	v.host = sp("esa1");
+	v.str[VERDICT_S_PEER_IP] = sp("192.0.2.1");
+	v.str[VERDICT_S_PEER_RDNS] = sp("mx.\"evil\"\n.org\x1b[31m");
+	v.str[VERDICT_S_TLS_ERROR] = sp("bad\r\nline");
+	v.str[VERDICT_S_TLS_PROTOCOL] = sp("TLSv1.2");
+	v.first_seen = (struct logtime){1795867200, LOGTIME_NO_OFFSET, 1}; /* 2026-11-28T12:00 */
+	struct downgrade_record g = {.kind = DOWNGRADE_TLS_LOST,
+	                             .peer = sp("mx.\"evil\"\n.org\x1b[31m"),
+	                             .conn = &v,
+	                             .last_protocol = sp("TLSv1.3"),
+	                             .last_tls = {1795780800, 60, 1}}; /* 2026-11-27T12:00+01:00 */
+	char json[DOWNGRADE_RECORD_MAX];
+	size_t len = downgrade_record_encode(&g, json, sizeof(json));
+	hooks_offer_downgrade(h, &g, json, len, 0);
+	char *text = alerts_written(h);
+	ck_assert_str_eq(text, "TYPE=downgrade\n"
+	                       "DOWNGRADE=tls_lost\n"
+	                       "PEER=mx.\"evil\".org[31m\n"
+	                       "LAST_TLS=2026-11-27T12:00:00+01:00\n"
+	                       "TLS_PROTOCOL=TLSv1.2\n"
+	                       "LAST_TLS_PROTOCOL=TLSv1.3\n"
+	                       "VERDICT=tls_failed\n"
+	                       "DIRECTION=inbound\n"
+	                       "HOST=esa1\n"
+	                       "CONN_ID=4242\n"
+	                       "END=close\n"
+	                       "PEER_IP=192.0.2.1\n"
+	                       "PEER_RDNS=mx.\"evil\".org[31m\n"
+	                       "TLS_ERROR=badline\n"
+	                       "FIRST_SEEN=2026-11-28T12:00:00\n"
+	                       "FEED_STATE=\n");
+	free(text);
+	hooks_free(h);
+}
+END_TEST
+
 static Suite *hook_suite(void)
 {
 	Suite *s = suite_create("hook");
@@ -235,6 +429,10 @@ static Suite *hook_suite(void)
 	tcase_add_test(t, test_filters);
 	tcase_add_test(t, test_throttle);
 	tcase_add_test(t, test_feed_records);
+	tcase_add_test(t, test_downgrade_type_and_kind);
+	tcase_add_test(t, test_downgrade_direction_and_host);
+	tcase_add_test(t, test_downgrade_throttle_by_peer_ip);
+	tcase_add_test(t, test_downgrade_environment);
 	tcase_add_test(t, test_reload_keeps_adds_retires);
 	tcase_add_test(t, test_reload_failure_changes_nothing);
 	suite_add_tcase(s, t);
