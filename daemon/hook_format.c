@@ -158,6 +158,11 @@ static int is_message(const struct alert *a)
 	return is(a, ALERT_ENV_TYPE, "message");
 }
 
+static int is_downgrade(const struct alert *a)
+{
+	return is(a, ALERT_ENV_TYPE, "downgrade");
+}
+
 /* What a message's end-to-end verdict says of its way, by verdict. */
 static const char *message_phrase(const struct alert *a)
 {
@@ -201,31 +206,98 @@ static void feed_sentence(const struct alert *a, char *buf, size_t size, size_t 
 	cat_str(buf, size, len, words_of(a)->phrase);
 }
 
-/* "TLS failed inbound from mx.example.org [192.0.2.1] on esa1: REASON". */
-static void connection_sentence(const struct alert *a, char *buf, size_t size, size_t *len)
+/* " inbound from NAME [IP] on esa1": the peer by name (its reverse DNS for a connection, its
+ * posture key for a downgrade) and its address when the name is not the address. */
+static void peer_phrase(const struct alert *a, enum alert_env name_field, char *buf, size_t size,
+                        size_t *len)
 {
-	int out = is(a, ALERT_ENV_DIRECTION, "outbound");
-	cat_str(buf, size, len, words_of(a)->phrase);
-	cat_str(buf, size, len, out ? " outbound to " : " inbound from ");
+	cat_str(buf, size, len,
+	        is(a, ALERT_ENV_DIRECTION, "outbound") ? " outbound to " : " inbound from ");
+	struct span name = value(a, name_field), ip = value(a, ALERT_ENV_PEER_IP);
 	/* "unknown" is what the ESA logs for a peer without reverse DNS. */
-	int rdns = present(a, ALERT_ENV_PEER_RDNS) && !is(a, ALERT_ENV_PEER_RDNS, "unknown");
-	if (rdns)
-		cat_span(buf, size, len, value(a, ALERT_ENV_PEER_RDNS));
-	if (present(a, ALERT_ENV_PEER_IP)) {
-		cat_str(buf, size, len, rdns ? " [" : "");
-		cat_span(buf, size, len, value(a, ALERT_ENV_PEER_IP));
-		cat_str(buf, size, len, rdns ? "]" : "");
-	} else if (!rdns) {
+	int named = name.len > 0 && !is(a, name_field, "unknown") &&
+	            !(name.len == ip.len && memcmp(name.p, ip.p, ip.len) == 0);
+	if (named)
+		cat_span(buf, size, len, name);
+	if (ip.len > 0) {
+		cat_str(buf, size, len, named ? " [" : "");
+		cat_span(buf, size, len, ip);
+		cat_str(buf, size, len, named ? "]" : "");
+	} else if (!named) {
 		cat_str(buf, size, len, "an unknown host");
 	}
 	if (present(a, ALERT_ENV_HOST)) {
 		cat_str(buf, size, len, " on ");
 		cat_span(buf, size, len, value(a, ALERT_ENV_HOST));
 	}
+}
+
+/* "TLS failed inbound from mx.example.org [192.0.2.1] on esa1: REASON". */
+static void connection_sentence(const struct alert *a, char *buf, size_t size, size_t *len)
+{
+	cat_str(buf, size, len, words_of(a)->phrase);
+	peer_phrase(a, ALERT_ENV_PEER_RDNS, buf, size, len);
 	if (present(a, ALERT_ENV_TLS_ERROR)) {
 		cat_str(buf, size, len, ": ");
 		cat_span(buf, size, len, value(a, ALERT_ENV_TLS_ERROR));
 	}
+}
+
+/* What the peer had before: "; TLSv1.3 on 2026-11-27T12:00:00" ("; TLSv1.3 before" without
+ * its time, "; TLS on ..." without its protocol, nothing without either). */
+static void downgrade_before(const struct alert *a, char *buf, size_t size, size_t *len)
+{
+	int proto = present(a, ALERT_ENV_LAST_TLS_PROTOCOL), when = present(a, ALERT_ENV_LAST_TLS);
+	if (!proto && !when)
+		return;
+	cat_str(buf, size, len, "; ");
+	if (proto)
+		cat_span(buf, size, len, value(a, ALERT_ENV_LAST_TLS_PROTOCOL));
+	else
+		cat_str(buf, size, len, "TLS");
+	if (when) {
+		cat_str(buf, size, len, " on ");
+		cat_span(buf, size, len, value(a, ALERT_ENV_LAST_TLS));
+	} else {
+		cat_str(buf, size, len, " before");
+	}
+}
+
+/* "TLS lost inbound from mx.example.org [192.0.2.1] on esa1: no TLS now; TLSv1.3 on ...",
+ * "TLS protocol dropped ...: TLSv1.2 now; TLSv1.3 on ...", "TLS restored ... (TLSv1.3)". */
+static void downgrade_sentence(const struct alert *a, char *buf, size_t size, size_t *len)
+{
+	int lost = is(a, ALERT_ENV_DOWNGRADE, "tls_lost");
+	int restored = is(a, ALERT_ENV_DOWNGRADE, "restored");
+	cat_str(buf, size, len,
+	        lost       ? "TLS lost"
+	        : restored ? "TLS restored"
+	                   : "TLS protocol dropped");
+	peer_phrase(a, ALERT_ENV_PEER, buf, size, len);
+	if (restored) {
+		if (present(a, ALERT_ENV_TLS_PROTOCOL)) {
+			cat_str(buf, size, len, " (");
+			cat_span(buf, size, len, value(a, ALERT_ENV_TLS_PROTOCOL));
+			cat_str(buf, size, len, ")");
+		}
+		return;
+	}
+	cat_str(buf, size, len, ": ");
+	if (!lost && present(a, ALERT_ENV_TLS_PROTOCOL))
+		cat_span(buf, size, len, value(a, ALERT_ENV_TLS_PROTOCOL));
+	else if (!lost)
+		cat_str(buf, size, len, "TLS");
+	else if (is(a, ALERT_ENV_VERDICT, "tls_failed"))
+		cat_str(buf, size, len, "TLS failed");
+	else
+		cat_str(buf, size, len, "no TLS");
+	cat_str(buf, size, len, " now");
+	if (lost && present(a, ALERT_ENV_TLS_ERROR)) {
+		cat_str(buf, size, len, " (");
+		cat_span(buf, size, len, value(a, ALERT_ENV_TLS_ERROR));
+		cat_str(buf, size, len, ")");
+	}
+	downgrade_before(a, buf, size, len);
 }
 
 size_t hook_format_sentence(const struct alert *a, char *buf, size_t size)
@@ -236,6 +308,8 @@ size_t hook_format_sentence(const struct alert *a, char *buf, size_t size)
 	buf[0] = '\0';
 	if (is_feed(a))
 		feed_sentence(a, buf, size, &len);
+	else if (is_downgrade(a))
+		downgrade_sentence(a, buf, size, &len);
 	else if (is_message(a))
 		message_sentence(a, buf, size, &len);
 	else
@@ -287,16 +361,62 @@ static void format_slack(struct body *b, const struct hook_format_input *in)
 	put(b, "}\n");
 }
 
-static void teams_fact(struct body *b, int *first, const char *title, struct span v)
+/* A name for one of the alert's values: a Teams fact's title, an Alertmanager label's or
+ * annotation's name. */
+struct named_value {
+	const char *name;
+	enum alert_env field;
+};
+
+#define COUNT_OF(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct named_value teams_facts[] = {
+    {"Appliance", ALERT_ENV_HOST},        {"Direction", ALERT_ENV_DIRECTION},
+    {"Peer", ALERT_ENV_PEER_IP},          {"Reverse DNS", ALERT_ENV_PEER_RDNS},
+    {"Connection", ALERT_ENV_CONN_ID},    {"TLS error", ALERT_ENV_TLS_ERROR},
+    {"First seen", ALERT_ENV_FIRST_SEEN}, {"Verdict", ALERT_ENV_VERDICT},
+};
+
+static const struct named_value teams_downgrade_facts[] = {
+    {"Appliance", ALERT_ENV_HOST},
+    {"Direction", ALERT_ENV_DIRECTION},
+    {"Peer", ALERT_ENV_PEER},
+    {"Address", ALERT_ENV_PEER_IP},
+    {"Reverse DNS", ALERT_ENV_PEER_RDNS},
+    {"Downgrade", ALERT_ENV_DOWNGRADE},
+    {"Verdict", ALERT_ENV_VERDICT},
+    {"TLS error", ALERT_ENV_TLS_ERROR},
+    {"Protocol", ALERT_ENV_TLS_PROTOCOL},
+    {"Last TLS", ALERT_ENV_LAST_TLS},
+    {"Last protocol", ALERT_ENV_LAST_TLS_PROTOCOL},
+    {"Connection", ALERT_ENV_CONN_ID},
+    {"First seen", ALERT_ENV_FIRST_SEEN},
+};
+
+/* The Teams facts of the values present: {"title":...,"value":...}, comma-separated. */
+static void teams_facts_of(struct body *b, const struct alert *a, const struct named_value *t,
+                           size_t n)
 {
-	if (v.len == 0)
-		return;
-	put(b, *first ? "{" : ",{");
-	*first = 0;
-	int f = 1;
-	put_field(b, &f, "title", span_make(title, strlen(title)));
-	put_field(b, &f, "value", v);
-	put(b, "}");
+	int first = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (!present(a, t[i].field))
+			continue;
+		put(b, first ? "{" : ",{");
+		first = 0;
+		int f = 1;
+		put_field(b, &f, "title", span_make(t[i].name, strlen(t[i].name)));
+		put_field(b, &f, "value", value(a, t[i].field));
+		put(b, "}");
+	}
+}
+
+/* "name":"value" for each value present, after a comma unless *first. */
+static void put_present_fields(struct body *b, int *first, const struct alert *a,
+                               const struct named_value *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (present(a, t[i].field))
+			put_field(b, first, t[i].name, value(a, t[i].field));
 }
 
 /* Microsoft Teams: a message with one Adaptive Card (1.4), the form that Teams' Workflows
@@ -311,59 +431,75 @@ static void format_teams(struct body *b, const struct hook_format_input *in)
 	       "\"body\":[{\"type\":\"TextBlock\",\"wrap\":true,\"weight\":\"Bolder\",\"text\":");
 	put_json(b, sentence(a, s));
 	put(b, "},{\"type\":\"FactSet\",\"facts\":[");
-	int first = 1;
-	teams_fact(b, &first, "Appliance", value(a, ALERT_ENV_HOST));
-	teams_fact(b, &first, "Direction", value(a, ALERT_ENV_DIRECTION));
-	teams_fact(b, &first, "Peer", value(a, ALERT_ENV_PEER_IP));
-	teams_fact(b, &first, "Reverse DNS", value(a, ALERT_ENV_PEER_RDNS));
-	teams_fact(b, &first, "Connection", value(a, ALERT_ENV_CONN_ID));
-	teams_fact(b, &first, "TLS error", value(a, ALERT_ENV_TLS_ERROR));
-	teams_fact(b, &first, "First seen", value(a, ALERT_ENV_FIRST_SEEN));
-	teams_fact(b, &first, "Verdict", value(a, ALERT_ENV_VERDICT));
+	if (is_downgrade(a))
+		teams_facts_of(b, a, teams_downgrade_facts, COUNT_OF(teams_downgrade_facts));
+	else
+		teams_facts_of(b, a, teams_facts, COUNT_OF(teams_facts));
 	put(b, "]}]}}]}\n");
 }
 
+static const struct named_value am_labels[] = {{"appliance", ALERT_ENV_HOST},
+                                               {"direction", ALERT_ENV_DIRECTION},
+                                               {"peer_ip", ALERT_ENV_PEER_IP},
+                                               {"verdict", ALERT_ENV_VERDICT}};
+static const struct named_value am_notes[] = {{"tls_error", ALERT_ENV_TLS_ERROR},
+                                              {"peer_rdns", ALERT_ENV_PEER_RDNS},
+                                              {"conn_id", ALERT_ENV_CONN_ID},
+                                              {"first_seen", ALERT_ENV_FIRST_SEEN},
+                                              {"suppressed", ALERT_ENV_SUPPRESSED}};
+/* A downgrade is one alert per peer and direction, whatever appliance saw it: its restored
+ * record must carry the very same labels to resolve it, so the rest are annotations. */
+static const struct named_value am_downgrade_labels[] = {{"direction", ALERT_ENV_DIRECTION},
+                                                         {"peer", ALERT_ENV_PEER}};
+static const struct named_value am_downgrade_notes[] = {
+    {"kind", ALERT_ENV_DOWNGRADE},
+    {"appliance", ALERT_ENV_HOST},
+    {"verdict", ALERT_ENV_VERDICT},
+    {"peer_ip", ALERT_ENV_PEER_IP},
+    {"peer_rdns", ALERT_ENV_PEER_RDNS},
+    {"tls_error", ALERT_ENV_TLS_ERROR},
+    {"tls_protocol", ALERT_ENV_TLS_PROTOCOL},
+    {"last_tls", ALERT_ENV_LAST_TLS},
+    {"last_tls_protocol", ALERT_ENV_LAST_TLS_PROTOCOL},
+    {"conn_id", ALERT_ENV_CONN_ID},
+    {"first_seen", ALERT_ENV_FIRST_SEEN},
+    {"suppressed", ALERT_ENV_SUPPRESSED}};
+
 /* Prometheus Alertmanager, POST /api/v2/alerts: a list of postable alerts. Labels identify the
- * alert (an empty value would be no label, so absent ones are left out); endsAt is left to
- * Alertmanager's resolve_timeout, as each alert is one event. */
+ * alert (an empty value would be no label, so absent ones are left out). A connection's alert is
+ * one event: endsAt is left to Alertmanager's resolve_timeout. A restored downgrade ends the
+ * alert of its peer with endsAt now (an alert whose endsAt is past is resolved). */
 static void format_alertmanager(struct body *b, const struct hook_format_input *in)
 {
 	const struct alert *a = in->a;
+	int downgrade = is_downgrade(a);
 	char s[SENTENCE_MAX + 1], when[32];
 	time_t now = (time_t)in->now;
 	struct tm tm;
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(when, sizeof(when), "1970-01-01T00:00:00Z");
-	static const struct {
-		const char *label;
-		enum alert_env field;
-	} labels[] = {{"appliance", ALERT_ENV_HOST},
-	              {"direction", ALERT_ENV_DIRECTION},
-	              {"peer_ip", ALERT_ENV_PEER_IP},
-	              {"verdict", ALERT_ENV_VERDICT}};
 	put(b, "[{\"labels\":{\"alertname\":");
-	put_json_cstr(b, words_of(a)->alertname);
+	put_json_cstr(b, downgrade ? "EsaTlsDowngrade" : words_of(a)->alertname);
 	int first = 0;
-	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
-		if (present(a, labels[i].field))
-			put_field(b, &first, labels[i].label, value(a, labels[i].field));
+	if (downgrade)
+		put_present_fields(b, &first, a, am_downgrade_labels,
+		                   COUNT_OF(am_downgrade_labels));
+	else
+		put_present_fields(b, &first, a, am_labels, COUNT_OF(am_labels));
 	put(b, "},\"annotations\":{");
 	first = 1;
 	put_field(b, &first, "summary", sentence(a, s));
-	static const struct {
-		const char *name;
-		enum alert_env field;
-	} notes[] = {{"tls_error", ALERT_ENV_TLS_ERROR},
-	             {"peer_rdns", ALERT_ENV_PEER_RDNS},
-	             {"conn_id", ALERT_ENV_CONN_ID},
-	             {"first_seen", ALERT_ENV_FIRST_SEEN},
-	             {"suppressed", ALERT_ENV_SUPPRESSED}};
-	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++)
-		if (present(a, notes[i].field))
-			put_field(b, &first, notes[i].name, value(a, notes[i].field));
+	if (downgrade)
+		put_present_fields(b, &first, a, am_downgrade_notes, COUNT_OF(am_downgrade_notes));
+	else
+		put_present_fields(b, &first, a, am_notes, COUNT_OF(am_notes));
 	put(b, "},\"startsAt\":");
 	put_json_cstr(b, when);
+	if (downgrade && is(a, ALERT_ENV_DOWNGRADE, "restored")) {
+		put(b, ",\"endsAt\":");
+		put_json_cstr(b, when);
+	}
 	put(b, "}]\n");
 }
 
@@ -375,6 +511,15 @@ static void pagerduty_dedup_key(const struct alert *a, struct body *key)
 	if (host.len > DEDUP_HOST_MAX)
 		host.len = DEDUP_HOST_MAX;
 	put(key, "esatlsd/");
+	if (is_downgrade(a)) { /* one incident per peer and direction: "restored" resolves it */
+		struct span peer = value(a, ALERT_ENV_PEER);
+		if (peer.len > DEDUP_HOST_MAX)
+			peer.len = DEDUP_HOST_MAX;
+		put(key, is(a, ALERT_ENV_DIRECTION, "outbound") ? "downgrade/outbound/"
+		                                                : "downgrade/inbound/");
+		put_raw(key, peer.p, peer.len);
+		return;
+	}
 	put_raw(key, host.p != NULL ? host.p : "", host.len);
 	if (is_feed(a)) { /* one incident per appliance's feed: "resumed" resolves it */
 		put(key, "/feed");
@@ -393,6 +538,19 @@ static void pagerduty_dedup_key(const struct alert *a, struct body *key)
 	}
 }
 
+/* A downgrade's severity: a peer whose TLS now fails is an error; one now in the clear, or on an
+ * older protocol, a warning. */
+static const char *pagerduty_severity(const struct alert *a)
+{
+	if (!is_downgrade(a))
+		return words_of(a)->severity;
+	if (is(a, ALERT_ENV_DOWNGRADE, "restored"))
+		return "info";
+	if (is(a, ALERT_ENV_DOWNGRADE, "tls_lost") && is(a, ALERT_ENV_VERDICT, "tls_failed"))
+		return "error";
+	return "warning";
+}
+
 /* PagerDuty Events API v2 (POST https://events.pagerduty.com/v2/enqueue): a trigger event with
  * the record itself as custom_details. */
 static void format_pagerduty(struct body *b, const struct hook_format_input *in)
@@ -408,9 +566,11 @@ static void format_pagerduty(struct body *b, const struct hook_format_input *in)
 	}
 	put(b, "{\"routing_key\":");
 	put_json_cstr(b, in->routing_key != NULL ? in->routing_key : "");
-	/* A feed that recovers closes the incident its silence opened. */
-	int resolve = is_feed(a) && (is(a, ALERT_ENV_FEED_STATE, "resumed") ||
-	                             is(a, ALERT_ENV_FEED_STATE, "recognised"));
+	/* A feed that recovers closes the incident its silence opened; a peer's restored TLS, the
+	 * one its downgrade opened. */
+	int resolve = (is_feed(a) && (is(a, ALERT_ENV_FEED_STATE, "resumed") ||
+	                              is(a, ALERT_ENV_FEED_STATE, "recognised"))) ||
+	              (is_downgrade(a) && is(a, ALERT_ENV_DOWNGRADE, "restored"));
 	put(b, resolve ? ",\"event_action\":\"resolve\",\"dedup_key\":"
 	               : ",\"event_action\":\"trigger\",\"dedup_key\":");
 	put_json(b, span_make(key.p, key.len));
@@ -421,12 +581,14 @@ static void format_pagerduty(struct body *b, const struct hook_format_input *in)
 	put_field(b, &first, "source",
 	          present(a, ALERT_ENV_HOST) ? value(a, ALERT_ENV_HOST) : span_make("esatlsd", 7));
 	put(b, ",\"severity\":");
-	put_json_cstr(b, words_of(a)->severity);
+	put_json_cstr(b, pagerduty_severity(a));
 	put_field(b, &first, "component",
 	          is_feed(a) ? span_make("syslog-feed", 11) : span_make("smtp-tls", 8));
 	put_field(b, &first, "group", value(a, ALERT_ENV_DIRECTION));
 	put_field(b, &first, "class",
-	          value(a, is_feed(a) ? ALERT_ENV_FEED_STATE : ALERT_ENV_VERDICT));
+	          value(a, is_feed(a)        ? ALERT_ENV_FEED_STATE
+	                   : is_downgrade(a) ? ALERT_ENV_DOWNGRADE
+	                                     : ALERT_ENV_VERDICT));
 	put(b, ",\"custom_details\":");
 	struct span rec = record_object(a);
 	put_raw(b, rec.p, rec.len);
