@@ -134,7 +134,8 @@ static void daemon_downgrade_record_cb(const struct downgrade_record *g, void *a
 	struct daemon *d = arg;
 	char line[DOWNGRADE_RECORD_MAX];
 	size_t len = downgrade_record_encode(g, line, sizeof(line));
-	daemon_typed_record(d, RECORD_DOWNGRADE, line, len);
+	if (daemon_typed_record(d, RECORD_DOWNGRADE, line, len))
+		hooks_offer_downgrade(d->hooks, g, line, len, clock_now_ms());
 }
 
 /* Message records and the posture table cost memory and time: kept only once an output or

@@ -4,7 +4,13 @@ downgrades (none in the default one), its way back a restored record; the thrott
 a repeat and says how many; a protocol drop is a record of its own; the posture table survives
 a restart through the state file; the counters say so."""
 
+import glob
+import json
+import os
+
 from harness import DaemonTest, free_port, logger, main, read_records, wait_until
+
+HOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hooks")
 
 
 def posture_config(port, mport, extra=""):
@@ -93,6 +99,37 @@ class Downgrade(DaemonTest):
         self.assertEqual((g["kind"], g["tls_protocol"], g["last_tls_protocol"], g["held_back"]),
                          ("protocol", "TLSv1.2", "TLSv1.3", 2))
         self.assertEqual(d2.stop(), 0)
+
+    def test_hook_gets_the_downgrade(self):
+        # A hook that asks for downgrade records (on.verdict's default [tls_failed] does not
+        # hide the plain one) gets the record on stdin and the peer's posture in its
+        # environment; on.kind leaves out restored.
+        port, mport = free_port(), free_port()
+        d = self.start(posture_config(port, mport,
+                                      'hooks:\n  - { name: dg, exec: ["%s/record", "@DIR@/runs"], '
+                                      'on: { type: [downgrade], kind: [tls_lost, protocol] } }\n'
+                                      % HOOKS))
+        os.makedirs(d.path("runs"), exist_ok=True)
+        os.chmod(d.dir, 0o755)
+        self.send(d, port, inbound(1, "TLSv1.3") + inbound(2) + inbound(3, "TLSv1.3"), 3)
+        done = lambda: sorted(glob.glob(os.path.join(d.path("runs"), "run.*.done")))
+        self.assertTrue(wait_until(lambda: len(done()) == 1, timeout=10), d.stderr())
+        wait_until(lambda: d.count("esatlsd_downgrades_total", kind="restored") == 1)
+        self.assertEqual(len(done()), 1)
+        with open(done()[0]) as f:
+            record = json.load(f)
+        env = {}
+        with open(done()[0][:-len(".done")] + ".env") as f:
+            for entry in f.read().split("\n"):
+                if "=" in entry:
+                    k, v = entry.split("=", 1)
+                    env[k] = v
+        self.assertEqual((record["type"], record["kind"], record["icid"]),
+                         ("downgrade", "tls_lost", 2))
+        self.assertEqual((env["ESATLSD_TYPE"], env["ESATLSD_DOWNGRADE"], env["ESATLSD_PEER"],
+                          env["ESATLSD_VERDICT"], env["ESATLSD_LAST_TLS_PROTOCOL"]),
+                         ("downgrade", "tls_lost", "mx.example.org", "no_tls", "TLSv1.3"))
+        self.assertEqual(d.stop(), 0)
 
     def test_off_by_default(self):
         port, mport = free_port(), free_port()
