@@ -4,7 +4,9 @@
  * are also saved in the state format and loaded into a second engine: the file must load, and
  * both engines must then end them with the same records, byte for byte. With message records on
  * (bit 1 of the first byte), every message followed gives exactly one well-formed message
- * record, and the messages still followed take the same round trip. */
+ * record, and the messages still followed take the same round trip. With downgrade records on
+ * (bit 2), every downgrade record encodes to one line, and the posture table takes the round
+ * trip too: the loaded engine's peers save to the same bytes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +74,38 @@ static void check_message(const struct message_record *m, void *arg)
 	record_line('M', line, len);
 }
 
+static void check_downgrade(const struct downgrade_record *g, void *arg)
+{
+	static char line[DOWNGRADE_RECORD_MAX];
+	(void)arg;
+	size_t len = downgrade_record_encode(g, line, sizeof(line));
+	if (len == 0 || line[0] != '{' || line[len - 1] != '\n' || g->peer.len == 0 ||
+	    (unsigned)g->kind >= DOWNGRADE_KIND_COUNT)
+		abort();
+	for (size_t i = 0; i + 1 < len; i++)
+		if ((unsigned char)line[i] < 0x20)
+			abort();
+}
+
+static int save_peer(const struct posture_peer_state *s, void *arg)
+{
+	state_writer_peer(arg, s);
+	return 0;
+}
+
+static int check_peer(const struct posture_peer_state *s, void *arg)
+{
+	(void)arg;
+	return posture_state_check(s);
+}
+
+static int import_peer(const struct posture_peer_state *s, void *arg)
+{
+	if (engine_import_peer(arg, s) != 0)
+		abort();
+	return 0;
+}
+
 static int append_bytes(const void *p, size_t len, void *arg)
 {
 	struct transcript *t = arg;
@@ -123,6 +157,25 @@ static int import_conn(const struct track_conn_state *s, void *arg)
 	return 0;
 }
 
+/* The peers of e and e2 save to the same bytes. */
+static void check_same_peers(const struct engine *e, const struct engine *e2)
+{
+	struct transcript a = {0}, b = {0};
+	static struct state_writer w;
+	state_writer_begin(&w, append_bytes, &a, 0);
+	engine_export_peers(e, save_peer, &w);
+	if (state_writer_end(&w) != 0)
+		abort();
+	state_writer_begin(&w, append_bytes, &b, 0);
+	engine_export_peers(e2, save_peer, &w);
+	if (state_writer_end(&w) != 0)
+		abort();
+	if (a.len != b.len || memcmp(a.p, b.p, a.len) != 0)
+		abort();
+	free(a.p);
+	free(b.p);
+}
+
 /* Saves e's open connections, loads them into a fresh engine, and ends both: the records must
  * be the same. */
 static void check_state_round_trip(struct engine *e, const struct engine_config *cfg)
@@ -132,22 +185,25 @@ static void check_state_round_trip(struct engine *e, const struct engine_config 
 	state_writer_begin(&w, append_bytes, &file, 1795867200);
 	engine_export(e, save_conn, &w);
 	engine_export_messages(e, save_msg, &w);
+	engine_export_peers(e, save_peer, &w);
 	if (state_writer_end(&w) != 0)
 		abort();
 	uint64_t count;
-	const struct state_visitor check = {check_conn, check_msg, NULL, NULL};
-	struct state_visitor import = {import_conn, import_msg, NULL, NULL};
+	const struct state_visitor check = {check_conn, check_msg, check_peer, NULL};
+	struct state_visitor import = {import_conn, import_msg, import_peer, NULL};
 	if (state_parse_visit(file.p, file.len, &check, NULL, &count) != STATE_OK ||
-	    count != engine_open_connections(e) + engine_open_messages(e))
+	    count != engine_open_connections(e) + engine_open_messages(e) + engine_posture_peers(e))
 		abort();
 	struct engine *e2 = engine_new(cfg, check_record, NULL, 1795867200);
 	if (e2 == NULL ||
-	    (engine_open_messages(e) > 0 && engine_enable_messages(e2, check_message, NULL) != 0))
+	    (engine_open_messages(e) > 0 && engine_enable_messages(e2, check_message, NULL) != 0) ||
+	    (engine_posture_peers(e) > 0 && engine_enable_posture(e2, check_downgrade, NULL) != 0))
 		abort();
 	import.arg = e2;
 	if (state_parse_visit(file.p, file.len, &import, NULL, NULL) != STATE_OK)
 		abort();
 	engine_import_done(e2);
+	check_same_peers(e, e2);
 	recording = &before;
 	engine_flush(e, VERDICT_END_EOF);
 	recording = &after;
@@ -173,12 +229,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.track.max_mid_links = 4;
 	cfg.max_sources = 3;
 	cfg.track.max_messages = 4;
+	cfg.posture.max_peers = 4;
+	cfg.posture.throttle = size > 1 ? data[1] : 0;
 	records = alerts = msg_records = 0;
 	int daemon_clock = size > 0 && (data[0] & 1);
 	struct engine *e = engine_new(&cfg, check_record, NULL, 1795867200);
 	if (e == NULL)
 		return 0;
 	if (size > 0 && (data[0] & 2) && engine_enable_messages(e, check_message, NULL) != 0)
+		abort();
+	if (size > 0 && (data[0] & 4) && engine_enable_posture(e, check_downgrade, NULL) != 0)
 		abort();
 	const char *p = (const char *)data, *end = p + size;
 	int64_t arrival = 1795867200;
