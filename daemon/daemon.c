@@ -26,6 +26,7 @@
 #include "notify.h"
 #include "output.h"
 #include "reload.h"
+#include "route.h"
 #include "stats.h"
 #include "verdict.h"
 
@@ -44,10 +45,8 @@ struct daemon {
 	struct engine *engine;
 	struct listener **listeners;
 	size_t n_listeners;
-	struct output **outputs;
-	size_t n_outputs;
+	struct route route; /* the outputs and hooks records go to */
 	struct notifier *notify;
-	struct hooks *hooks;
 	struct feed *feed;
 	struct metrics *metrics;
 	int64_t start_time;
@@ -61,7 +60,6 @@ struct daemon {
 	uint64_t reported_drops; /* sum of drop counters at the last summary */
 	struct checkpoint checkpoint;
 	char why[256]; /* what stopped the start, for its fatal line */
-	char line[VERDICT_LINE_MAX];
 };
 
 static int64_t daemon_now(struct daemon *d)
@@ -69,94 +67,6 @@ static int64_t daemon_now(struct daemon *d)
 	struct timeval tv;
 	event_base_gettimeofday_cached(d->base, &tv);
 	return (int64_t)tv.tv_sec;
-}
-
-/* ---- engine <-> outputs ---- */
-
-/* Each record is encoded once: the files take final records, the hooks the one alert of each
- * connection (an early one for a failure still open, else the final record). */
-static void daemon_record_cb(const struct verdict *v, void *arg)
-{
-	struct daemon *d = arg;
-	int to_hooks = (v->purpose & VERDICT_FOR_HOOKS) && d->hooks != NULL;
-	if (!(v->purpose & VERDICT_FOR_FILES) && !to_hooks)
-		return;
-	size_t len = verdict_encode(v, d->line, sizeof(d->line));
-	if (len == 0) {
-		d->count.encode_failures++;
-		return;
-	}
-	if (v->purpose & VERDICT_FOR_FILES)
-		for (size_t i = 0; i < d->n_outputs; i++)
-			output_record(d->outputs[i], v->kind, d->line, len);
-	if (to_hooks)
-		hooks_offer(d->hooks, v, d->line, len, clock_now_ms());
-}
-
-/* An encoded record of a type besides connection to the outputs that take it; returns whether
- * the hooks should be offered it too (it could be encoded, and there are hooks). */
-static int daemon_typed_record(struct daemon *d, enum record_type type, const char *line,
-                               size_t len)
-{
-	if (len == 0) {
-		d->count.encode_failures++;
-		return 0;
-	}
-	for (size_t i = 0; i < d->n_outputs; i++)
-		output_typed(d->outputs[i], type, line, len);
-	return d->hooks != NULL;
-}
-
-/* A feed record (silent, resumed, missing, unrecognised) to the outputs and hooks that take
- * that type. */
-static void daemon_feed_record_cb(const struct feed_record *r, void *arg)
-{
-	struct daemon *d = arg;
-	char line[FEED_RECORD_MAX];
-	size_t len = feed_record_encode(r, line, sizeof(line));
-	if (daemon_typed_record(d, RECORD_FEED, line, len))
-		hooks_offer_feed(d->hooks, r, line, len, clock_now_ms());
-}
-
-/* A message record to the outputs and hooks that take that type. */
-static void daemon_message_record_cb(const struct message_record *m, void *arg)
-{
-	struct daemon *d = arg;
-	char line[MESSAGE_RECORD_MAX];
-	size_t len = message_record_encode(m, line, sizeof(line));
-	if (daemon_typed_record(d, RECORD_MESSAGE, line, len))
-		hooks_offer_message(d->hooks, m, line, len, clock_now_ms());
-}
-
-/* A downgrade record to the outputs and hooks that take that type. */
-static void daemon_downgrade_record_cb(const struct downgrade_record *g, void *arg)
-{
-	struct daemon *d = arg;
-	char line[DOWNGRADE_RECORD_MAX];
-	size_t len = downgrade_record_encode(g, line, sizeof(line));
-	if (daemon_typed_record(d, RECORD_DOWNGRADE, line, len))
-		hooks_offer_downgrade(d->hooks, g, line, len, clock_now_ms());
-}
-
-/* Message records and the posture table cost memory and time: kept only once an output or
- * hook asks for their records (and then until exit: a reload that drops them just routes
- * them nowhere). */
-static int daemon_configure_records(struct daemon *d, const struct config *cfg)
-{
-	unsigned types = config_record_types(cfg);
-	if ((types & (1u << RECORD_MESSAGE)) &&
-	    engine_enable_messages(d->engine, daemon_message_record_cb, d) != 0)
-		return -1;
-	if ((types & (1u << RECORD_DOWNGRADE)) &&
-	    engine_enable_posture(d->engine, daemon_downgrade_record_cb, d) != 0)
-		return -1;
-	return 0;
-}
-
-static void daemon_flush_outputs(struct daemon *d)
-{
-	for (size_t i = 0; i < d->n_outputs; i++)
-		output_flush(d->outputs[i]);
 }
 
 /* ---- listeners ---- */
@@ -169,7 +79,7 @@ static void daemon_message_cb(void *arg, const char *msg, size_t len, struct spa
 
 static void daemon_batch_done_cb(void *arg)
 {
-	daemon_flush_outputs(arg);
+	route_flush(&((struct daemon *)arg)->route);
 }
 
 static int daemon_allowed_cb(void *arg, const uint8_t addr[16])
@@ -189,8 +99,9 @@ static struct listener *daemon_open_listener(struct daemon *d, const struct list
 
 static struct stats_view daemon_view(const struct daemon *d)
 {
-	struct stats_view v = {d->engine, d->listeners,  d->n_listeners, d->outputs, d->n_outputs,
-	                       d->hooks,  d->start_time, &d->count,      d->feed};
+	struct stats_view v = {d->engine,        d->listeners,       d->n_listeners,
+	                       d->route.outputs, d->route.n_outputs, d->route.hooks,
+	                       d->start_time,    &d->count,          d->feed};
 	return v;
 }
 
@@ -269,17 +180,17 @@ static void daemon_tick_cb(evutil_socket_t fd, short what, void *arg)
 		engine_expire(d->engine, daemon_now(d));
 		feed_tick(d->feed, d->engine, daemon_now(d));
 	}
-	daemon_flush_outputs(d);
-	if (d->hooks)
-		hooks_tick(d->hooks);
+	route_flush(&d->route);
+	if (d->route.hooks)
+		hooks_tick(d->route.hooks);
 	d->ticks++;
 	if (d->ticks % STATUS_EVERY_TICKS == 0)
 		daemon_send_status(d);
 	if (d->ticks % DROPS_EVERY_TICKS == 0)
 		daemon_report_drops(d);
 	if (d->ticks % OUTPUT_CHECK_EVERY_TICKS == 0) {
-		for (size_t i = 0; i < d->n_outputs; i++)
-			output_check(d->outputs[i]);
+		for (size_t i = 0; i < d->route.n_outputs; i++)
+			output_check(d->route.outputs[i]);
 		fd_reserve_hold(); /* taken back once a spent reserve can be */
 	}
 	if (!d->stopping)
@@ -351,7 +262,7 @@ static const struct reload_ops listener_reload = {listener_running, listener_kee
 
 static void *output_running(void *ctx, size_t j)
 {
-	return ((struct reload_ctx *)ctx)->d->outputs[j];
+	return ((struct reload_ctx *)ctx)->d->route.outputs[j];
 }
 
 /* A file that stays configured keeps its output, reopened by path (the reopen logrotate
@@ -429,15 +340,15 @@ static void daemon_reload(struct daemon *d)
 		goto fail;
 	if (daemon_prepare_kept(&rl, ncfg) != 0) /* certificates of kept TLS listeners */
 		goto undo;
-	daemon_flush_outputs(d);
+	route_flush(&d->route);
 	/* The endpoint is rebound only when its address changed: a scrape in progress on the old
 	 * socket is cut, and a new address that cannot be bound fails the reload. */
-	if (reload_prepare(&ro, &output_reload, &rc, d->n_outputs, ncfg->n_outputs) != 0 ||
+	if (reload_prepare(&ro, &output_reload, &rc, d->route.n_outputs, ncfg->n_outputs) != 0 ||
 	    (metrics_moved && ncfg->metrics_address != NULL &&
 	     (nm = daemon_open_metrics(d, ncfg)) == NULL) ||
 	    reload_arrays(&rl, &ro, &ls, &os) != 0)
 		goto undo;
-	if (hooks_reload(d->hooks, ncfg->hooks, ncfg->n_hooks) != 0) {
+	if (hooks_reload(d->route.hooks, ncfg->hooks, ncfg->n_hooks) != 0) {
 		free(ls);
 		free(os);
 		goto undo;
@@ -470,15 +381,15 @@ static void daemon_reload(struct daemon *d)
 	reload_done(&rl);
 	reload_done(&ro);
 	free(d->listeners);
-	free(d->outputs);
+	free(d->route.outputs);
 	d->listeners = ls;
 	d->n_listeners = ncfg->n_listen;
-	d->outputs = os;
-	d->n_outputs = ncfg->n_outputs;
+	d->route.outputs = os;
+	d->route.n_outputs = ncfg->n_outputs;
 	engine_reconfigure(d->engine, &ncfg->engine);
 	if (daemon_configure_feed(d, ncfg) != 0)
 		log_warnx("reload: out of memory; the appliances settings stay as they were");
-	if (daemon_configure_records(d, ncfg) != 0)
+	if (route_enable_records(&d->route, d->engine, ncfg) != 0)
 		log_warnx("reload: out of memory; message or downgrade records stay off");
 	/* Losses of closed listeners and outputs leave the sum: so does what was reported of them.
 	 */
@@ -510,9 +421,9 @@ fail:
 	d->count.reload_failures++;
 	log_errorx("reload failed; the running configuration stays in force");
 	/* Log rotation renamed the files before this HUP: reopen them all the same. */
-	daemon_flush_outputs(d);
-	for (size_t i = 0; i < d->n_outputs; i++)
-		output_reopen(d->outputs[i]);
+	route_flush(&d->route);
+	for (size_t i = 0; i < d->route.n_outputs; i++)
+		output_reopen(d->route.outputs[i]);
 	config_free(ncfg);
 	notify_send(d->notify, "READY=1");
 }
@@ -523,13 +434,14 @@ fail:
  * what still runs and logs what is lost), then the loop ends. */
 static void daemon_stop_finish(struct daemon *d)
 {
-	for (size_t i = 0; i < d->n_outputs; i++)
-		if (output_pending(d->outputs[i]) > 0)
+	for (size_t i = 0; i < d->route.n_outputs; i++)
+		if (output_pending(d->route.outputs[i]) > 0)
 			log_warnx("output %s: %zu records could not be written before exit",
-			          output_name(d->outputs[i]), output_pending(d->outputs[i]));
+			          output_name(d->route.outputs[i]),
+			          output_pending(d->route.outputs[i]));
 	daemon_log_summary(d); /* with the hooks' counts; what they lose is said after it */
-	hooks_free(d->hooks);
-	d->hooks = NULL;
+	hooks_free(d->route.hooks);
+	d->route.hooks = NULL;
 	event_base_loopbreak(d->base);
 }
 
@@ -538,9 +450,9 @@ static void daemon_stop_finish(struct daemon *d)
 static int daemon_stop_pending(struct daemon *d)
 {
 	int pending = 0;
-	for (size_t i = 0; i < d->n_outputs; i++)
-		pending |= output_flush(d->outputs[i]) != 0;
-	return pending || (d->hooks != NULL && !hooks_idle(d->hooks));
+	for (size_t i = 0; i < d->route.n_outputs; i++)
+		pending |= output_flush(d->route.outputs[i]) != 0;
+	return pending || (d->route.hooks != NULL && !hooks_idle(d->route.hooks));
 }
 
 static void daemon_stop_wait_cb(evutil_socket_t fd, short what, void *arg)
@@ -696,11 +608,12 @@ static int daemon_start(struct daemon *d)
 		    d->config_path);
 	fd_reserve_hold(); /* spent only when descriptors run out */
 	d->notify = notify_open();
-	d->engine = engine_new(&d->cfg->engine, daemon_record_cb, d, (int64_t)time(NULL));
-	d->feed = feed_new(daemon_now(d), daemon_feed_record_cb, d);
+	d->engine = engine_new(&d->cfg->engine, route_connection, &d->route, (int64_t)time(NULL));
+	d->feed = feed_new(daemon_now(d), route_feed, &d->route);
 	d->listeners = calloc(d->cfg->n_listen ? d->cfg->n_listen : 1, sizeof(*d->listeners));
 	if (d->engine == NULL || d->feed == NULL || d->listeners == NULL ||
-	    daemon_configure_feed(d, d->cfg) != 0 || daemon_configure_records(d, d->cfg) != 0)
+	    daemon_configure_feed(d, d->cfg) != 0 ||
+	    route_enable_records(&d->route, d->engine, d->cfg) != 0)
 		return daemon_fail(d, "out of memory");
 	for (size_t i = 0; i < d->cfg->n_listen; i++) {
 		const struct listen_config *lc = &d->cfg->listen[i];
@@ -722,16 +635,17 @@ static int daemon_start(struct daemon *d)
 	struct reload_set ro;
 	if (reload_prepare(&ro, &output_reload, &rc, 0, d->cfg->n_outputs) != 0)
 		return daemon_fail(d, "cannot open the outputs");
-	if ((d->outputs = calloc(ro.n_next ? ro.n_next : 1, sizeof(*d->outputs))) == NULL) {
+	if ((d->route.outputs = calloc(ro.n_next ? ro.n_next : 1, sizeof(*d->route.outputs))) ==
+	    NULL) {
 		reload_abandon(&ro, &output_reload);
 		return daemon_fail(d, "out of memory");
 	}
 	for (size_t i = 0; i < ro.n_next; i++)
-		d->outputs[i] = ro.next[i];
-	d->n_outputs = ro.n_next;
+		d->route.outputs[i] = ro.next[i];
+	d->route.n_outputs = ro.n_next;
 	reload_done(&ro);
-	d->hooks = hooks_new(d->base, d->cfg->hooks, d->cfg->n_hooks);
-	if (d->hooks == NULL)
+	d->route.hooks = hooks_new(d->base, d->cfg->hooks, d->cfg->n_hooks);
+	if (d->route.hooks == NULL)
 		return daemon_fail(d, "cannot set up the hooks");
 	checkpoint_init(&d->checkpoint, d->engine, &d->count);
 	/* before any line arrives, as the user that will write it */
@@ -751,8 +665,8 @@ static void daemon_free(struct daemon *d)
 	metrics_close(d->metrics);
 	for (size_t i = 0; i < d->n_listeners; i++)
 		listener_close(d->listeners[i]);
-	for (size_t i = 0; d->outputs != NULL && i < d->n_outputs; i++)
-		output_close(d->outputs[i]);
+	for (size_t i = 0; d->route.outputs != NULL && i < d->route.n_outputs; i++)
+		output_close(d->route.outputs[i]);
 	for (int i = 0; i < 4; i++)
 		if (d->signals[i])
 			event_free(d->signals[i]);
@@ -762,14 +676,14 @@ static void daemon_free(struct daemon *d)
 		event_free(d->watchdog);
 	if (d->stop_wait)
 		event_free(d->stop_wait);
-	hooks_free(d->hooks);
+	hooks_free(d->route.hooks);
 	feed_free(d->feed);
 	engine_free(d->engine);
 	notify_close(d->notify);
 	if (d->base)
 		event_base_free(d->base);
 	free(d->listeners);
-	free(d->outputs);
+	free(d->route.outputs);
 	config_free(d->cfg);
 }
 
@@ -779,6 +693,7 @@ int daemon_run(struct config *cfg, const char *config_path)
 	memset(&d, 0, sizeof(d));
 	d.cfg = cfg;
 	d.config_path = config_path;
+	d.route.encode_failures = &d.count.encode_failures;
 	d.start_time = (int64_t)time(NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN); /* a file size limit fails the write (EFBIG), like a full disk */
