@@ -1,41 +1,17 @@
-/* The message tracker (msgtrack.h). Messages live in a ringmap keyed by (source, MID) whose
- * value points at the message, in the order they were put. News only stamps the message
- * (putting it again on every line would cost a hash delete and insert per line); the time-out
- * sweep moves a message that had news since it was put to the back, so a message is written
- * between message_timeout and twice that after its latest news, and a full table evicts the
- * message put longest ago. */
+/* The message tracker (msgtrack.h). Messages live in a pool (msgpool.h) that finds one by
+ * (source, MID) and keeps them in the order they were put. News only stamps the message
+ * (putting it again on every line would cost a move per line); the time-out sweep moves a
+ * message that had news since it was put to the back, so a message is written between
+ * message_timeout and twice that after its latest news, and a full table evicts the message put
+ * longest ago. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "msgpool.h"
 #include "msgtrack.h"
 
 #define VERDICT_PENDING MSG_VERDICT_PENDING /* a part whose connection is still open */
 #define NO_END MSG_NO_END
-
-struct msg_del {
-	uint64_t dcid;
-	uint64_t rids;
-	uint8_t verdict; /* enum verdict_kind or VERDICT_PENDING */
-	uint8_t outcome;
-	uint8_t after_failure;
-	uint8_t domain_len; /* 0 with domain NULL: none */
-	char *domain;
-};
-
-struct msg {
-	uint64_t mid, icid, parent; /* parent: the MID this one was split or rewritten from */
-	int64_t news;               /* clock time of its latest news */
-	uint32_t source;
-	uint32_t del_total;
-	uint8_t in_verdict; /* enum verdict_kind or VERDICT_PENDING */
-	uint8_t end;        /* enum message_end once finished, else NO_END */
-	uint8_t n_del, cap_del;
-	uint8_t written;
-	uint64_t rcpts, rcpts_done; /* bit r: RID r named by a To: line / delivered or bounced */
-	struct logtime first, last;
-	struct msg_del *del; /* &one, or the heap past one delivery (most messages have one) */
-	struct msg_del one;
-};
 
 struct msgtrack {
 	struct msgtrack_config cfg;
@@ -43,12 +19,9 @@ struct msgtrack {
 	void *emit_arg;
 	msgtrack_name_fn name;
 	const void *name_arg;
-	struct ringmap msgs;  /* (source, mid) -> struct msg *; time = latest news */
+	struct msgpool pool;  /* followed messages; ring time = when put */
 	struct ringmap ended; /* written MIDs; time = when */
-	uint64_t moving;      /* the message being put again: its drop frees nothing */
-	int quiet;            /* freeing: drops write nothing */
 	int64_t last_now;
-	size_t heap_bytes;
 	struct msgtrack_counters count;
 };
 
@@ -58,32 +31,13 @@ static struct id_key msg_key(uint32_t source, uint64_t mid)
 	return k;
 }
 
-static struct msg *msg_of(const struct ringmap_entry *e)
-{
-	return (struct msg *)(uintptr_t)e->value;
-}
-
-static void msg_destroy(struct msgtrack *mt, struct msg *m)
-{
-	for (unsigned i = 0; i < m->n_del; i++) {
-		mt->heap_bytes -= m->del[i].domain_len;
-		free(m->del[i].domain);
-	}
-	mt->heap_bytes -= sizeof(*m);
-	if (m->del != &m->one) {
-		mt->heap_bytes -= (size_t)m->cap_del * sizeof(*m->del);
-		free(m->del);
-	}
-	free(m);
-}
-
 /* A part still waiting for its connection counts as unknown once the message is written. */
 static enum verdict_kind settled(uint8_t v)
 {
 	return v == VERDICT_PENDING ? VERDICT_UNKNOWN : (enum verdict_kind)v;
 }
 
-static void msg_write(struct msgtrack *mt, struct msg *m, enum message_end end)
+static void msg_write(struct msgtrack *mt, const struct msg *m, enum message_end end)
 {
 	struct message_delivery del[MESSAGE_DELIVERIES_MAX];
 	struct message_record r;
@@ -107,24 +61,17 @@ static void msg_write(struct msgtrack *mt, struct msg *m, enum message_end end)
 	r.end = m->end != NO_END ? (enum message_end)m->end : end;
 	r.first_seen = m->first;
 	r.last_seen = m->last;
-	m->written = 1;
 	mt->count.ends[r.end]++;
 	mt->count.e2e[message_end_to_end(&r)]++;
 	if (mt->emit)
 		mt->emit(&r, mt->emit_arg);
 }
 
-/* Every message leaving the table goes through here: one the table had to drop for room is
- * written first, as evicted. */
-static void msg_dropped_cb(void *ctx, const struct ringmap_entry *e)
+/* Writes message i as `end` and forgets it. */
+static void msg_write_out(struct msgtrack *mt, uint32_t i, enum message_end end)
 {
-	struct msgtrack *mt = ctx;
-	struct msg *m = msg_of(e);
-	if (mt->moving == e->value)
-		return;
-	if (!m->written && !mt->quiet)
-		msg_write(mt, m, MESSAGE_END_EVICTED);
-	msg_destroy(mt, m);
+	msg_write(mt, msgpool_at(&mt->pool, i), end);
+	msgpool_give_back(&mt->pool, i);
 }
 
 struct msgtrack *msgtrack_new(const struct msgtrack_config *cfg, msgtrack_emit_fn emit, void *arg)
@@ -135,8 +82,7 @@ struct msgtrack *msgtrack_new(const struct msgtrack_config *cfg, msgtrack_emit_f
 	mt->cfg = *cfg;
 	mt->emit = emit;
 	mt->emit_arg = arg;
-	ringmap_init(&mt->msgs, cfg->max_messages);
-	ringmap_set_drop(&mt->msgs, msg_dropped_cb, mt);
+	msgpool_init(&mt->pool, cfg->max_messages);
 	ringmap_init(&mt->ended, cfg->max_messages);
 	return mt;
 }
@@ -145,8 +91,7 @@ void msgtrack_free(struct msgtrack *mt)
 {
 	if (mt == NULL)
 		return;
-	mt->quiet = 1;
-	ringmap_free(&mt->msgs);
+	msgpool_free(&mt->pool);
 	ringmap_free(&mt->ended);
 	free(mt);
 }
@@ -163,49 +108,42 @@ void msgtrack_set_source_names(struct msgtrack *mt, msgtrack_name_fn name, const
 	mt->name_arg = arg;
 }
 
-/* Puts m's entry again, stamped with its latest news, at the back of the ring. */
-static void msg_requeue(struct msgtrack *mt, struct msg *m)
+/* Puts message i in the ring at `time`. The message a full table pushes out for room is written
+ * as evicted; when memory ran out, i itself is (it is in no place any more). Returns 0 or -1. */
+static int msg_put(struct msgtrack *mt, uint32_t i, int64_t time)
 {
-	mt->moving = (uint64_t)(uintptr_t)m;
-	int r = ringmap_put(&mt->msgs, msg_key(m->source, m->mid), mt->moving, m->news);
-	mt->moving = 0;
-	if (r < 0) {
-		/* Out of memory: the old entry is gone, so the message is written now. */
+	uint32_t pushed;
+	int r = msgpool_put(&mt->pool, i, time, &pushed);
+	if (pushed != MSG_NIL)
+		msg_write_out(mt, pushed, MESSAGE_END_EVICTED);
+	if (r < 0)
 		mt->count.alloc_failures++;
-		msg_write(mt, m, MESSAGE_END_EVICTED);
-		msg_destroy(mt, m);
-	}
+	return r;
 }
 
 static struct msg *msg_find(const struct msgtrack *mt, uint32_t source, uint64_t mid)
 {
-	const struct ringmap_entry *e = ringmap_get(&mt->msgs, msg_key(source, mid));
-	return e ? msg_of(e) : NULL;
+	uint32_t i = msgpool_find(&mt->pool, source, mid);
+	return i == MSG_NIL ? NULL : msgpool_at(&mt->pool, i);
 }
 
-static struct msg *msg_create(struct msgtrack *mt, uint32_t source, uint64_t mid, int64_t now)
+static uint32_t msg_create(struct msgtrack *mt, uint32_t source, uint64_t mid, int64_t now)
 {
-	struct msg *m = calloc(1, sizeof(*m));
-	if (m == NULL) {
+	uint32_t i = msgpool_take(&mt->pool, source, mid);
+	if (i == MSG_NIL) {
 		mt->count.alloc_failures++;
-		return NULL;
+		return MSG_NIL;
 	}
-	m->mid = mid;
-	m->source = source;
+	struct msg *m = msgpool_at(&mt->pool, i);
 	m->in_verdict = VERDICT_UNKNOWN;
 	m->end = NO_END;
 	m->news = now;
-	m->del = &m->one;
-	m->cap_del = 1;
-	mt->heap_bytes += sizeof(*m);
-	int r = ringmap_put(&mt->msgs, msg_key(source, mid), (uint64_t)(uintptr_t)m, now);
-	if (r < 0) {
-		mt->count.alloc_failures++;
-		msg_destroy(mt, m);
-		return NULL;
+	if (msg_put(mt, i, now) != 0) {
+		msgpool_give_back(&mt->pool, i);
+		return MSG_NIL;
 	}
 	mt->count.messages++;
-	return m;
+	return i;
 }
 
 static uint8_t conn_part(const struct msg_conn *c)
@@ -233,21 +171,9 @@ static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t
 		mt->count.deliveries_capped++;
 		return NULL;
 	}
-	if (m->n_del == m->cap_del) {
-		unsigned cap = m->cap_del * 2u;
-		struct msg_del *d = malloc(cap * sizeof(*d));
-		if (d == NULL) {
-			mt->count.alloc_failures++;
-			return NULL;
-		}
-		memcpy(d, m->del, m->n_del * sizeof(*d));
-		if (m->del != &m->one) {
-			mt->heap_bytes -= m->cap_del * sizeof(*d);
-			free(m->del);
-		}
-		mt->heap_bytes += cap * sizeof(*d);
-		m->del = d;
-		m->cap_del = (uint8_t)cap;
+	if (m->n_del == m->cap_del && msgpool_grow_deliveries(&mt->pool, m) != 0) {
+		mt->count.alloc_failures++;
+		return NULL;
 	}
 	struct msg_del *d = &m->del[m->n_del++];
 	memset(d, 0, sizeof(*d));
@@ -255,12 +181,8 @@ static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t
 	d->verdict = conn_part(c);
 	d->outcome = DELIVERY_PENDING;
 	d->after_failure = c->state == MSG_CONN_OPEN && c->after_failure;
-	size_t n = c->peer_domain.len > 254 ? 254 : c->peer_domain.len;
-	if (span_present(c->peer_domain) && n > 0 && (d->domain = malloc(n)) != NULL) {
-		memcpy(d->domain, c->peer_domain.p, n);
-		d->domain_len = (uint8_t)n;
-		mt->heap_bytes += n;
-	}
+	if (span_present(c->peer_domain))
+		msgpool_set_domain(&mt->pool, d, c->peer_domain.p, c->peer_domain.len);
 	return d;
 }
 
@@ -285,17 +207,17 @@ static int msg_ready(const struct msgtrack *mt, struct msg *m)
 	return 1;
 }
 
-/* Writes m if it is finished and complete, else notes the news. */
-static void msg_settle(struct msgtrack *mt, struct msg *m, int64_t now)
+/* Writes message i if it is finished and complete, else notes the news. */
+static void msg_settle(struct msgtrack *mt, uint32_t i, int64_t now)
 {
+	struct msg *m = msgpool_at(&mt->pool, i);
 	if (!msg_ready(mt, m)) {
 		if (now > m->news)
 			m->news = now;
 		return;
 	}
 	struct id_key k = msg_key(m->source, m->mid);
-	msg_write(mt, m, (enum message_end)m->end);
-	ringmap_del(&mt->msgs, k); /* frees m */
+	msg_write_out(mt, i, (enum message_end)m->end);
 	ringmap_put(&mt->ended, k, 0, now);
 }
 
@@ -358,15 +280,15 @@ static void msg_note_time(struct msg *m, const struct logtime *when)
 }
 
 /* The message of (source, mid), created unless it was written within linger (a late line). */
-static struct msg *msg_get(struct msgtrack *mt, uint32_t source, uint64_t mid, int64_t now)
+static uint32_t msg_get(struct msgtrack *mt, uint32_t source, uint64_t mid, int64_t now)
 {
-	struct msg *m = msg_find(mt, source, mid);
-	if (m != NULL)
-		return m;
+	uint32_t i = msgpool_find(&mt->pool, source, mid);
+	if (i != MSG_NIL)
+		return i;
 	const struct ringmap_entry *e = ringmap_get(&mt->ended, msg_key(source, mid));
 	if (e != NULL && now >= e->time && now - e->time < mt->cfg.linger) {
 		mt->count.late_lines++;
-		return NULL;
+		return MSG_NIL;
 	}
 	return msg_create(mt, source, mid, now);
 }
@@ -374,7 +296,7 @@ static struct msg *msg_get(struct msgtrack *mt, uint32_t source, uint64_t mid, i
 void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event *ev,
                     const struct msg_conn *conn, const struct logtime *when, int64_t now)
 {
-	struct msg *m;
+	uint32_t i;
 	mt->last_now = now;
 	switch (ev->kind) {
 	case ESA_MSG_LINK:
@@ -391,35 +313,38 @@ void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event
 		/* Copied first: making room for the copy may evict (and free) the parent. */
 		uint64_t icid = p->icid;
 		uint8_t in = p->in_verdict;
-		if ((m = msg_get(mt, source, ev->mid2, now)) == NULL)
+		if ((i = msg_get(mt, source, ev->mid2, now)) == MSG_NIL)
 			return;
+		struct msg *m = msgpool_at(&mt->pool, i);
 		if (m->icid == 0) {
 			m->icid = icid;
 			m->in_verdict = in;
 			m->parent = ev->mid;
 		}
 		msg_note_time(m, when);
-		msg_settle(mt, m, now);
+		msg_settle(mt, i, now);
 		return;
 	}
 	default:
 		return;
 	}
-	if (ev->mid == 0 || (m = msg_get(mt, source, ev->mid, now)) == NULL)
+	if (ev->mid == 0 || (i = msg_get(mt, source, ev->mid, now)) == MSG_NIL)
 		return;
+	struct msg *m = msgpool_at(&mt->pool, i);
 	msg_note_time(m, when);
 	msg_apply(mt, m, ev, conn);
-	msg_settle(mt, m, now);
+	msg_settle(mt, i, now);
 }
 
 void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir, uint64_t id,
                          const uint64_t *mids, size_t n_mids, enum verdict_kind kind, int64_t now)
 {
-	for (size_t i = 0; i < n_mids; i++) {
-		struct msg *m = msg_find(mt, source, mids[i]);
+	for (size_t k = 0; k < n_mids; k++) {
+		uint32_t i = msgpool_find(&mt->pool, source, mids[k]);
 		int changed = 0;
-		if (m == NULL)
+		if (i == MSG_NIL)
 			continue;
+		struct msg *m = msgpool_at(&mt->pool, i);
 		if (dir == ESA_DIR_IN && m->icid == id && m->in_verdict == VERDICT_PENDING) {
 			m->in_verdict = (uint8_t)kind;
 			changed = 1;
@@ -430,23 +355,25 @@ void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir,
 				changed = 1;
 			}
 		if (changed)
-			msg_settle(mt, m, now);
+			msg_settle(mt, i, now);
 	}
 }
 
 void msgtrack_expire(struct msgtrack *mt, int64_t now)
 {
-	const struct ringmap_entry *e;
+	uint32_t i;
 	mt->last_now = now;
-	while ((e = ringmap_oldest(&mt->msgs)) != NULL && now - e->time >= mt->cfg.idle_timeout) {
-		struct msg *m = msg_of(e);
+	while ((i = msgpool_oldest(&mt->pool)) != MSG_NIL &&
+	       now - msgpool_at(&mt->pool, i)->put >= mt->cfg.idle_timeout) {
+		struct msg *m = msgpool_at(&mt->pool, i);
 		struct id_key k = msg_key(m->source, m->mid);
 		if (now - m->news < mt->cfg.idle_timeout) {
-			msg_requeue(mt, m); /* news since it was put: not due yet */
+			/* News since it was put: not due yet. Out of memory, it is written now. */
+			if (msg_put(mt, i, m->news) != 0)
+				msg_write_out(mt, i, MESSAGE_END_EVICTED);
 			continue;
 		}
-		msg_write(mt, m, MESSAGE_END_IDLE);
-		ringmap_pop_oldest(&mt->msgs); /* frees m */
+		msg_write_out(mt, i, MESSAGE_END_IDLE);
 		ringmap_put(&mt->ended, k, 0, now);
 	}
 	ringmap_expire(&mt->ended, now - mt->cfg.linger);
@@ -454,11 +381,9 @@ void msgtrack_expire(struct msgtrack *mt, int64_t now)
 
 void msgtrack_flush(struct msgtrack *mt, enum message_end end)
 {
-	const struct ringmap_entry *e;
-	while ((e = ringmap_oldest(&mt->msgs)) != NULL) {
-		msg_write(mt, msg_of(e), end);
-		ringmap_pop_oldest(&mt->msgs);
-	}
+	uint32_t i;
+	while ((i = msgpool_oldest(&mt->pool)) != MSG_NIL)
+		msg_write_out(mt, i, end);
 }
 
 /* ---- saving and restoring ---- */
@@ -492,20 +417,23 @@ static void msg_to_state(const struct msg *m, struct msg_state *s)
 	}
 }
 
+struct export_ctx {
+	msgtrack_state_fn fn;
+	void *arg;
+};
+
+static int msg_export_cb(const struct msg *m, void *arg)
+{
+	const struct export_ctx *x = arg;
+	struct msg_state s;
+	msg_to_state(m, &s);
+	return x->fn(&s, x->arg);
+}
+
 int msgtrack_export(const struct msgtrack *mt, msgtrack_state_fn fn, void *arg)
 {
-	const struct ringmap *rm = &mt->msgs;
-	for (uint32_t i = 0; i < rm->len; i++) {
-		const struct ringmap_entry *e = &rm->ring[(rm->tail + i) % rm->size];
-		struct msg_state s;
-		if (!e->live)
-			continue;
-		msg_to_state(msg_of(e), &s);
-		int r = fn(&s, arg);
-		if (r != 0)
-			return r;
-	}
-	return 0;
+	struct export_ctx x = {fn, arg};
+	return msgpool_each(&mt->pool, msg_export_cb, &x);
 }
 
 static int part_ok(uint8_t v)
@@ -530,9 +458,10 @@ int msgtrack_import(struct msgtrack *mt, const struct msg_state *s)
 {
 	if (msgtrack_state_check(s) != 0 || msg_find(mt, s->source, s->mid) != NULL)
 		return -1;
-	struct msg *m = msg_create(mt, s->source, s->mid, s->news);
-	if (m == NULL)
+	uint32_t mi = msg_create(mt, s->source, s->mid, s->news);
+	if (mi == MSG_NIL)
 		return -1;
+	struct msg *m = msgpool_at(&mt->pool, mi);
 	mt->count.messages--; /* followed before the restart: counted then */
 	m->icid = s->icid;
 	m->parent = s->parent;
@@ -559,7 +488,7 @@ int msgtrack_import(struct msgtrack *mt, const struct msg_state *s)
 
 size_t msgtrack_open_count(const struct msgtrack *mt)
 {
-	return mt->msgs.live;
+	return mt->pool.live;
 }
 
 const struct msgtrack_counters *msgtrack_counters(const struct msgtrack *mt)
@@ -569,5 +498,5 @@ const struct msgtrack_counters *msgtrack_counters(const struct msgtrack *mt)
 
 size_t msgtrack_memory(const struct msgtrack *mt)
 {
-	return ringmap_memory(&mt->msgs) + ringmap_memory(&mt->ended) + mt->heap_bytes;
+	return msgpool_memory(&mt->pool) + ringmap_memory(&mt->ended);
 }
