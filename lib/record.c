@@ -44,16 +44,16 @@ const char *feed_state_name(enum feed_state state)
 	return (unsigned)state < FEED_STATE_COUNT ? feed_state_names[state] : "?";
 }
 
-/* A bounded writer: once something does not fit, the result is 0. */
+/* A bounded writer: once something does not fit, the result is 0. Keys are literals, passed
+ * with their length (the macros below), so that a record costs no strlen per key. */
 struct feed_out {
 	char *buf;
 	size_t len, cap;
 	int full;
 };
 
-static void put(struct feed_out *o, const char *s)
+static void put_n(struct feed_out *o, const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	if (o->full || n > o->cap - o->len) {
 		o->full = 1;
 		return;
@@ -62,9 +62,17 @@ static void put(struct feed_out *o, const char *s)
 	o->len += n;
 }
 
-static void put_string(struct feed_out *o, const char *key, struct span value)
+static void put(struct feed_out *o, const char *s)
 {
-	put(o, key);
+	put_n(o, s, strlen(s));
+}
+
+#define LIT(s) (s), sizeof(s) - 1
+#define PUT_LIT(o, s) put_n((o), LIT(s))
+
+static void put_string(struct feed_out *o, const char *key, size_t key_len, struct span value)
+{
+	put_n(o, key, key_len);
 	if (o->full)
 		return;
 	size_t n = verdict_json_string(value, o->buf + o->len, o->cap - o->len);
@@ -73,72 +81,74 @@ static void put_string(struct feed_out *o, const char *key, struct span value)
 	o->len += n;
 }
 
-/* Decimal digits of v, NUL-terminated, at the end of num[24]; returns the first. */
+/* Decimal digits of v at the end of num[24]; returns the first (num[23] is not written). */
 static const char *u64_digits(uint64_t v, char num[24])
 {
 	char *p = num + 23;
-	*p = '\0';
 	do
 		*--p = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
 	return p;
 }
 
-static void put_u64(struct feed_out *o, const char *key, uint64_t v)
+static void put_u64(struct feed_out *o, const char *key, size_t key_len, uint64_t v)
 {
 	char num[24];
-	put(o, key);
-	put(o, u64_digits(v, num));
+	const char *d = u64_digits(v, num);
+	put_n(o, key, key_len);
+	put_n(o, d, (size_t)(num + 23 - d));
 }
 
 /* A value of esatlsd's own (a name from the tables above, a formatted time): plain ASCII, so
- * written as is between quotes. */
-static void put_name(struct feed_out *o, const char *key, const char *name)
+ * written as is between quotes. key ends with the opening quote. */
+static void put_name(struct feed_out *o, const char *key, size_t key_len, const char *name)
 {
-	put(o, key);
-	put(o, "\"");
+	put_n(o, key, key_len);
 	put(o, name);
-	put(o, "\"");
+	PUT_LIT(o, "\"");
 }
 
-static void put_logtime(struct feed_out *o, const char *key, const struct logtime *lt)
+static void put_logtime(struct feed_out *o, const char *key, size_t key_len,
+                        const struct logtime *lt)
 {
 	char iso[40];
 	if (!lt->valid)
 		return;
-	logtime_format_iso(lt, iso);
-	put_name(o, key, iso);
+	int n = logtime_format_iso(lt, iso);
+	put_n(o, key, key_len);
+	put_n(o, iso, (size_t)n);
+	PUT_LIT(o, "\"");
 }
 
-static void put_time(struct feed_out *o, const char *key, int64_t t)
+static void put_time(struct feed_out *o, const char *key, size_t key_len, int64_t t)
 {
 	struct logtime lt = {t, 0, 1};
-	put_logtime(o, key, &lt);
+	put_logtime(o, key, key_len, &lt);
 }
 
 size_t feed_record_encode(const struct feed_record *r, char *buf, size_t cap)
 {
 	struct feed_out o = {buf, 0, cap, 0};
 	const char *state = feed_state_name(r->state);
-	put(&o, "{\"v\":1,\"type\":\"feed\"");
-	put_time(&o, ",\"time\":", r->time);
-	put_string(&o, ",\"host\":", span_present(r->host) ? r->host : span_make("", 0));
-	put_string(&o, ",\"state\":", span_make(state, strlen(state)));
+	PUT_LIT(&o, "{\"v\":1,\"type\":\"feed\"");
+	put_time(&o, LIT(",\"time\":\""), r->time);
+	put_string(&o, LIT(",\"host\":"), span_present(r->host) ? r->host : span_make("", 0));
+	put_string(&o, LIT(",\"state\":"), span_make(state, strlen(state)));
 	if (r->last_seen != 0)
-		put_time(&o, ",\"last_seen\":", r->last_seen);
+		put_time(&o, LIT(",\"last_seen\":\""), r->last_seen);
 	if (r->silent_for >= 0)
-		put_u64(&o, ",\"silent_for\":", (uint64_t)r->silent_for);
+		put_u64(&o, LIT(",\"silent_for\":"), (uint64_t)r->silent_for);
 	if (r->state == FEED_UNRECOGNISED || r->state == FEED_RECOGNISED) {
-		put_u64(&o, ",\"lines\":", r->lines);
-		put_u64(&o, ",\"unclassified\":", r->unclassified);
+		put_u64(&o, LIT(",\"lines\":"), r->lines);
+		put_u64(&o, LIT(",\"unclassified\":"), r->unclassified);
 	}
 	if (r->shape != NULL)
-		put_string(&o, ",\"shape\":", span_make(r->shape, strlen(r->shape)));
+		put_string(&o, LIT(",\"shape\":"), span_make(r->shape, strlen(r->shape)));
 	if (r->cause != NULL)
-		put_string(&o, ",\"cause\":", span_make(r->cause, strlen(r->cause)));
+		put_string(&o, LIT(",\"cause\":"), span_make(r->cause, strlen(r->cause)));
 	if (span_present(r->example))
-		put_string(&o, ",\"example\":", r->example);
-	put(&o, "}\n");
+		put_string(&o, LIT(",\"example\":"), r->example);
+	PUT_LIT(&o, "}\n");
 	return o.full ? 0 : o.len;
 }
 
@@ -175,48 +185,83 @@ enum verdict_kind message_end_to_end(const struct message_record *m)
 static void put_rids(struct feed_out *o, uint64_t rids)
 {
 	char num[24];
-	const char *sep = "";
-	put(o, ",\"rids\":[");
-	for (unsigned r = 0; rids != 0; r++, rids >>= 1) {
+	PUT_LIT(o, ",\"rids\":[");
+	for (unsigned r = 0, first = 1; rids != 0; r++, rids >>= 1) {
 		if (!(rids & 1))
 			continue;
-		put(o, sep);
-		put(o, u64_digits(r, num));
-		sep = ",";
+		const char *d = u64_digits(r, num);
+		if (!first)
+			PUT_LIT(o, ",");
+		put_n(o, d, (size_t)(num + 23 - d));
+		first = 0;
 	}
-	put(o, "]");
+	PUT_LIT(o, "]");
+}
+
+/* last_seen: usually first_seen's day with the same offset, whose text then differs from first's
+ * in the clock only (the year always takes four digits). */
+static void put_last_seen(struct feed_out *o, const struct logtime *first, const char *first_iso,
+                          int first_len, const struct logtime *last)
+{
+	if (!last->valid)
+		return;
+	if (first_len == 0 || first->offset != last->offset || first->wall < 0 || last->wall < 0 ||
+	    first->wall / 86400 != last->wall / 86400) {
+		put_logtime(o, LIT(",\"last_seen\":\""), last);
+		return;
+	}
+	char iso[40];
+	unsigned rem = (unsigned)(last->wall % 86400),
+	         hms[3] = {rem / 3600, rem / 60 % 60, rem % 60};
+	memcpy(iso, first_iso, (size_t)first_len);
+	for (int k = 0; k < 3; k++) {
+		iso[11 + 3 * k] = (char)('0' + hms[k] / 10);
+		iso[12 + 3 * k] = (char)('0' + hms[k] % 10);
+	}
+	PUT_LIT(o, ",\"last_seen\":\"");
+	put_n(o, iso, (size_t)first_len);
+	PUT_LIT(o, "\"");
 }
 
 size_t message_record_encode(const struct message_record *m, char *buf, size_t cap)
 {
 	struct feed_out o = {buf, 0, cap, 0};
-	put(&o, "{\"v\":1,\"type\":\"message\"");
-	put_string(&o, ",\"host\":", span_present(m->host) ? m->host : span_make("", 0));
-	put_u64(&o, ",\"mid\":", m->mid);
+	char first[40];
+	int first_len = 0;
+	PUT_LIT(&o, "{\"v\":1,\"type\":\"message\"");
+	put_string(&o, LIT(",\"host\":"), span_present(m->host) ? m->host : span_make("", 0));
+	put_u64(&o, LIT(",\"mid\":"), m->mid);
 	if (m->icid != 0)
-		put_u64(&o, ",\"icid\":", m->icid);
-	put_name(&o, ",\"in_verdict\":", verdict_kind_name(m->in_verdict));
-	put(&o, ",\"deliveries\":[");
+		put_u64(&o, LIT(",\"icid\":"), m->icid);
+	put_name(&o, LIT(",\"in_verdict\":\""), verdict_kind_name(m->in_verdict));
+	PUT_LIT(&o, ",\"deliveries\":[");
 	for (size_t i = 0; i < m->n_deliveries; i++) {
 		const struct message_delivery *d = &m->deliveries[i];
-		put_u64(&o, i ? ",{\"dcid\":" : "{\"dcid\":", d->dcid);
+		if (i > 0)
+			PUT_LIT(&o, ",");
+		put_u64(&o, LIT("{\"dcid\":"), d->dcid);
 		put_rids(&o, d->rids);
-		put_name(&o, ",\"verdict\":", verdict_kind_name(d->verdict));
+		put_name(&o, LIT(",\"verdict\":\""), verdict_kind_name(d->verdict));
 		if (span_present(d->peer_domain))
-			put_string(&o, ",\"peer_domain\":", d->peer_domain);
-		put_name(&o, ",\"outcome\":", delivery_outcome_name(d->outcome));
+			put_string(&o, LIT(",\"peer_domain\":"), d->peer_domain);
+		put_name(&o, LIT(",\"outcome\":\""), delivery_outcome_name(d->outcome));
 		if (d->after_failure)
-			put(&o, ",\"after_failure\":true");
-		put(&o, "}");
+			PUT_LIT(&o, ",\"after_failure\":true");
+		PUT_LIT(&o, "}");
 	}
-	put(&o, "]");
+	PUT_LIT(&o, "]");
 	if (m->deliveries_total > m->n_deliveries)
-		put_u64(&o, ",\"deliveries_total\":", m->deliveries_total);
-	put_name(&o, ",\"end_to_end\":", verdict_kind_name(message_end_to_end(m)));
-	put_name(&o, ",\"end\":", message_end_name(m->end));
-	put_logtime(&o, ",\"first_seen\":", &m->first_seen);
-	put_logtime(&o, ",\"last_seen\":", &m->last_seen);
-	put(&o, "}\n");
+		put_u64(&o, LIT(",\"deliveries_total\":"), m->deliveries_total);
+	put_name(&o, LIT(",\"end_to_end\":\""), verdict_kind_name(message_end_to_end(m)));
+	put_name(&o, LIT(",\"end\":\""), message_end_name(m->end));
+	if (m->first_seen.valid) {
+		first_len = logtime_format_iso(&m->first_seen, first);
+		PUT_LIT(&o, ",\"first_seen\":\"");
+		put_n(&o, first, (size_t)first_len);
+		PUT_LIT(&o, "\"");
+	}
+	put_last_seen(&o, &m->first_seen, first, first_len, &m->last_seen);
+	PUT_LIT(&o, "}\n");
 	return o.full ? 0 : o.len;
 }
 

@@ -1,9 +1,12 @@
 /* Feed and downgrade records: each one's fields, absent ones omitted, hostile text escaped
- * like any verdict field, and a buffer too small refused whole. */
+ * like any verdict field, and a buffer too small refused whole. Message records: first_seen and
+ * last_seen read as the time formatter writes them whether or not they share a day, and a
+ * buffer too small refused whole. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "logtime.h"
 #include "record.h"
 #include "support.h"
 
@@ -160,6 +163,87 @@ START_TEST(downgrade_worst_case_fits)
 }
 END_TEST
 
+/* The text of "key":"..." in line, NUL-terminated in out. */
+static void field(const char *line, const char *key, char *out, size_t cap)
+{
+	const char *p = strstr(line, key);
+	ck_assert_msg(p != NULL, "%s missing in %s", key, line);
+	p += strlen(key);
+	const char *q = strchr(p, '"');
+	ck_assert_ptr_nonnull(q);
+	ck_assert_uint_lt((size_t)(q - p), cap);
+	memcpy(out, p, (size_t)(q - p));
+	out[q - p] = '\0';
+}
+
+START_TEST(message_times_read_as_the_formatter_writes_them)
+{
+	static const struct {
+		int64_t first, last;
+		int16_t first_off, last_off;
+	} pairs[] = {
+	    {T0, T0, 0, 0},                                     /* the same instant */
+	    {T0, T0 + 3599, 60, 60},                            /* the same day */
+	    {T0 - 43200, T0 + 43199, 0, 0},                     /* its first and last second */
+	    {T0, T0 + 43200, 0, 0},                             /* the next day */
+	    {T0 + 7, T0 + 9, 0, -90},                           /* another offset */
+	    {T0, T0 + 5, LOGTIME_NO_OFFSET, LOGTIME_NO_OFFSET}, /* none */
+	    {-86400 - 5, -86400 - 1, 0, 0},                     /* before 1970 */
+	    {-1, 0, 0, 0},                                      /* across 1970 */
+	    {253402300799 - 10, 253402300799, 0, 0},            /* 9999-12-31 */
+	    {253402300799 + 10, 253402300799 + 20, 0, 0},       /* past 9999 */
+	};
+	char buf[MESSAGE_RECORD_MAX], got[64], want[64];
+	for (size_t k = 0; k < sizeof(pairs) / sizeof(*pairs); k++) {
+		struct message_record m = {.host = sp("esa1"), .mid = 4};
+		m.first_seen = (struct logtime){pairs[k].first, pairs[k].first_off, 1};
+		m.last_seen = (struct logtime){pairs[k].last, pairs[k].last_off, 1};
+		size_t n = message_record_encode(&m, buf, sizeof(buf));
+		ck_assert_uint_gt(n, 0);
+		buf[n] = '\0';
+		field(buf, "\"first_seen\":\"", got, sizeof(got));
+		logtime_format_iso(&m.first_seen, want);
+		ck_assert_str_eq(got, want);
+		field(buf, "\"last_seen\":\"", got, sizeof(got));
+		logtime_format_iso(&m.last_seen, want);
+		ck_assert_str_eq(got, want);
+		m.first_seen.valid = 0; /* last_seen alone */
+		n = message_record_encode(&m, buf, sizeof(buf));
+		buf[n] = '\0';
+		ck_assert_ptr_null(strstr(buf, "first_seen"));
+		field(buf, "\"last_seen\":\"", got, sizeof(got));
+		ck_assert_str_eq(got, want);
+	}
+}
+END_TEST
+
+START_TEST(message_too_small_is_refused)
+{
+	struct message_delivery d = {
+	    .dcid = 30, .rids = 5, .verdict = VERDICT_TLS, .peer_domain = sp("example.com")};
+	struct message_record m = {.host = sp("esa1"),
+	                           .mid = 4,
+	                           .icid = 14,
+	                           .deliveries = &d,
+	                           .n_deliveries = 1,
+	                           .deliveries_total = 2,
+	                           .first_seen = {T0, 0, 1},
+	                           .last_seen = {T0 + 3, 0, 1}};
+	char buf[MESSAGE_RECORD_MAX];
+	size_t full = message_record_encode(&m, buf, sizeof(buf));
+	buf[full] = '\0';
+	ck_assert_str_eq(buf, "{\"v\":1,\"type\":\"message\",\"host\":\"esa1\",\"mid\":4,"
+	                      "\"icid\":14,\"in_verdict\":\"tls\",\"deliveries\":[{\"dcid\":30,"
+	                      "\"rids\":[0,2],\"verdict\":\"tls\",\"peer_domain\":\"example.com\","
+	                      "\"outcome\":\"pending\"}],\"deliveries_total\":2,\"end_to_end\":"
+	                      "\"unknown\",\"end\":\"done\",\"first_seen\":\"2026-11-28T12:00:00+"
+	                      "00:00\",\"last_seen\":\"2026-11-28T12:00:03+00:00\"}\n");
+	for (size_t cap = 0; cap < full; cap++)
+		ck_assert_uint_eq(message_record_encode(&m, buf, cap), 0);
+	ck_assert_uint_eq(message_record_encode(&m, buf, full), full);
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
 	Suite *s = suite_create("record");
@@ -169,6 +253,8 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, too_small_is_refused);
 	tcase_add_test(tc, downgrade_names_peer_before_and_now);
 	tcase_add_test(tc, downgrade_worst_case_fits);
+	tcase_add_test(tc, message_times_read_as_the_formatter_writes_them);
+	tcase_add_test(tc, message_too_small_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
