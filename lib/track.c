@@ -498,9 +498,11 @@ static void track_msg_conn(const struct tracker *t, uint32_t source, const struc
 			mc->peer_domain = conn_str(c, VERDICT_S_PEER_DOMAIN);
 		return;
 	}
+	if (ev->conn_id == 0) /* "Message finished" and others that name no connection */
+		return;
 	const struct ringmap_entry *e =
 	    ringmap_get(&t->linger, track_key(source, ev->dir, ev->conn_id));
-	if (ev->conn_id != 0 && e != NULL && e->value > 0 && e->value <= VERDICT_KIND_COUNT) {
+	if (e != NULL && e->value > 0 && e->value <= VERDICT_KIND_COUNT) {
 		mc->state = MSG_CONN_ENDED;
 		mc->verdict = (enum verdict_kind)(e->value - 1);
 	}
