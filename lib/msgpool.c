@@ -24,13 +24,14 @@ void msgpool_init(struct msgpool *p, uint32_t limit)
 /* The one place what a record holds on the heap is freed. */
 static void msg_release_storage(struct msgpool *p, struct msg *m)
 {
+	struct msg_del *d = msg_dels(m);
 	for (unsigned i = 0; i < m->n_del; i++) {
-		p->heap_bytes -= m->del[i].domain_len;
-		free(m->del[i].domain);
+		p->heap_bytes -= d[i].domain_len;
+		free(d[i].domain);
 	}
-	if (m->del != &m->one) {
-		p->heap_bytes -= (size_t)m->cap_del * sizeof(*m->del);
-		free(m->del);
+	if (m->cap_del > 1) {
+		p->heap_bytes -= (size_t)m->cap_del * sizeof(*d);
+		free(d);
 	}
 }
 
@@ -61,9 +62,9 @@ static int msgpool_add_chunk(struct msgpool *p)
 		p->chunk = chunk;
 		p->cap_chunks = cap;
 	}
-	/* Zeroed, and left untouched until records are handed out from it (p->bump): a table
-	 * that follows a few messages costs a few pages, not the chunk. */
-	struct msg *block = calloc(MSG_CHUNK_SIZE, sizeof(*block));
+	/* On cache lines, and left untouched until records are handed out from it (p->bump, each
+	 * cleared then): a table that follows a few messages costs a few pages, not the chunk. */
+	struct msg *block = aligned_alloc(64, MSG_CHUNK_SIZE * sizeof(*block));
 	if (block == NULL)
 		return -1;
 	p->chunk[p->n_chunks++] = block;
@@ -92,7 +93,6 @@ uint32_t msgpool_take(struct msgpool *p, uint32_t source, uint64_t mid)
 	m->mid = mid;
 	m->source = source;
 	m->pos = MSG_NIL;
-	m->del = &m->one;
 	m->cap_del = 1;
 	if (id_index_insert(&p->index, i) != 0) {
 		m->pos = p->free_head;
@@ -216,13 +216,13 @@ int msgpool_grow_deliveries(struct msgpool *p, struct msg *m)
 	struct msg_del *d = malloc(cap * sizeof(*d));
 	if (d == NULL)
 		return -1;
-	memcpy(d, m->del, m->n_del * sizeof(*d));
-	if (m->del != &m->one) {
+	memcpy(d, msg_dels(m), m->n_del * sizeof(*d));
+	if (m->cap_del > 1) {
 		p->heap_bytes -= m->cap_del * sizeof(*d);
-		free(m->del);
+		free(m->del.more);
 	}
 	p->heap_bytes += cap * sizeof(*d);
-	m->del = d;
+	m->del.more = d;
 	m->cap_del = (uint8_t)cap;
 	return 0;
 }

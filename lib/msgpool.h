@@ -29,7 +29,8 @@ struct msg_del {
 	char *domain;
 };
 
-/* One followed message. The fields a line reads come first. */
+/* One followed message: two cache lines, the first holding what finding it, timing it out and
+ * most lines read. */
 struct msg {
 	uint64_t mid;
 	uint32_t source;
@@ -37,16 +38,28 @@ struct msg {
 	int64_t news;               /* clock time of its latest news */
 	int64_t put;                /* clock time it was last put in the ring */
 	uint64_t icid;              /* 0: none yet */
-	uint64_t parent;            /* the MID this one was split or rewritten from */
 	uint64_t rcpts, rcpts_done; /* bit r: RID r named by a To: line / delivered or bounced */
 	uint32_t del_total;
 	uint8_t in_verdict; /* enum verdict_kind or MSG_VERDICT_PENDING */
 	uint8_t end;        /* enum message_end once finished, else MSG_NO_END */
 	uint8_t n_del, cap_del;
-	struct logtime first, last;
-	struct msg_del *del; /* &one, or the heap past one delivery (most messages have one) */
-	struct msg_del one;
+
+	uint64_t parent;               /* the MID this one was split or rewritten from */
+	int64_t first_wall, last_wall; /* its first and latest line (struct logtime, unpacked) */
+	int16_t first_off, last_off;
+	uint8_t first_valid, last_valid;
+	union {
+		struct msg_del one;   /* cap_del 1: most messages have one delivery */
+		struct msg_del *more; /* cap_del > 1: all of them, on the heap */
+	} del;
 };
+_Static_assert(sizeof(void *) != 8 || sizeof(struct msg) == 128, "a message is two cache lines");
+
+/* m's deliveries (n_del of them, room for cap_del). */
+static inline struct msg_del *msg_dels(const struct msg *m)
+{
+	return m->cap_del > 1 ? m->del.more : (struct msg_del *)&m->del.one;
+}
 
 struct msgpool {
 	struct msg **chunk; /* records in chunks of MSG_CHUNK_SIZE, never moved */

@@ -47,7 +47,7 @@ static void msg_write(struct msgtrack *mt, const struct msg *m, enum message_end
 	r.icid = m->icid;
 	r.in_verdict = settled(m->in_verdict);
 	for (unsigned i = 0; i < m->n_del; i++) {
-		const struct msg_del *d = &m->del[i];
+		const struct msg_del *d = &msg_dels(m)[i];
 		del[i].dcid = d->dcid;
 		del[i].rids = d->rids;
 		del[i].verdict = settled(d->verdict);
@@ -59,8 +59,8 @@ static void msg_write(struct msgtrack *mt, const struct msg *m, enum message_end
 	r.n_deliveries = m->n_del;
 	r.deliveries_total = m->del_total;
 	r.end = m->end != NO_END ? (enum message_end)m->end : end;
-	r.first_seen = m->first;
-	r.last_seen = m->last;
+	r.first_seen = (struct logtime){m->first_wall, m->first_off, m->first_valid};
+	r.last_seen = (struct logtime){m->last_wall, m->last_off, m->last_valid};
 	mt->count.ends[r.end]++;
 	mt->count.e2e[message_end_to_end(&r)]++;
 	if (mt->emit)
@@ -164,8 +164,8 @@ static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t
                                     const struct msg_conn *c)
 {
 	for (unsigned i = m->n_del; i-- > 0;)
-		if (m->del[i].dcid == dcid)
-			return &m->del[i];
+		if (msg_dels(m)[i].dcid == dcid)
+			return &msg_dels(m)[i];
 	m->del_total++;
 	if (m->n_del >= MESSAGE_DELIVERIES_MAX) {
 		mt->count.deliveries_capped++;
@@ -175,7 +175,7 @@ static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t
 		mt->count.alloc_failures++;
 		return NULL;
 	}
-	struct msg_del *d = &m->del[m->n_del++];
+	struct msg_del *d = &msg_dels(m)[m->n_del++];
 	memset(d, 0, sizeof(*d));
 	d->dcid = dcid;
 	d->verdict = conn_part(c);
@@ -202,7 +202,7 @@ static int msg_ready(const struct msgtrack *mt, struct msg *m)
 	if (m->end == NO_END || msg_in_pending(mt, m))
 		return 0;
 	for (unsigned i = 0; i < m->n_del; i++)
-		if (m->del[i].verdict == VERDICT_PENDING)
+		if (msg_dels(m)[i].verdict == VERDICT_PENDING)
 			return 0;
 	return 1;
 }
@@ -274,9 +274,14 @@ static void msg_note_time(struct msg *m, const struct logtime *when)
 {
 	if (when == NULL || !when->valid)
 		return;
-	if (!m->first.valid)
-		m->first = *when;
-	m->last = *when;
+	if (!m->first_valid) {
+		m->first_wall = when->wall;
+		m->first_off = when->offset;
+		m->first_valid = 1;
+	}
+	m->last_wall = when->wall;
+	m->last_off = when->offset;
+	m->last_valid = 1;
 }
 
 /* The message of (source, mid), created unless it was written within linger (a late line). */
@@ -350,8 +355,9 @@ void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir,
 			changed = 1;
 		}
 		for (unsigned j = 0; dir == ESA_DIR_OUT && j < m->n_del; j++)
-			if (m->del[j].dcid == id && m->del[j].verdict == VERDICT_PENDING) {
-				m->del[j].verdict = (uint8_t)kind;
+			if (msg_dels(m)[j].dcid == id &&
+			    msg_dels(m)[j].verdict == VERDICT_PENDING) {
+				msg_dels(m)[j].verdict = (uint8_t)kind;
 				changed = 1;
 			}
 		if (changed)
@@ -402,11 +408,11 @@ static void msg_to_state(const struct msg *m, struct msg_state *s)
 	s->del_total = m->del_total;
 	s->rcpts = m->rcpts;
 	s->rcpts_done = m->rcpts_done;
-	s->first = m->first;
-	s->last = m->last;
+	s->first = (struct logtime){m->first_wall, m->first_off, m->first_valid};
+	s->last = (struct logtime){m->last_wall, m->last_off, m->last_valid};
 	s->n_del = m->n_del;
 	for (unsigned i = 0; i < m->n_del; i++) {
-		const struct msg_del *d = &m->del[i];
+		const struct msg_del *d = &msg_dels(m)[i];
 		s->del[i] = (struct msg_state_delivery){
 		    d->dcid,
 		    d->rids,
@@ -469,8 +475,12 @@ int msgtrack_import(struct msgtrack *mt, const struct msg_state *s)
 	m->end = s->end;
 	m->rcpts = s->rcpts;
 	m->rcpts_done = s->rcpts_done;
-	m->first = s->first;
-	m->last = s->last;
+	m->first_wall = s->first.wall;
+	m->first_off = s->first.offset;
+	m->first_valid = s->first.valid;
+	m->last_wall = s->last.wall;
+	m->last_off = s->last.offset;
+	m->last_valid = s->last.valid;
 	for (unsigned i = 0; i < s->n_del; i++) {
 		const struct msg_state_delivery *sd = &s->del[i];
 		struct msg_conn c = {MSG_CONN_NONE, VERDICT_UNKNOWN, 0, sd->domain};

@@ -60,7 +60,7 @@ START_TEST(given_back_records_are_reused_and_forgotten)
 	uint32_t c = take_put(0, 3, 12);
 	ck_assert_uint_eq(c, a); /* the free list first */
 	const struct msg *m = msgpool_at(&pool, c);
-	ck_assert(m->mid == 3 && m->n_del == 0 && m->icid == 0 && m->del == &m->one);
+	ck_assert(m->mid == 3 && m->n_del == 0 && m->icid == 0 && m->cap_del == 1);
 	ck_assert_uint_eq(msgpool_find(&pool, 0, 3), c);
 }
 END_TEST
@@ -72,18 +72,18 @@ START_TEST(deliveries_and_domains_are_counted_and_freed)
 	size_t base = msgpool_memory(&pool);
 	char long_domain[300];
 	memset(long_domain, 'a', sizeof(long_domain));
-	msgpool_set_domain(&pool, &m->del[0], "example.org", 11);
+	msgpool_set_domain(&pool, &msg_dels(m)[0], "example.org", 11);
 	m->n_del = 1;
 	ck_assert_uint_eq(msgpool_memory(&pool), base + 11);
 	for (unsigned k = 1; k < 8; k++) {
 		if (m->n_del == m->cap_del)
 			ck_assert_int_eq(msgpool_grow_deliveries(&pool, m), 0);
-		msgpool_set_domain(&pool, &m->del[k], long_domain, sizeof(long_domain));
-		ck_assert_uint_eq(m->del[k].domain_len, 254);
+		msgpool_set_domain(&pool, &msg_dels(m)[k], long_domain, sizeof(long_domain));
+		ck_assert_uint_eq(msg_dels(m)[k].domain_len, 254);
 		m->n_del++;
 	}
 	ck_assert_uint_eq(m->cap_del, 8);
-	ck_assert_mem_eq(m->del[0].domain, "example.org", 11);
+	ck_assert_mem_eq(msg_dels(m)[0].domain, "example.org", 11);
 	ck_assert_uint_eq(msgpool_memory(&pool), base + 11 + 7 * 254 + 8 * sizeof(struct msg_del));
 	msgpool_give_back(&pool, i);
 	ck_assert_uint_eq(msgpool_memory(&pool), base);
