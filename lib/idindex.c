@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "idindex.h"
+#include "prefetch.h"
 
 #define ID_INDEX_MIN_CAPACITY 64u
 
@@ -84,6 +85,12 @@ uint32_t id_index_find(const struct id_index *ix, struct id_key k)
 		return ID_INDEX_NONE;
 	uint32_t s = ix->slot[probe(ix, k)];
 	return s == 0 ? ID_INDEX_NONE : slot_value(ix, s);
+}
+
+void id_index_prefetch(const struct id_index *ix, struct id_key k)
+{
+	if (ix->slot != NULL)
+		PREFETCH(&ix->slot[(uint32_t)id_key_hash(k) & ix->mask]);
 }
 
 static void id_index_place(uint32_t *slot, uint32_t mask, uint64_t hash, uint32_t stored)

@@ -42,6 +42,10 @@ void id_index_free(struct id_index *ix);
 /* The value stored under k, or ID_INDEX_NONE. */
 uint32_t id_index_find(const struct id_index *ix, struct id_key k);
 
+/* Starts loading the slot where a probe for k begins, for a find or insert soon after (a hint:
+ * nothing changes). */
+void id_index_prefetch(const struct id_index *ix, struct id_key k);
+
 /* Stores value under its key (which must not be present). Returns 0, or -1 if memory ran out
  * or value is above the index's max_value. */
 int id_index_insert(struct id_index *ix, uint32_t value);

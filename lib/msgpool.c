@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "msgpool.h"
+#include "prefetch.h"
 
 #define MSGPOOL_MIN_RING 256u
 
@@ -76,6 +77,21 @@ uint32_t msgpool_find(const struct msgpool *p, uint32_t source, uint64_t mid)
 	struct id_key k = {mid, source, 0};
 	uint32_t i = id_index_find(&p->index, k);
 	return i == ID_INDEX_NONE ? MSG_NIL : i;
+}
+
+void msgpool_prefetch(const struct msgpool *p, uint32_t source, uint64_t mid)
+{
+	struct id_key k = {mid, source, 0};
+	id_index_prefetch(&p->index, k);
+}
+
+void msgpool_prefetch_ring(const struct msgpool *p, uint32_t ahead)
+{
+	if (ahead < p->len) {
+		uint32_t r = p->ring[(p->tail + ahead) % p->size];
+		if (r != MSG_NIL)
+			PREFETCH(msgpool_at(p, r));
+	}
 }
 
 uint32_t msgpool_take(struct msgpool *p, uint32_t source, uint64_t mid)

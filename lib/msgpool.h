@@ -90,6 +90,13 @@ static inline struct msg *msgpool_at(const struct msgpool *p, uint32_t i)
 /* The record of (source, mid), or MSG_NIL. */
 uint32_t msgpool_find(const struct msgpool *p, uint32_t source, uint64_t mid);
 
+/* Starts loading what msgpool_find(source, mid) will read first (a hint). */
+void msgpool_prefetch(const struct msgpool *p, uint32_t source, uint64_t mid);
+
+/* Starts loading the records `ahead` places past the oldest in the ring (a hint), for a sweep
+ * that goes through them in order. */
+void msgpool_prefetch_ring(const struct msgpool *p, uint32_t ahead);
+
 /* A zeroed record for (source, mid), which must not be in the pool, found by msgpool_find from
  * now on but in no place in the ring yet; MSG_NIL if memory ran out. */
 uint32_t msgpool_take(struct msgpool *p, uint32_t source, uint64_t mid);

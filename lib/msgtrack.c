@@ -225,7 +225,7 @@ static void msg_apply(struct msgtrack *mt, struct msg *m, const struct esa_event
                       const struct msg_conn *c)
 {
 	struct msg_del *d;
-	uint64_t rids = esa_rid_mask(ev->rids);
+	uint64_t rids = ev->kind == ESA_MSG_LINK ? 0 : esa_rid_mask(ev->rids);
 	switch (ev->kind) {
 	case ESA_MSG_LINK:
 		if (m->icid == 0 && ev->conn_id != 0) {
@@ -298,6 +298,11 @@ static uint32_t msg_get(struct msgtrack *mt, uint32_t source, uint64_t mid, int6
 	return msg_create(mt, source, mid, now);
 }
 
+void msgtrack_prefetch(const struct msgtrack *mt, uint32_t source, uint64_t mid)
+{
+	msgpool_prefetch(&mt->pool, source, mid);
+}
+
 void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event *ev,
                     const struct msg_conn *conn, const struct logtime *when, int64_t now)
 {
@@ -344,6 +349,8 @@ void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event
 void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir, uint64_t id,
                          const uint64_t *mids, size_t n_mids, enum verdict_kind kind, int64_t now)
 {
+	for (size_t k = 0; k < n_mids; k++) /* their loads overlap */
+		msgpool_prefetch(&mt->pool, source, mids[k]);
 	for (size_t k = 0; k < n_mids; k++) {
 		uint32_t i = msgpool_find(&mt->pool, source, mids[k]);
 		int changed = 0;
@@ -373,6 +380,7 @@ void msgtrack_expire(struct msgtrack *mt, int64_t now)
 	       now - msgpool_at(&mt->pool, i)->put >= mt->cfg.idle_timeout) {
 		struct msg *m = msgpool_at(&mt->pool, i);
 		struct id_key k = msg_key(m->source, m->mid);
+		msgpool_prefetch_ring(&mt->pool, 4); /* the sweep goes on through cold messages */
 		if (now - m->news < mt->cfg.idle_timeout) {
 			/* News since it was put: not due yet. Out of memory, it is written now. */
 			if (msg_put(mt, i, m->news) != 0)

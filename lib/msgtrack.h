@@ -61,6 +61,10 @@ void msgtrack_reconfigure(struct msgtrack *mt, const struct msgtrack_config *cfg
 
 void msgtrack_set_source_names(struct msgtrack *mt, msgtrack_name_fn name, const void *arg);
 
+/* Starts loading what an event naming (source, mid) will read (a hint: nothing changes), so that
+ * the load overlaps the caller's work on the event's connection. */
+void msgtrack_prefetch(const struct msgtrack *mt, uint32_t source, uint64_t mid);
+
 /* Applies one event of `source` that names a message (others are ignored); conn describes the
  * connection the event names (ignored for events that name none). */
 void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event *ev,

@@ -511,6 +511,8 @@ static void track_msg_conn(const struct tracker *t, uint32_t source, const struc
 void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
                  const struct logtime *when, int64_t now)
 {
+	if (t->msgs != NULL && ev->mid != 0)
+		msgtrack_prefetch(t->msgs, source, ev->mid);
 	track_mid_event(t, source, ev, now);
 	uint32_t i = CONN_NIL;
 	if (event_names_connection(ev))
