@@ -1,3 +1,4 @@
+#include "digits.h"
 #include "logtime.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (the era-based civil algorithm). */
@@ -75,15 +76,6 @@ int64_t logtime_resolve_year_nearest(struct civil *c, int64_t ref)
 	return best;
 }
 
-static char *put_digits(char *p, unsigned v, int width)
-{
-	for (int i = width - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
-	return p + width;
-}
-
 int logtime_format_iso(const struct logtime *t, char *buf)
 {
 	struct civil c;
@@ -91,25 +83,25 @@ int logtime_format_iso(const struct logtime *t, char *buf)
 	logtime_to_civil(t->wall, &c);
 	if (c.year < 0 || c.year > 9999)
 		c.year = 0;
-	p = put_digits(p, (unsigned)c.year, 4);
+	p = digits_fixed(p, (unsigned)c.year, 4);
 	*p++ = '-';
-	p = put_digits(p, (unsigned)c.mon, 2);
+	p = digits_fixed(p, (unsigned)c.mon, 2);
 	*p++ = '-';
-	p = put_digits(p, (unsigned)c.mday, 2);
+	p = digits_fixed(p, (unsigned)c.mday, 2);
 	*p++ = 'T';
-	p = put_digits(p, (unsigned)c.hour, 2);
+	p = digits_fixed(p, (unsigned)c.hour, 2);
 	*p++ = ':';
-	p = put_digits(p, (unsigned)c.min, 2);
+	p = digits_fixed(p, (unsigned)c.min, 2);
 	*p++ = ':';
-	p = put_digits(p, (unsigned)c.sec, 2);
+	p = digits_fixed(p, (unsigned)c.sec, 2);
 	if (t->offset != LOGTIME_NO_OFFSET) {
 		int off = t->offset;
 		*p++ = off < 0 ? '-' : '+';
 		if (off < 0)
 			off = -off;
-		p = put_digits(p, (unsigned)(off / 60 % 100), 2);
+		p = digits_fixed(p, (unsigned)(off / 60 % 100), 2);
 		*p++ = ':';
-		p = put_digits(p, (unsigned)(off % 60), 2);
+		p = digits_fixed(p, (unsigned)(off % 60), 2);
 	}
 	*p = '\0';
 	return (int)(p - buf);

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "digits.h"
 #include "logtime.h"
 #include "record.h"
 #include "verdict.h"
@@ -81,22 +82,12 @@ static void put_string(struct feed_out *o, const char *key, size_t key_len, stru
 	o->len += n;
 }
 
-/* Decimal digits of v at the end of num[24]; returns the first (num[23] is not written). */
-static const char *u64_digits(uint64_t v, char num[24])
-{
-	char *p = num + 23;
-	do
-		*--p = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	return p;
-}
-
 static void put_u64(struct feed_out *o, const char *key, size_t key_len, uint64_t v)
 {
-	char num[24];
-	const char *d = u64_digits(v, num);
+	char num[20];
+	const char *d = digits_u64(num + sizeof num, v);
 	put_n(o, key, key_len);
-	put_n(o, d, (size_t)(num + 23 - d));
+	put_n(o, d, (size_t)(num + sizeof num - d));
 }
 
 /* A value of esatlsd's own (a name from the tables above, a formatted time): plain ASCII, so
@@ -184,15 +175,15 @@ enum verdict_kind message_end_to_end(const struct message_record *m)
 
 static void put_rids(struct feed_out *o, uint64_t rids)
 {
-	char num[24];
+	char num[20];
 	PUT_LIT(o, ",\"rids\":[");
 	for (unsigned r = 0, first = 1; rids != 0; r++, rids >>= 1) {
 		if (!(rids & 1))
 			continue;
-		const char *d = u64_digits(r, num);
+		const char *d = digits_u64(num + sizeof num, r);
 		if (!first)
 			PUT_LIT(o, ",");
-		put_n(o, d, (size_t)(num + 23 - d));
+		put_n(o, d, (size_t)(num + sizeof num - d));
 		first = 0;
 	}
 	PUT_LIT(o, "]");
@@ -214,10 +205,8 @@ static void put_last_seen(struct feed_out *o, const struct logtime *first, const
 	unsigned rem = (unsigned)(last->wall % 86400),
 	         hms[3] = {rem / 3600, rem / 60 % 60, rem % 60};
 	memcpy(iso, first_iso, (size_t)first_len);
-	for (int k = 0; k < 3; k++) {
-		iso[11 + 3 * k] = (char)('0' + hms[k] / 10);
-		iso[12 + 3 * k] = (char)('0' + hms[k] % 10);
-	}
+	for (int k = 0; k < 3; k++)
+		digits_fixed(iso + 11 + 3 * k, hms[k], 2);
 	PUT_LIT(o, ",\"last_seen\":\"");
 	put_n(o, iso, (size_t)first_len);
 	PUT_LIT(o, "\"");

@@ -5,6 +5,7 @@
  * Subparts", also the WHATWG Encoding rule): "\xE2\x82" then "A" gives one U+FFFD then "A",
  * while "\xE0\x80" gives two, since 0x80 can never follow 0xE0. No input byte grows past six
  * output bytes (a \u00XX escape; U+FFFD takes 3), which is what VERDICT_LINE_MAX rests on. */
+#include "digits.h"
 #include "verdict.h"
 
 #include <string.h>
@@ -44,33 +45,10 @@ static size_t out_result(const struct out *o)
 	return o->full ? 0 : o->len;
 }
 
-static const char digit_pairs[] = "00010203040506070809"
-                                  "10111213141516171819"
-                                  "20212223242526272829"
-                                  "30313233343536373839"
-                                  "40414243444546474849"
-                                  "50515253545556575859"
-                                  "60616263646566676869"
-                                  "70717273747576777879"
-                                  "80818283848586878889"
-                                  "90919293949596979899";
-
 static void out_u64(struct out *o, uint64_t v)
 {
 	char tmp[20];
-	char *p = tmp + sizeof tmp;
-	while (v >= 100) {
-		unsigned pair = (unsigned)(v % 100);
-		v /= 100;
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * pair, 2);
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * v, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
+	const char *p = digits_u64(tmp + sizeof tmp, v);
 	out_put(o, p, (size_t)(tmp + sizeof tmp - p));
 }
 
