@@ -20,6 +20,17 @@ static const char *const downgrade_kind_names[DOWNGRADE_KIND_COUNT] = {DOWNGRADE
 static const char *const delivery_outcome_names[DELIVERY_OUTCOME_COUNT] = {
     DELIVERY_OUTCOMES(NAME_STR)};
 
+/* The names a message record writes, with their lengths. */
+struct name_len {
+	const char *s;
+	size_t len;
+};
+#define NAME_LEN(name, str) {str, sizeof(str) - 1},
+static const struct name_len verdict_kinds[VERDICT_KIND_COUNT] = {VERDICT_KINDS(NAME_LEN)};
+static const struct name_len message_ends[MESSAGE_END_COUNT] = {MESSAGE_ENDS(NAME_LEN)};
+static const struct name_len delivery_outcomes[DELIVERY_OUTCOME_COUNT] = {
+    DELIVERY_OUTCOMES(NAME_LEN)};
+
 const char *message_end_name(enum message_end end)
 {
 	return (unsigned)end < MESSAGE_END_COUNT ? message_end_names[end] : "?";
@@ -97,6 +108,25 @@ static void put_name(struct feed_out *o, const char *key, size_t key_len, const 
 	put_n(o, key, key_len);
 	put(o, name);
 	PUT_LIT(o, "\"");
+}
+
+/* The same for entry i of a name list of n, or `other` (the name function's answer) past it. */
+static void put_listed(struct feed_out *o, const char *key, size_t key_len,
+                       const struct name_len *names, unsigned n, unsigned i, const char *other)
+{
+	if (i >= n) {
+		put_name(o, key, key_len, other);
+		return;
+	}
+	put_n(o, key, key_len);
+	put_n(o, names[i].s, names[i].len);
+	PUT_LIT(o, "\"");
+}
+
+static void put_kind(struct feed_out *o, const char *key, size_t key_len, enum verdict_kind k)
+{
+	put_listed(o, key, key_len, verdict_kinds, VERDICT_KIND_COUNT, (unsigned)k,
+	           (unsigned)k < VERDICT_KIND_COUNT ? NULL : verdict_kind_name(k));
 }
 
 static void put_logtime(struct feed_out *o, const char *key, size_t key_len,
@@ -222,7 +252,7 @@ size_t message_record_encode(const struct message_record *m, char *buf, size_t c
 	put_u64(&o, LIT(",\"mid\":"), m->mid);
 	if (m->icid != 0)
 		put_u64(&o, LIT(",\"icid\":"), m->icid);
-	put_name(&o, LIT(",\"in_verdict\":\""), verdict_kind_name(m->in_verdict));
+	put_kind(&o, LIT(",\"in_verdict\":\""), m->in_verdict);
 	PUT_LIT(&o, ",\"deliveries\":[");
 	for (size_t i = 0; i < m->n_deliveries; i++) {
 		const struct message_delivery *d = &m->deliveries[i];
@@ -230,10 +260,11 @@ size_t message_record_encode(const struct message_record *m, char *buf, size_t c
 			PUT_LIT(&o, ",");
 		put_u64(&o, LIT("{\"dcid\":"), d->dcid);
 		put_rids(&o, d->rids);
-		put_name(&o, LIT(",\"verdict\":\""), verdict_kind_name(d->verdict));
+		put_kind(&o, LIT(",\"verdict\":\""), d->verdict);
 		if (span_present(d->peer_domain))
 			put_string(&o, LIT(",\"peer_domain\":"), d->peer_domain);
-		put_name(&o, LIT(",\"outcome\":\""), delivery_outcome_name(d->outcome));
+		put_listed(&o, LIT(",\"outcome\":\""), delivery_outcomes, DELIVERY_OUTCOME_COUNT,
+		           (unsigned)d->outcome, "?");
 		if (d->after_failure)
 			PUT_LIT(&o, ",\"after_failure\":true");
 		PUT_LIT(&o, "}");
@@ -241,8 +272,8 @@ size_t message_record_encode(const struct message_record *m, char *buf, size_t c
 	PUT_LIT(&o, "]");
 	if (m->deliveries_total > m->n_deliveries)
 		put_u64(&o, LIT(",\"deliveries_total\":"), m->deliveries_total);
-	put_name(&o, LIT(",\"end_to_end\":\""), verdict_kind_name(message_end_to_end(m)));
-	put_name(&o, LIT(",\"end\":\""), message_end_name(m->end));
+	put_kind(&o, LIT(",\"end_to_end\":\""), message_end_to_end(m));
+	put_listed(&o, LIT(",\"end\":\""), message_ends, MESSAGE_END_COUNT, (unsigned)m->end, "?");
 	if (m->first_seen.valid) {
 		first_len = logtime_format_iso(&m->first_seen, first);
 		PUT_LIT(&o, ",\"first_seen\":\"");

@@ -1,8 +1,9 @@
 /* Feed and downgrade records: each one's fields, absent ones omitted, hostile text escaped
  * like any verdict field, and a buffer too small refused whole. Message records: first_seen and
- * last_seen read as the time formatter writes them whether or not they share a day, and a
- * buffer too small refused whole. */
+ * last_seen read as the time formatter writes them whether or not they share a day, every name
+ * as the name functions give it, and a buffer too small refused whole. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,6 +245,39 @@ START_TEST(message_too_small_is_refused)
 }
 END_TEST
 
+/* Every name a message record writes is the one the name functions give, in range or not. */
+START_TEST(message_names_are_the_name_functions)
+{
+	char buf[MESSAGE_RECORD_MAX], want[64];
+	for (unsigned k = 0; k <= VERDICT_KIND_COUNT; k++) {
+		for (unsigned e = 0; e <= MESSAGE_END_COUNT; e++) {
+			unsigned outcome = (k + e) % (DELIVERY_OUTCOME_COUNT + 1);
+			struct message_delivery d = {.dcid = 1,
+			                             .verdict = (enum verdict_kind)k,
+			                             .outcome = (enum delivery_outcome)outcome};
+			struct message_record m = {.mid = 4,
+			                           .in_verdict = (enum verdict_kind)k,
+			                           .deliveries = &d,
+			                           .n_deliveries = 1,
+			                           .deliveries_total = 1,
+			                           .end = (enum message_end)e};
+			size_t n = message_record_encode(&m, buf, sizeof(buf));
+			ck_assert_uint_gt(n, 0);
+			buf[n] = '\0';
+			snprintf(want, sizeof(want), "\"in_verdict\":\"%s\"",
+			         verdict_kind_name((enum verdict_kind)k));
+			ck_assert_ptr_nonnull(strstr(buf, want));
+			snprintf(want, sizeof(want), "\"outcome\":\"%s\"",
+			         delivery_outcome_name((enum delivery_outcome)outcome));
+			ck_assert_ptr_nonnull(strstr(buf, want));
+			snprintf(want, sizeof(want), "\"end\":\"%s\"",
+			         message_end_name((enum message_end)e));
+			ck_assert_ptr_nonnull(strstr(buf, want));
+		}
+	}
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
 	Suite *s = suite_create("record");
@@ -255,6 +289,7 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, downgrade_worst_case_fits);
 	tcase_add_test(tc, message_times_read_as_the_formatter_writes_them);
 	tcase_add_test(tc, message_too_small_is_refused);
+	tcase_add_test(tc, message_names_are_the_name_functions);
 	suite_add_tcase(s, tc);
 	return s;
 }
