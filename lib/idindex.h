@@ -28,6 +28,7 @@ struct id_index {
 	uint32_t max_value;
 	uint32_t mask; /* capacity - 1, capacity a power of two */
 	uint32_t used;
+	uint32_t dist_mask; /* id_index_keep_distances: the slot bits holding the distance */
 	id_key_fn key_of;
 	const void *ctx;
 };
@@ -35,6 +36,12 @@ struct id_index {
 /* Prepares an empty index for values up to max_value (at most ID_INDEX_VALUE_MAX; the smaller,
  * the longer the tags); allocates nothing until the first insert. */
 void id_index_init(struct id_index *ix, id_key_fn key_of, const void *ctx, uint32_t max_value);
+
+/* From now on (on an empty index) each slot also keeps how far past its home it sits, in four of
+ * its tag bits when the values leave at least eight: removing an entry then moves the ones
+ * after it without asking their records for their keys, and a probe asks a record only when
+ * tag and distance match. For an index whose records are mostly cold. */
+void id_index_keep_distances(struct id_index *ix);
 
 /* Frees the slots. */
 void id_index_free(struct id_index *ix);

@@ -20,6 +20,7 @@ void msgpool_init(struct msgpool *p, uint32_t limit)
 	p->limit = limit ? limit : 1;
 	/* Taking a record may briefly hold one more than the ring: the one it pushes out. */
 	id_index_init(&p->index, msgpool_key_of, p, p->limit);
+	id_index_keep_distances(&p->index); /* most messages wait cold for their time-out */
 }
 
 /* The one place what a record holds on the heap is freed. */
@@ -87,10 +88,14 @@ void msgpool_prefetch(const struct msgpool *p, uint32_t source, uint64_t mid)
 
 void msgpool_prefetch_ring(const struct msgpool *p, uint32_t ahead)
 {
-	if (ahead < p->len) {
-		uint32_t r = p->ring[(p->tail + ahead) % p->size];
-		if (r != MSG_NIL)
-			PREFETCH(msgpool_at(p, r));
+	uint32_t r;
+	if (ahead < p->len && (r = p->ring[(p->tail + ahead) % p->size]) != MSG_NIL)
+		PREFETCH(msgpool_at(p, r));
+	/* Half as far on, a record the calls before loaded: its index slot, which writing it
+	 * out reads to remove it. */
+	if (ahead / 2 < p->len && (r = p->ring[(p->tail + ahead / 2) % p->size]) != MSG_NIL) {
+		const struct msg *m = msgpool_at(p, r);
+		msgpool_prefetch(p, m->source, m->mid);
 	}
 }
 

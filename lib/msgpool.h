@@ -93,8 +93,9 @@ uint32_t msgpool_find(const struct msgpool *p, uint32_t source, uint64_t mid);
 /* Starts loading what msgpool_find(source, mid) will read first (a hint). */
 void msgpool_prefetch(const struct msgpool *p, uint32_t source, uint64_t mid);
 
-/* Starts loading the records `ahead` places past the oldest in the ring (a hint), for a sweep
- * that goes through them in order. */
+/* Starts loading the record `ahead` places past the oldest in the ring, and the index slot of
+ * the one ahead / 2 places past it (hints), for a sweep that goes through them in order: called
+ * once per record, each is loaded before the sweep reaches it. */
 void msgpool_prefetch_ring(const struct msgpool *p, uint32_t ahead);
 
 /* A zeroed record for (source, mid), which must not be in the pool, found by msgpool_find from

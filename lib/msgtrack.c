@@ -380,7 +380,7 @@ void msgtrack_expire(struct msgtrack *mt, int64_t now)
 	       now - msgpool_at(&mt->pool, i)->put >= mt->cfg.idle_timeout) {
 		struct msg *m = msgpool_at(&mt->pool, i);
 		struct id_key k = msg_key(m->source, m->mid);
-		msgpool_prefetch_ring(&mt->pool, 4); /* the sweep goes on through cold messages */
+		msgpool_prefetch_ring(&mt->pool, 8); /* the sweep goes on through cold messages */
 		if (now - m->news < mt->cfg.idle_timeout) {
 			/* News since it was put: not due yet. Out of memory, it is written now. */
 			if (msg_put(mt, i, m->news) != 0)

@@ -11,9 +11,18 @@
 #include "support.h"
 
 /* The largest value of every index under test: main runs the suite once with the widest range
- * (no tag bits) and once with a narrow one (12 tag bits per slot). */
+ * (no tag bits) and once with a narrow one (12 tag bits per slot), then both again keeping
+ * distances (the narrow one then gives 4 of its tag bits to them; the wide one has none). */
 static uint32_t values_max = ID_INDEX_VALUE_MAX;
+static int distances;
 #define NARROW_VALUES_MAX ((1u << 20) - 1)
+
+static void index_init(struct id_index *ix, id_key_fn key_of, const void *ctx)
+{
+	id_index_init(ix, key_of, ctx, values_max);
+	if (distances)
+		id_index_keep_distances(ix);
+}
 
 static void shuffle(struct rng *r, uint32_t *a, uint32_t n)
 {
@@ -93,7 +102,7 @@ START_TEST(test_empty)
 {
 	struct records rec = records_new(1);
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec, values_max);
+	index_init(&ix, records_key_of, &rec);
 	ck_assert_ptr_null(ix.slot);
 	ck_assert_uint_eq(ix.used, 0);
 	ck_assert_uint_eq(id_index_memory(&ix), 0);
@@ -119,7 +128,7 @@ START_TEST(test_single_entry)
 	struct records rec = records_new(4);
 	rec.key[2] = key3(12345, 3, 1);
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec, values_max);
+	index_init(&ix, records_key_of, &rec);
 	ck_assert_int_eq(id_index_insert(&ix, 2), 0);
 	assert_shape(&ix, 1);
 	ck_assert_uint_gt(id_index_memory(&ix), 0);
@@ -153,7 +162,7 @@ START_TEST(test_insert_none_refused)
 	struct records rec = records_new(2);
 	rec.key[0] = key3(7, 0, 0);
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec, values_max);
+	index_init(&ix, records_key_of, &rec);
 	/* records_key_of aborts if the index asks about the refused value. */
 	ck_assert_int_eq(id_index_insert(&ix, ID_INDEX_NONE), -1);
 	ck_assert_uint_eq(ix.used, 0);
@@ -181,7 +190,7 @@ START_TEST(test_values_at_range_edges)
 	const uint32_t n = sizeof(values) / sizeof(values[0]);
 	uint32_t kept = 0, largest = 0;
 	struct id_index ix;
-	id_index_init(&ix, arithmetic_key_of, NULL, values_max);
+	index_init(&ix, arithmetic_key_of, NULL);
 	for (uint32_t i = 0; i < n; i++) {
 		/* A value above the index's largest is refused, never stored truncated. */
 		ck_assert_int_eq(id_index_insert(&ix, values[i]), values[i] <= values_max ? 0 : -1);
@@ -215,6 +224,12 @@ END_TEST
 
 static unsigned key_of_calls;
 
+static struct id_key counting_key_of_records(const void *ctx, uint32_t value)
+{
+	key_of_calls++;
+	return records_key_of(ctx, value);
+}
+
 static struct id_key counting_key_of(const void *ctx, uint32_t value)
 {
 	key_of_calls++;
@@ -227,14 +242,14 @@ START_TEST(test_tags_spare_records)
 {
 	const uint32_t n = 4096, lookups = 20000;
 	struct id_index ix;
-	id_index_init(&ix, counting_key_of, NULL, values_max);
+	index_init(&ix, counting_key_of, NULL);
 	for (uint32_t v = 0; v < n; v++)
 		ck_assert_int_eq(id_index_insert(&ix, v), 0);
 	key_of_calls = 0;
 	for (uint32_t v = n; v < n + lookups; v++)
 		ck_assert_uint_eq(id_index_find(&ix, arithmetic_key_of(NULL, v)), ID_INDEX_NONE);
-	if (values_max == NARROW_VALUES_MAX) /* 12 tag bits: 1 in 4096 false matches */
-		ck_assert_uint_lt(key_of_calls, 100);
+	if (values_max == NARROW_VALUES_MAX) /* 12 bits, or 8 and the distance */
+		ck_assert_uint_lt(key_of_calls, distances ? 200 : 100);
 	else
 		ck_assert_uint_gt(key_of_calls, lookups / 4);
 	/* Present keys are still found, each with one call when the tags tell them apart. */
@@ -244,6 +259,34 @@ START_TEST(test_tags_spare_records)
 	if (values_max == NARROW_VALUES_MAX)
 		ck_assert_uint_lt(key_of_calls, n + 100);
 	id_index_free(&ix);
+}
+END_TEST
+
+/* Keeping distances, removing entries asks only the removed ones' records for their keys (and
+ * the rare entry 15 or more places past its home); without, every entry after a hole in its
+ * probe run is asked. */
+START_TEST(test_distances_spare_records_on_removal)
+{
+	const uint32_t n = 8192;
+	struct records rec = records_new(n);
+	for (uint32_t v = 0; v < n; v++)
+		rec.key[v] = key3(9000000 + v, v % 3, 0);
+	struct id_index ix;
+	index_init(&ix, counting_key_of_records, &rec);
+	for (uint32_t v = 0; v < n; v++)
+		ck_assert_int_eq(id_index_insert(&ix, v), 0);
+	key_of_calls = 0;
+	for (uint32_t v = 0; v < n; v += 2)
+		id_index_remove(&ix, rec.key[v]);
+	if (ix.dist_mask != 0)
+		ck_assert_uint_lt(key_of_calls, n / 2 + n / 64);
+	else
+		ck_assert_uint_gt(key_of_calls, n / 2 + n / 8);
+	for (uint32_t v = 0; v < n; v++)
+		ck_assert_uint_eq(id_index_find(&ix, rec.key[v]), v % 2 ? v : ID_INDEX_NONE);
+	assert_shape(&ix, n / 2);
+	id_index_free(&ix);
+	free(rec.key);
 }
 END_TEST
 
@@ -272,7 +315,7 @@ START_TEST(test_keys_differ_in_one_field)
 	rec.n = n;
 
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec, values_max);
+	index_init(&ix, records_key_of, &rec);
 	for (uint32_t v = 0; v < n; v++)
 		ck_assert_int_eq(id_index_insert(&ix, v), 0);
 	assert_shape(&ix, n);
@@ -297,7 +340,7 @@ START_TEST(test_growth_many_doublings)
 	for (uint32_t v = 0; v < n; v++)
 		rec.key[v] = key3(1000000 + v / 4, v % 2, (v / 2) % 2);
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec, values_max);
+	index_init(&ix, records_key_of, &rec);
 	size_t memory = 0;
 	unsigned doublings = 0;
 	for (uint32_t v = 0; v < n; v++) {
@@ -352,7 +395,7 @@ START_TEST(test_clear_keeps_slots)
 	for (uint32_t v = 0; v < n; v++)
 		rec.key[v] = key3(v * 7919ULL, 1, 0);
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec, values_max);
+	index_init(&ix, records_key_of, &rec);
 	for (uint32_t v = 0; v < n; v++)
 		ck_assert_int_eq(id_index_insert(&ix, v), 0);
 	size_t memory = id_index_memory(&ix);
@@ -397,7 +440,7 @@ static void homes_observe(struct homes *h)
 		h->rec.key[v] = key3(5000000 + v, 2, 1);
 	for (uint32_t v = 0; v < CANDIDATES; v++) {
 		struct id_index ix;
-		id_index_init(&ix, records_key_of, &h->rec, values_max);
+		index_init(&ix, records_key_of, &h->rec);
 		require(id_index_insert(&ix, v) == 0, "insert %u failed", v);
 		h->cap = ix.mask + 1;
 		h->home[v] = UINT32_MAX;
@@ -449,7 +492,7 @@ static void run_removal(const struct homes *h, const uint32_t *values, uint32_t 
                         const uint32_t *order)
 {
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &h->rec, values_max);
+	index_init(&ix, records_key_of, &h->rec);
 	for (uint32_t i = 0; i < n; i++)
 		require(id_index_insert(&ix, values[i]) == 0, "insert %u failed", values[i]);
 	require(ix.mask + 1 == h->cap, "capacity %u, homes observed at %u", ix.mask + 1, h->cap);
@@ -500,7 +543,7 @@ START_TEST(test_backward_shift_every_order)
 	/* The wrapping run really wraps: its seven keys fill slots c-2 .. 4. */
 	uint8_t taken[CANDIDATES] = {0};
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &h->rec, values_max);
+	index_init(&ix, records_key_of, &h->rec);
 	for (uint32_t i = 0; i < 7; i++)
 		ck_assert_int_eq(id_index_insert(&ix, homes_pick(h, wrap[i], taken)), 0);
 	for (uint32_t i = 0; i < 7; i++)
@@ -572,7 +615,7 @@ START_TEST(test_random_against_model)
 	}
 	uint32_t nfree = MODEL_KEYS, present = 0;
 	struct id_index ix;
-	id_index_init(&ix, records_key_of, &rec, values_max);
+	index_init(&ix, records_key_of, &rec);
 	for (uint32_t op = 0; op < MODEL_OPS; op++) {
 		const unsigned *m = mix[op / (MODEL_OPS / 5) % 5];
 		uint32_t k = rng_below(&r, MODEL_KEYS);
@@ -627,6 +670,7 @@ static Suite *idindex_suite(void)
 	TCase *d = tcase_create("deletion");
 	tcase_add_test(d, test_backward_shift_every_order);
 	tcase_add_test(d, test_backward_shift_random_clusters);
+	tcase_add_test(d, test_distances_spare_records_on_removal);
 	suite_add_tcase(s, d);
 	TCase *m = tcase_create("model");
 	tcase_add_test(m, test_random_against_model);
@@ -634,14 +678,16 @@ static Suite *idindex_suite(void)
 	return s;
 }
 
-static int run_suite(uint32_t max)
+static int run_suite(uint32_t max, int keep_distances)
 {
 	values_max = max;
+	distances = keep_distances;
 	return suite_failures(idindex_suite());
 }
 
 int main(void)
 {
-	int failed = run_suite(ID_INDEX_VALUE_MAX) + run_suite(NARROW_VALUES_MAX);
+	int failed = run_suite(ID_INDEX_VALUE_MAX, 0) + run_suite(NARROW_VALUES_MAX, 0) +
+	             run_suite(ID_INDEX_VALUE_MAX, 1) + run_suite(NARROW_VALUES_MAX, 1);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
