@@ -14,6 +14,11 @@
 
 #define REPLAY_READ_SIZE (1u << 20)
 
+/* The output's stdio buffer. setvbuf with a NULL buffer only sets the mode (glibc then takes
+ * the file's block size, 4 KiB for /dev/null or a pipe): the size takes a buffer of that size.
+ * Static, because standard output keeps it after replay_run returns. */
+static char replay_out_buf[1 << 16];
+
 struct replay_output {
 	FILE *fp;
 	const char *name;
@@ -200,7 +205,7 @@ int replay_run(const struct replay_options *opt)
 			goto close_inputs;
 		}
 	}
-	setvbuf(out->fp, NULL, _IOFBF, 1 << 16);
+	setvbuf(out->fp, replay_out_buf, _IOFBF, sizeof(replay_out_buf));
 
 	out->types = opt->types ? opt->types : 1u << RECORD_CONNECTION;
 	eng = engine_new(&opt->engine, replay_record_cb, out, (int64_t)time(NULL));
