@@ -124,6 +124,23 @@ void id_index_prefetch(const struct id_index *ix, struct id_key k)
 }
 
 /* Stores `stored` (without distance bits) in the first free slot from hash's home. */
+uint32_t id_index_guess(const struct id_index *ix, struct id_key k)
+{
+	if (ix->slot == NULL)
+		return ID_INDEX_NONE;
+	uint64_t h = id_key_hash(k);
+	uint32_t tag = hash_tag(ix, h) & ~ix->dist_mask, tag_bits = ~ix->value_mask;
+	uint32_t i = (uint32_t)h & ix->mask;
+	for (uint32_t d = 0; d < 4; d++, i = (i + 1) & ix->mask) {
+		uint32_t s = ix->slot[i];
+		if (s == 0)
+			break;
+		if ((s & tag_bits) == (tag | dist_bits(ix, d)))
+			return slot_value(ix, s);
+	}
+	return ID_INDEX_NONE;
+}
+
 static void id_index_place(const struct id_index *ix, uint32_t *slot, uint32_t mask, uint64_t hash,
                            uint32_t stored)
 {

@@ -53,6 +53,11 @@ uint32_t id_index_find(const struct id_index *ix, struct id_key k);
  * nothing changes). */
 void id_index_prefetch(const struct id_index *ix, struct id_key k);
 
+/* The value in the first of the few slots from k's home whose tag (and distance) match k's,
+ * without asking any record for its key: most likely k's value, for a hint to load its record
+ * (ID_INDEX_NONE if none matches or nothing is allocated). */
+uint32_t id_index_guess(const struct id_index *ix, struct id_key k);
+
 /* Stores value under its key (which must not be present). Returns 0, or -1 if memory ran out
  * or value is above the index's max_value. */
 int id_index_insert(struct id_index *ix, uint32_t value);

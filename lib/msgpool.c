@@ -86,6 +86,14 @@ void msgpool_prefetch(const struct msgpool *p, uint32_t source, uint64_t mid)
 	id_index_prefetch(&p->index, k);
 }
 
+void msgpool_prefetch_record(const struct msgpool *p, uint32_t source, uint64_t mid)
+{
+	struct id_key k = {mid, source, 0};
+	uint32_t i = id_index_guess(&p->index, k);
+	if (i != ID_INDEX_NONE && i < p->bump)
+		PREFETCH(msgpool_at(p, i));
+}
+
 void msgpool_prefetch_ring(const struct msgpool *p, uint32_t ahead)
 {
 	uint32_t r;

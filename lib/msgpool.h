@@ -93,6 +93,10 @@ uint32_t msgpool_find(const struct msgpool *p, uint32_t source, uint64_t mid);
 /* Starts loading what msgpool_find(source, mid) will read first (a hint). */
 void msgpool_prefetch(const struct msgpool *p, uint32_t source, uint64_t mid);
 
+/* Starts loading the record msgpool_find(source, mid) will most likely return (a hint; best
+ * some time after msgpool_prefetch, when the index slot has come). */
+void msgpool_prefetch_record(const struct msgpool *p, uint32_t source, uint64_t mid);
+
 /* Starts loading the record `ahead` places past the oldest in the ring, and the index slot of
  * the one ahead / 2 places past it (hints), for a sweep that goes through them in order: called
  * once per record, each is loaded before the sweep reaches it. */

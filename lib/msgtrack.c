@@ -303,6 +303,11 @@ void msgtrack_prefetch(const struct msgtrack *mt, uint32_t source, uint64_t mid)
 	msgpool_prefetch(&mt->pool, source, mid);
 }
 
+void msgtrack_prefetch_message(const struct msgtrack *mt, uint32_t source, uint64_t mid)
+{
+	msgpool_prefetch_record(&mt->pool, source, mid);
+}
+
 void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event *ev,
                     const struct msg_conn *conn, const struct logtime *when, int64_t now)
 {

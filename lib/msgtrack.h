@@ -61,9 +61,11 @@ void msgtrack_reconfigure(struct msgtrack *mt, const struct msgtrack_config *cfg
 
 void msgtrack_set_source_names(struct msgtrack *mt, msgtrack_name_fn name, const void *arg);
 
-/* Starts loading what an event naming (source, mid) will read (a hint: nothing changes), so that
- * the load overlaps the caller's work on the event's connection. */
+/* Start loading what an event naming (source, mid) will read (hints: nothing changes), so that
+ * the loads overlap the caller's work on the event's connection: first the index slot, then,
+ * once that has had time to come, the message it names. */
 void msgtrack_prefetch(const struct msgtrack *mt, uint32_t source, uint64_t mid);
+void msgtrack_prefetch_message(const struct msgtrack *mt, uint32_t source, uint64_t mid);
 
 /* Applies one event of `source` that names a message (others are ignored); conn describes the
  * connection the event names (ignored for events that name none). */

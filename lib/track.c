@@ -514,6 +514,8 @@ void track_event(struct tracker *t, uint32_t source, const struct esa_event *ev,
 	if (t->msgs != NULL && ev->mid != 0)
 		msgtrack_prefetch(t->msgs, source, ev->mid);
 	track_mid_event(t, source, ev, now);
+	if (t->msgs != NULL && ev->mid != 0)
+		msgtrack_prefetch_message(t->msgs, source, ev->mid);
 	uint32_t i = CONN_NIL;
 	if (event_names_connection(ev))
 		i = track_conn_event(t, source, ev, when, now);

@@ -290,6 +290,35 @@ START_TEST(test_distances_spare_records_on_removal)
 }
 END_TEST
 
+/* A guess reads tags only: right for nearly every present key, nothing for nearly every absent
+ * one, nothing on an index that has no slots yet, and it never asks a record for its key. */
+START_TEST(test_guess_reads_tags_only)
+{
+	const uint32_t n = 4096;
+	struct records rec = records_new(2 * n);
+	for (uint32_t v = 0; v < 2 * n; v++)
+		rec.key[v] = key3(3000000 + v, v % 5, 1);
+	struct id_index ix;
+	index_init(&ix, counting_key_of_records, &rec);
+	ck_assert_uint_eq(id_index_guess(&ix, rec.key[0]), ID_INDEX_NONE);
+	for (uint32_t v = 0; v < n; v++)
+		ck_assert_int_eq(id_index_insert(&ix, v), 0);
+	key_of_calls = 0;
+	uint32_t right = 0, wrong_absent = 0;
+	for (uint32_t v = 0; v < n; v++)
+		right += id_index_guess(&ix, rec.key[v]) == v;
+	for (uint32_t v = n; v < 2 * n; v++)
+		wrong_absent += id_index_guess(&ix, rec.key[v]) != ID_INDEX_NONE;
+	ck_assert_uint_eq(key_of_calls, 0);
+	if (values_max == NARROW_VALUES_MAX) {        /* tags tell the keys apart */
+		ck_assert_uint_gt(right, n - n / 16); /* a few sit past the slots looked at */
+		ck_assert_uint_lt(wrong_absent, n / 64);
+	}
+	id_index_free(&ix);
+	free(rec.key);
+}
+END_TEST
+
 /* Keys equal in two fields, and keys whose fields combine to the same bits (so a hash that mixes
  * the fields together cannot tell them apart): only the full comparison separates them. */
 START_TEST(test_keys_differ_in_one_field)
@@ -663,6 +692,7 @@ static Suite *idindex_suite(void)
 	tcase_add_test(b, test_tags_spare_records);
 	tcase_add_test(b, test_keys_differ_in_one_field);
 	tcase_add_test(b, test_clear_keeps_slots);
+	tcase_add_test(b, test_guess_reads_tags_only);
 	suite_add_tcase(s, b);
 	TCase *g = tcase_create("growth");
 	tcase_add_test(g, test_growth_many_doublings);

@@ -53,10 +53,12 @@ END_TEST
 START_TEST(given_back_records_are_reused_and_forgotten)
 {
 	msgpool_prefetch(&pool, 0, 1); /* hints on an empty pool read nothing */
+	msgpool_prefetch_record(&pool, 0, 1);
 	msgpool_prefetch_ring(&pool, 0);
 	uint32_t a = take_put(0, 1, 10), b = take_put(0, 2, 11);
 	msgpool_prefetch_ring(&pool, 1);
 	msgpool_prefetch_ring(&pool, 2); /* past the last */
+	msgpool_prefetch_record(&pool, 0, 2);
 	msgpool_give_back(&pool, a);
 	ck_assert_uint_eq(msgpool_find(&pool, 0, 1), MSG_NIL);
 	ck_assert_uint_eq(pool.live, 1);
