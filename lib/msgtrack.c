@@ -354,8 +354,8 @@ void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event
 void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir, uint64_t id,
                          const uint64_t *mids, size_t n_mids, enum verdict_kind kind, int64_t now)
 {
-	for (size_t k = 0; k < n_mids; k++) /* their loads overlap */
-		msgpool_prefetch(&mt->pool, source, mids[k]);
+	for (size_t k = 0; k < n_mids; k++) /* their loads overlap (msgtrack_prefetch came first) */
+		msgpool_prefetch_record(&mt->pool, source, mids[k]);
 	for (size_t k = 0; k < n_mids; k++) {
 		uint32_t i = msgpool_find(&mt->pool, source, mids[k]);
 		int changed = 0;

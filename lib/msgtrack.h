@@ -72,7 +72,8 @@ void msgtrack_prefetch_message(const struct msgtrack *mt, uint32_t source, uint6
 void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event *ev,
                     const struct msg_conn *conn, const struct logtime *when, int64_t now);
 
-/* Connection (source, dir, id) ended with verdict `kind`: the messages it listed learn it. */
+/* Connection (source, dir, id) ended with verdict `kind`: the messages it listed learn it
+ * (msgtrack_prefetch for each of them a little before lets their loads overlap). */
 void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir, uint64_t id,
                          const uint64_t *mids, size_t n_mids, enum verdict_kind kind, int64_t now);
 

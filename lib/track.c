@@ -167,6 +167,10 @@ static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_
 	 * comes, at idle, lifetime, eviction or the end of input. */
 	if (c->pending_end && end != VERDICT_END_ERROR && end != VERDICT_END_SUPERSEDED)
 		end = (enum verdict_end)c->pending_end;
+	/* Its messages learn its verdict below: their index slots load while the record is
+	 * written. */
+	for (size_t k = 0; t->msgs != NULL && k < c->n_mids; k++)
+		msgtrack_prefetch(t->msgs, c->source, c->mids[k]);
 
 	struct verdict v;
 	conn_fill_record(t, c, end, &v);
