@@ -285,10 +285,10 @@ size_t message_record_encode(const struct message_record *m, char *buf, size_t c
 	return o.full ? 0 : o.len;
 }
 
-static void put_present(struct feed_out *o, const char *key, struct span value)
+static void put_present(struct feed_out *o, const char *key, size_t key_len, struct span value)
 {
 	if (span_present(value))
-		put_string(o, key, value);
+		put_string(o, key, key_len, value);
 }
 
 /* The fields of the new connection, named as its verdict record names them. */
@@ -298,41 +298,44 @@ static void put_downgrade_conn(struct feed_out *o, const struct verdict *v)
 	                                         VERDICT_S_PEER_DOMAIN, VERDICT_S_TLS_PROTOCOL,
 	                                         VERDICT_S_TLS_CIPHER,  VERDICT_S_TLS_ERROR};
 	char key[40];
-	put_name(o, ",\"direction\":", v->dir == ESA_DIR_OUT ? "outbound" : "inbound");
-	put_u64(o, v->dir == ESA_DIR_OUT ? ",\"dcid\":" : ",\"icid\":", v->conn_id);
-	put_name(o, ",\"verdict\":", verdict_kind_name(v->kind));
+	put_name(o, LIT(",\"direction\":\""), v->dir == ESA_DIR_OUT ? "outbound" : "inbound");
+	if (v->dir == ESA_DIR_OUT)
+		put_u64(o, LIT(",\"dcid\":"), v->conn_id);
+	else
+		put_u64(o, LIT(",\"icid\":"), v->conn_id);
+	put_kind(o, LIT(",\"verdict\":\""), v->kind);
 	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
-		snprintf(key, sizeof(key), ",\"%s\":", verdict_str_name(shown[i]));
-		put_present(o, key, v->str[shown[i]]);
+		int n = snprintf(key, sizeof(key), ",\"%s\":", verdict_str_name(shown[i]));
+		put_present(o, key, (size_t)n, v->str[shown[i]]);
 	}
-	put_logtime(o, ",\"first_seen\":", &v->first_seen);
-	put_logtime(o, ",\"last_seen\":", &v->last_seen);
+	put_logtime(o, LIT(",\"first_seen\":\""), &v->first_seen);
+	put_logtime(o, LIT(",\"last_seen\":\""), &v->last_seen);
 }
 
 size_t downgrade_record_encode(const struct downgrade_record *g, char *buf, size_t cap)
 {
 	struct feed_out o = {buf, 0, cap, 0};
 	const struct verdict *v = g->conn;
-	put(&o, "{\"v\":1,\"type\":\"downgrade\"");
-	put_name(&o, ",\"kind\":", downgrade_kind_name(g->kind));
-	put_string(&o, ",\"host\":", span_present(v->host) ? v->host : span_make("", 0));
-	put_string(&o, ",\"peer\":", g->peer);
+	PUT_LIT(&o, "{\"v\":1,\"type\":\"downgrade\"");
+	put_name(&o, LIT(",\"kind\":\""), downgrade_kind_name(g->kind));
+	put_string(&o, LIT(",\"host\":"), span_present(v->host) ? v->host : span_make("", 0));
+	put_string(&o, LIT(",\"peer\":"), g->peer);
 	put_downgrade_conn(&o, v);
-	put_logtime(&o, ",\"last_tls\":", &g->last_tls);
+	put_logtime(&o, LIT(",\"last_tls\":\""), &g->last_tls);
 	if (g->last_tls_host.len > 0)
-		put_string(&o, ",\"last_tls_host\":", g->last_tls_host);
-	put_present(&o, ",\"last_tls_protocol\":", g->last_protocol);
-	put_present(&o, ",\"last_tls_cipher\":", g->last_cipher);
-	put(&o, ",\"peer_counts\":{");
+		put_string(&o, LIT(",\"last_tls_host\":"), g->last_tls_host);
+	put_present(&o, LIT(",\"last_tls_protocol\":"), g->last_protocol);
+	put_present(&o, LIT(",\"last_tls_cipher\":"), g->last_cipher);
+	PUT_LIT(&o, ",\"peer_counts\":{");
 	for (int k = 0; k < VERDICT_KIND_COUNT; k++) {
 		char key[32];
-		snprintf(key, sizeof(key), "%s\"%s\":", k ? "," : "",
-		         verdict_kind_name((enum verdict_kind)k));
-		put_u64(&o, key, g->counts[k]);
+		int n = snprintf(key, sizeof(key), "%s\"%s\":", k ? "," : "",
+		                 verdict_kind_name((enum verdict_kind)k));
+		put_u64(&o, key, (size_t)n, g->counts[k]);
 	}
-	put(&o, "}");
+	PUT_LIT(&o, "}");
 	if (g->held_back > 0)
-		put_u64(&o, ",\"held_back\":", g->held_back);
-	put(&o, "}\n");
+		put_u64(&o, LIT(",\"held_back\":"), g->held_back);
+	PUT_LIT(&o, "}\n");
 	return o.full ? 0 : o.len;
 }
