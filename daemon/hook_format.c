@@ -465,20 +465,28 @@ static const struct named_value am_downgrade_notes[] = {
     {"first_seen", ALERT_ENV_FIRST_SEEN},
     {"suppressed", ALERT_ENV_SUPPRESSED}};
 
+#define DOWNGRADE_FIRING_S (30 * 86400)
+
+/* "YYYY-MM-DDTHH:MM:SSZ" of t (seconds since the epoch) into buf[32]. */
+static void iso_utc(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "1970-01-01T00:00:00Z");
+}
+
 /* Prometheus Alertmanager, POST /api/v2/alerts: a list of postable alerts. Labels identify the
  * alert (an empty value would be no label, so absent ones are left out). A connection's alert is
- * one event: endsAt is left to Alertmanager's resolve_timeout. A restored downgrade ends the
- * alert of its peer with endsAt now (an alert whose endsAt is past is resolved). */
+ * one event: endsAt is left to Alertmanager's resolve_timeout. A downgrade is a state, posted
+ * once: it fires until its peer's restored ends it with endsAt now (an alert whose endsAt is
+ * past is resolved), or at most DOWNGRADE_FIRING_S, the default posture window. */
 static void format_alertmanager(struct body *b, const struct hook_format_input *in)
 {
 	const struct alert *a = in->a;
 	int downgrade = is_downgrade(a);
-	char s[SENTENCE_MAX + 1], when[32];
-	time_t now = (time_t)in->now;
-	struct tm tm;
-	if (gmtime_r(&now, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(when, sizeof(when), "1970-01-01T00:00:00Z");
+	char s[SENTENCE_MAX + 1], when[32], until[32];
+	iso_utc(in->now, when);
 	put(b, "[{\"labels\":{\"alertname\":");
 	put_json_cstr(b, downgrade ? "EsaTlsDowngrade" : words_of(a)->alertname);
 	int first = 0;
@@ -496,9 +504,11 @@ static void format_alertmanager(struct body *b, const struct hook_format_input *
 		put_present_fields(b, &first, a, am_notes, COUNT_OF(am_notes));
 	put(b, "},\"startsAt\":");
 	put_json_cstr(b, when);
-	if (downgrade && is(a, ALERT_ENV_DOWNGRADE, "restored")) {
+	if (downgrade) {
+		int restored = is(a, ALERT_ENV_DOWNGRADE, "restored");
+		iso_utc(restored ? in->now : in->now + DOWNGRADE_FIRING_S, until);
 		put(b, ",\"endsAt\":");
-		put_json_cstr(b, when);
+		put_json_cstr(b, until);
 	}
 	put(b, "}]\n");
 }
