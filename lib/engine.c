@@ -81,8 +81,7 @@ void engine_reconfigure(struct engine *e, const struct engine_config *cfg)
 {
 	e->cfg.track = cfg->track;
 	track_reconfigure(e->track, &cfg->track);
-	e->cfg.posture.window = cfg->posture.window;
-	e->cfg.posture.throttle = cfg->posture.throttle;
+	e->cfg.posture = cfg->posture;
 	if (e->posture != NULL)
 		posture_reconfigure(e->posture, &cfg->posture);
 }

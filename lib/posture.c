@@ -220,6 +220,12 @@ void posture_reconfigure(struct posture *pt, const struct posture_config *cfg)
 {
 	pt->cfg.window = cfg->window;
 	pt->cfg.throttle = cfg->throttle;
+	pt->cfg.max_peers = cfg->max_peers > 0 ? cfg->max_peers : 1;
+	while (pt->n_peers > pt->cfg.max_peers) {
+		peer_drop(pt, pt->oldest);
+		pt->count.evicted++;
+	}
+	table_grow(pt);
 }
 
 /* ---- what a connection says of its peer ---- */
@@ -289,8 +295,10 @@ static void posture_write(struct posture *pt, struct peer *p, enum downgrade_kin
 	if (kind == DOWNGRADE_RESTORED) {
 		p->open = POSTURE_NONE;
 	} else {
+		/* The level to come back to is the best one before the first open record. */
+		if (p->open == POSTURE_NONE || p->rank > p->open_rank)
+			p->open_rank = p->rank;
 		p->open = (uint8_t)kind;
-		p->open_rank = p->rank;
 	}
 	pt->count.records[kind]++;
 	if (pt->emit != NULL)
@@ -310,10 +318,15 @@ static void posture_tls(struct posture *pt, struct peer *p, const struct verdict
 	unsigned before = p->open != POSTURE_NONE ? p->open_rank : p->rank;
 	if (rank != 0 && before != 0 && rank < before && within_window(pt, p, now))
 		posture_write(pt, p, DOWNGRADE_PROTOCOL, v, now);
-	else if (p->open != POSTURE_NONE)
+	else if (p->open != POSTURE_NONE && now - p->last_record[p->open] >= pt->cfg.throttle)
 		posture_write(pt, p, DOWNGRADE_RESTORED, v, now);
 	struct span s[4] = {peer_string(p, S_KEY), v->host, v->str[VERDICT_S_TLS_PROTOCOL],
 	                    v->str[VERDICT_S_TLS_CIPHER]};
+	if (rank == 0 && p->rank != 0) { /* an unnamed protocol says nothing of the level */
+		rank = p->rank;
+		s[2] = peer_string(p, S_PROTOCOL);
+		s[3] = peer_string(p, S_CIPHER);
+	}
 	if (peer_set_strings(p, s) != 0) {
 		pt->count.alloc_failures++;
 		return;
@@ -387,9 +400,34 @@ size_t posture_memory(const struct posture *pt)
 
 /* ---- saved state ---- */
 
+/* Saved times are trusted only within about 35,000 years of 1970: arithmetic on them then never
+ * overflows. */
+#define SAVED_TIME_MAX ((int64_t)1 << 40)
+
+static int saved_time_ok(int64_t t)
+{
+	return t >= -SAVED_TIME_MAX && t <= SAVED_TIME_MAX;
+}
+
+static int saved_times_ok(const struct posture_peer_state *s)
+{
+	if (!saved_time_ok(s->seen) || !saved_time_ok(s->last_tls_clock) ||
+	    !saved_time_ok(s->last_tls.wall) || s->last_tls.valid > 1)
+		return 0;
+	if (s->last_tls.offset != LOGTIME_NO_OFFSET &&
+	    (s->last_tls.offset < -24 * 60 || s->last_tls.offset > 24 * 60))
+		return 0;
+	for (int k = 0; k < DOWNGRADE_KIND_COUNT; k++)
+		if (!saved_time_ok(s->last_record[k]))
+			return 0;
+	return 1;
+}
+
 int posture_state_check(const struct posture_peer_state *s)
 {
 	const struct span str[4] = {s->key, s->host, s->protocol, s->cipher};
+	if (!saved_times_ok(s))
+		return -1;
 	if (s->dir != ESA_DIR_IN && s->dir != ESA_DIR_OUT)
 		return -1;
 	if (s->open != POSTURE_NONE && s->open >= DOWNGRADE_KIND_COUNT)
@@ -405,6 +443,8 @@ int posture_state_check(const struct posture_peer_state *s)
 int posture_export(const struct posture *pt, posture_state_fn fn, void *arg)
 {
 	for (const struct peer *p = pt->oldest; p != NULL; p = p->newer) {
+		if (p->last_tls_clock == 0) /* its first success could not be stored */
+			continue;
 		struct posture_peer_state s = {
 		    .dir = p->dir,
 		    .open = p->open,

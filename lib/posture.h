@@ -43,7 +43,8 @@ struct posture *posture_new(const struct posture_config *cfg, posture_emit_fn em
 
 void posture_free(struct posture *pt);
 
-/* New window and throttle (reload); the table size stays. */
+/* New window, throttle and max_peers (reload): a smaller table forgets the peers seen longest
+ * ago at once. */
 void posture_reconfigure(struct posture *pt, const struct posture_config *cfg);
 
 /* Looks at one connection's final record (others are ignored) at clock `now`; may write a

@@ -173,27 +173,77 @@ START_TEST(protocol_drop_and_way_back)
 	/* Still 1.2: within the throttle, held back. */
 	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.2", T0 + 20), 3, T0 + 20);
 	ck_assert_int_eq(s.n, 1);
-	/* Back to 1.3: restored, whatever the throttle. */
+	/* Back to 1.3 within the throttle: the record stays open, so no loss in that time can go
+	 * unreported; once the throttle has passed, restored. */
 	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.3", T0 + 30), 4, T0 + 30);
+	ck_assert_int_eq(s.n, 1);
+	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.3", T0 + 3610), 5, T0 + 3610);
 	ck_assert_int_eq(s.n, 2);
 	ck_assert_int_eq(s.kind[1], DOWNGRADE_RESTORED);
 	ck_assert_uint_eq(s.held_back, 1);
-	ck_assert_str_eq(s.last_protocol, "TLSv1.2");
-	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.3", T0 + 40), 5, T0 + 40);
+	ck_assert_str_eq(s.last_protocol, "TLSv1.3");
+	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.3", T0 + 3620), 6, T0 + 3620);
 	ck_assert_int_eq(s.n, 2);
-	/* Lost, then back: restored. */
-	feed(pt, conn(VERDICT_NO_TLS, "mx.example.org", NULL, T0 + 50), 6, T0 + 50);
-	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.3", T0 + 60), 7, T0 + 60);
+	/* Lost, then back after the throttle: restored. */
+	feed(pt, conn(VERDICT_NO_TLS, "mx.example.org", NULL, T0 + 3630), 7, T0 + 3630);
+	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.3", T0 + 7300), 8, T0 + 7300);
 	ck_assert_int_eq(s.n, 4);
 	ck_assert_int_eq(s.kind[2], DOWNGRADE_TLS_LOST);
 	ck_assert_int_eq(s.kind[3], DOWNGRADE_RESTORED);
-	/* Unknown protocols are never compared. */
-	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv9", T0 + 70), 8, T0 + 70);
-	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1", T0 + 80), 9, T0 + 80);
+	/* An unnamed protocol keeps the level: TLSv1 after it is still a drop from 1.3. */
+	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv9", T0 + 7310), 9, T0 + 7310);
 	ck_assert_int_eq(s.n, 4);
+	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1", T0 + 7320), 10, T0 + 7320);
+	ck_assert_int_eq(s.n, 5);
+	ck_assert_int_eq(s.kind[4], DOWNGRADE_PROTOCOL);
 	ck_assert_uint_eq(posture_protocol_rank(sp("tlsv1.3")), 6);
 	ck_assert_uint_gt(posture_protocol_rank(sp("TLSv1.2")), posture_protocol_rank(sp("TLSv1")));
 	ck_assert_uint_eq(posture_protocol_rank(sp("TLSv1.4")), 0);
+	posture_free(pt);
+}
+END_TEST
+
+/* The level to come back to is the one before the first open record: a loss on top of a
+ * protocol drop does not lower it. */
+START_TEST(restored_only_at_the_level_before)
+{
+	struct seen s;
+	struct posture *pt = table(&s, 100, 0);
+	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.3", T0), 1, T0);
+	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.2", T0 + 1), 2, T0 + 1);
+	feed(pt, conn(VERDICT_NO_TLS, "mx.example.org", NULL, T0 + 2), 3, T0 + 2);
+	ck_assert_int_eq(s.n, 2);
+	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.2", T0 + 3), 4, T0 + 3);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert_int_eq(s.kind[2], DOWNGRADE_PROTOCOL); /* still below 1.3 */
+	feed(pt, conn(VERDICT_TLS, "mx.example.org", "TLSv1.3", T0 + 4), 5, T0 + 4);
+	ck_assert_int_eq(s.n, 4);
+	ck_assert_int_eq(s.kind[3], DOWNGRADE_RESTORED);
+	/* After restored, the next loss is told at once. */
+	feed(pt, conn(VERDICT_NO_TLS, "mx.example.org", NULL, T0 + 5), 6, T0 + 5);
+	ck_assert_int_eq(s.n, 5);
+	ck_assert_int_eq(s.kind[4], DOWNGRADE_TLS_LOST);
+	posture_free(pt);
+}
+END_TEST
+
+START_TEST(reload_resizes_the_table)
+{
+	struct seen s;
+	struct posture *pt = table(&s, 100, 0);
+	char name[32];
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "mx%d.example", i);
+		feed(pt, conn(VERDICT_TLS, name, "TLSv1.3", T0 + i), (uint64_t)i, T0 + i);
+	}
+	struct posture_config smaller = {3, 7 * DAY, 60};
+	posture_reconfigure(pt, &smaller);
+	ck_assert_uint_eq(posture_peer_count(pt), 3);
+	ck_assert_uint_eq(posture_counters(pt)->evicted, 7);
+	feed(pt, conn(VERDICT_NO_TLS, "mx0.example", NULL, T0 + 20), 20, T0 + 20); /* forgotten */
+	feed(pt, conn(VERDICT_NO_TLS, "mx9.example", NULL, T0 + 21), 21, T0 + 21);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_str_eq(s.peer, "mx9.example");
 	posture_free(pt);
 }
 END_TEST
@@ -294,7 +344,7 @@ START_TEST(saved_and_restored)
 	ck_assert_int_eq(s2.n, 1);
 	ck_assert_str_eq(s2.last_protocol, "TLSv1.3");
 	ck_assert_uint_eq(s2.counts[VERDICT_TLS], 1);
-	feed(copy, conn(VERDICT_TLS, "a.example", "TLSv1.3", T0), 6, T0 + 5);
+	feed(copy, conn(VERDICT_TLS, "a.example", "TLSv1.3", T0), 6, T0 + 3602);
 	ck_assert_int_eq(s2.n, 2);
 	ck_assert_int_eq(s2.kind[1], DOWNGRADE_RESTORED);
 	ck_assert_uint_eq(s2.held_back, 1);
@@ -309,6 +359,18 @@ START_TEST(saved_and_restored)
 	bad.open = POSTURE_NONE;
 	bad.key = sp("");
 	ck_assert_int_eq(posture_state_check(&bad), -1);
+	/* Times far outside any clock would overflow the window and throttle arithmetic. */
+	bad.key = sp("x");
+	bad.seen = INT64_MIN + 1;
+	ck_assert_int_eq(posture_state_check(&bad), -1);
+	bad.seen = 0;
+	bad.last_record[DOWNGRADE_TLS_LOST] = INT64_MAX;
+	ck_assert_int_eq(posture_state_check(&bad), -1);
+	bad.last_record[DOWNGRADE_TLS_LOST] = 0;
+	bad.last_tls.offset = 30000;
+	ck_assert_int_eq(posture_state_check(&bad), -1);
+	bad.last_tls.offset = LOGTIME_NO_OFFSET;
+	ck_assert_int_eq(posture_state_check(&bad), 0);
 	posture_free(pt);
 	posture_free(copy);
 }
@@ -415,6 +477,8 @@ static Suite *posture_suite(void)
 	tcase_add_test(tc, what_is_no_downgrade);
 	tcase_add_test(tc, outbound_keyed_by_domain);
 	tcase_add_test(tc, protocol_drop_and_way_back);
+	tcase_add_test(tc, restored_only_at_the_level_before);
+	tcase_add_test(tc, reload_resizes_the_table);
 	tcase_add_test(tc, throttle_counts_what_it_holds_back);
 	tcase_add_test(tc, bounded_by_max_peers_and_window);
 	tcase_add_test(tc, many_peers);

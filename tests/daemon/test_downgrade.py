@@ -38,8 +38,9 @@ class Downgrade(DaemonTest):
                                    timeout=10), d.stderr())
 
     def test_plain_after_tls_and_back(self):
+        # throttle 0s: restored as soon as TLS is back (else only once the throttle passed).
         port, mport = free_port(), free_port()
-        d = self.start(posture_config(port, mport))
+        d = self.start(posture_config(port, mport, "posture: { throttle: 0s }\n"))
         self.send(d, port, inbound(1, "TLSv1.3"), 1)
         self.assertEqual(read_records(d.path("d.jsonl")), [])
         self.send(d, port, inbound(2), 2)
@@ -106,6 +107,7 @@ class Downgrade(DaemonTest):
         # environment; on.kind leaves out restored.
         port, mport = free_port(), free_port()
         d = self.start(posture_config(port, mport,
+                                      'posture: { throttle: 0s }\n'
                                       'hooks:\n  - { name: dg, exec: ["%s/record", "@DIR@/runs"], '
                                       'on: { type: [downgrade], kind: [tls_lost, protocol] } }\n'
                                       % HOOKS))
