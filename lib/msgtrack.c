@@ -351,30 +351,88 @@ void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event
 	msg_settle(mt, i, now);
 }
 
+/* Message `mid` learns the verdict of its connection (source, dir, id), if it waits for it. */
+static void msg_learn_verdict(struct msgtrack *mt, uint32_t source, enum esa_dir dir, uint64_t id,
+                              uint64_t mid, enum verdict_kind kind, int64_t now)
+{
+	uint32_t i = msgpool_find(&mt->pool, source, mid);
+	int changed = 0;
+	if (i == MSG_NIL)
+		return;
+	struct msg *m = msgpool_at(&mt->pool, i);
+	if (dir == ESA_DIR_IN && m->icid == id && m->in_verdict == VERDICT_PENDING) {
+		m->in_verdict = (uint8_t)kind;
+		changed = 1;
+	}
+	for (unsigned j = 0; dir == ESA_DIR_OUT && j < m->n_del; j++)
+		if (msg_dels(m)[j].dcid == id && msg_dels(m)[j].verdict == VERDICT_PENDING) {
+			msg_dels(m)[j].verdict = (uint8_t)kind;
+			changed = 1;
+		}
+	if (changed)
+		msg_settle(mt, i, now);
+}
+
+/* The followed messages waiting for connection (source, dir, id), gathered before any is
+ * settled (settling may write one out and move the others). */
+struct waiting {
+	uint32_t source;
+	enum esa_dir dir;
+	uint64_t id;
+	uint64_t *mids;
+	size_t n, cap;
+	int failed;
+};
+
+static int msg_waits_for(const struct msg *m, const struct waiting *w)
+{
+	if (m->source != w->source)
+		return 0;
+	if (w->dir == ESA_DIR_IN)
+		return m->icid == w->id && m->in_verdict == VERDICT_PENDING;
+	for (unsigned j = 0; j < m->n_del; j++)
+		if (msg_dels(m)[j].dcid == w->id && msg_dels(m)[j].verdict == VERDICT_PENDING)
+			return 1;
+	return 0;
+}
+
+static int gather_waiting(const struct msg *m, void *arg)
+{
+	struct waiting *w = arg;
+	if (!msg_waits_for(m, w))
+		return 0;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		uint64_t *mids = realloc(w->mids, cap * sizeof(*mids));
+		if (mids == NULL) {
+			w->failed = 1;
+			return 1;
+		}
+		w->mids = mids;
+		w->cap = cap;
+	}
+	w->mids[w->n++] = m->mid;
+	return 0;
+}
+
 void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir, uint64_t id,
-                         const uint64_t *mids, size_t n_mids, enum verdict_kind kind, int64_t now)
+                         const uint64_t *mids, size_t n_mids, uint64_t mids_total,
+                         enum verdict_kind kind, int64_t now)
 {
 	for (size_t k = 0; k < n_mids; k++) /* their loads overlap (msgtrack_prefetch came first) */
 		msgpool_prefetch_record(&mt->pool, source, mids[k]);
-	for (size_t k = 0; k < n_mids; k++) {
-		uint32_t i = msgpool_find(&mt->pool, source, mids[k]);
-		int changed = 0;
-		if (i == MSG_NIL)
-			continue;
-		struct msg *m = msgpool_at(&mt->pool, i);
-		if (dir == ESA_DIR_IN && m->icid == id && m->in_verdict == VERDICT_PENDING) {
-			m->in_verdict = (uint8_t)kind;
-			changed = 1;
-		}
-		for (unsigned j = 0; dir == ESA_DIR_OUT && j < m->n_del; j++)
-			if (msg_dels(m)[j].dcid == id &&
-			    msg_dels(m)[j].verdict == VERDICT_PENDING) {
-				msg_dels(m)[j].verdict = (uint8_t)kind;
-				changed = 1;
-			}
-		if (changed)
-			msg_settle(mt, i, now);
-	}
+	for (size_t k = 0; k < n_mids; k++)
+		msg_learn_verdict(mt, source, dir, id, mids[k], kind, now);
+	if (mids_total <= n_mids)
+		return;
+	/* Past the listed MIDs: a walk of the table, rare (a connection of more than 64). */
+	struct waiting w = {source, dir, id, NULL, 0, 0, 0};
+	msgpool_each(&mt->pool, gather_waiting, &w);
+	if (w.failed)
+		mt->count.alloc_failures++;
+	for (size_t k = 0; k < w.n; k++)
+		msg_learn_verdict(mt, source, dir, id, w.mids[k], kind, now);
+	free(w.mids);
 }
 
 void msgtrack_expire(struct msgtrack *mt, int64_t now)

@@ -73,9 +73,12 @@ void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event
                     const struct msg_conn *conn, const struct logtime *when, int64_t now);
 
 /* Connection (source, dir, id) ended with verdict `kind`: the messages it listed learn it
- * (msgtrack_prefetch for each of them a little before lets their loads overlap). */
+ * (msgtrack_prefetch for each of them a little before lets their loads overlap). When it
+ * carried more messages than it could list (mids_total > n_mids), the followed messages that
+ * name it are looked for among all of them. */
 void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir, uint64_t id,
-                         const uint64_t *mids, size_t n_mids, enum verdict_kind kind, int64_t now);
+                         const uint64_t *mids, size_t n_mids, uint64_t mids_total,
+                         enum verdict_kind kind, int64_t now);
 
 /* Writes messages without news for idle_timeout; forgets written MIDs past linger. */
 void msgtrack_expire(struct msgtrack *mt, int64_t now);

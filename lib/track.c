@@ -186,8 +186,8 @@ static void conn_end(struct tracker *t, uint32_t i, enum verdict_end end, int64_
 	id_index_remove(&t->index, key);
 	connpool_unlink(&t->pool, i);
 	if (t->msgs != NULL)
-		msgtrack_conn_ended(t->msgs, c->source, v.dir, c->id, c->mids, c->n_mids, v.kind,
-		                    now);
+		msgtrack_conn_ended(t->msgs, c->source, v.dir, c->id, c->mids, c->n_mids,
+		                    c->mids_total, v.kind, now);
 	/* The linger entry keeps the verdict (kind + 1) for messages that name the ID late. */
 	if (ringmap_put(&t->linger, key, (uint64_t)v.kind + 1, now) == 1)
 		t->count.linger_dropped++;

@@ -10,7 +10,7 @@
 #include "support.h"
 #include "track.h"
 
-#define MAX_LINES 16
+#define MAX_LINES 128
 
 static char lines[MAX_LINES][MESSAGE_RECORD_MAX];
 static size_t n_lines;
@@ -393,6 +393,35 @@ START_TEST(test_state_round_trip)
 END_TEST
 
 /* end_to_end: a failure beats plain, plain beats unknown, unknown beats tls. */
+/* A connection that carried more messages than its record lists (64) still gives every one of
+ * them its verdict, inbound and outbound. */
+START_TEST(test_past_the_listed_mids)
+{
+	char line[128];
+	start(200, 1);
+	feed_all(tls_in);
+	feed("New SMTP DCID 30 interface 10.0.0.1 address 198.51.100.9 port 25");
+	feed("DCID 30 TLS success protocol TLSv1.3 cipher TLS_AES_256_GCM_SHA384");
+	for (int mid = 100; mid < 170; mid++) {
+		snprintf(line, sizeof(line), "Start MID %d ICID 14", mid);
+		feed(line);
+		snprintf(line, sizeof(line), "Delivery start DCID 30 MID %d to RID [0]", mid);
+		feed(line);
+		snprintf(line, sizeof(line), "Message done DCID 30 MID %d to RID [0]", mid);
+		feed(line);
+		snprintf(line, sizeof(line), "Message finished MID %d done", mid);
+		feed(line);
+	}
+	feed("ICID 14 close");
+	ck_assert_uint_eq(n_lines, 0); /* the DCID is still open */
+	feed("DCID 30 close");
+	ck_assert_uint_eq(n_lines, 70);
+	ck_assert_uint_eq(msgtrack_counters(track_messages(tr))->e2e[VERDICT_TLS], 70);
+	ck_assert_uint_eq(msgtrack_open_count(track_messages(tr)), 1); /* MID 4, unfinished */
+	stop();
+}
+END_TEST
+
 START_TEST(test_end_to_end_rules)
 {
 	struct message_delivery d[2] = {{.verdict = VERDICT_TLS}, {.verdict = VERDICT_TLS}};
@@ -428,6 +457,7 @@ static Suite *msgtrack_suite(void)
 	tcase_add_test(tc, test_off_by_default);
 	tcase_add_test(tc, test_split_copy_in_full_table);
 	tcase_add_test(tc, test_end_to_end_rules);
+	tcase_add_test(tc, test_past_the_listed_mids);
 	tcase_add_test(tc, test_state_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
