@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -593,6 +594,16 @@ static int daemon_fail(struct daemon *d, const char *fmt, ...)
 	return -1;
 }
 
+/* A random key for the tables whose keys remote hosts choose; the clock and pid when the
+ * kernel has no randomness to give (the table then works, only less hardened). */
+static void daemon_hash_key(uint64_t key[2])
+{
+	if (getrandom(key, 2 * sizeof(key[0]), GRND_NONBLOCK) == (ssize_t)(2 * sizeof(key[0])))
+		return;
+	key[0] = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;
+	key[1] = (uint64_t)getpid() * 0xc2b2ae3d27d4eb4full;
+}
+
 static int daemon_start(struct daemon *d)
 {
 	event_set_log_callback(daemon_libevent_log_cb);
@@ -608,6 +619,7 @@ static int daemon_start(struct daemon *d)
 		    d->config_path);
 	fd_reserve_hold(); /* spent only when descriptors run out */
 	d->notify = notify_open();
+	daemon_hash_key(d->cfg->engine.posture.hash_key);
 	d->engine = engine_new(&d->cfg->engine, route_connection, &d->route, (int64_t)time(NULL));
 	d->feed = feed_new(daemon_now(d), route_feed, &d->route);
 	d->listeners = calloc(d->cfg->n_listen ? d->cfg->n_listen : 1, sizeof(*d->listeners));

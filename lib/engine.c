@@ -81,7 +81,10 @@ void engine_reconfigure(struct engine *e, const struct engine_config *cfg)
 {
 	e->cfg.track = cfg->track;
 	track_reconfigure(e->track, &cfg->track);
-	e->cfg.posture = cfg->posture;
+	uint64_t k0 = e->cfg.posture.hash_key[0], k1 = e->cfg.posture.hash_key[1];
+	e->cfg.posture = cfg->posture; /* the table keeps the key it was made with */
+	e->cfg.posture.hash_key[0] = k0;
+	e->cfg.posture.hash_key[1] = k1;
 	if (e->posture != NULL)
 		posture_reconfigure(e->posture, &cfg->posture);
 }

@@ -3,6 +3,7 @@
 
 #include "esa.h"
 #include "posture.h"
+#include "siphash.h"
 
 #define KEY_MAX 255
 #define FIRST_BUCKETS 256
@@ -39,12 +40,14 @@ struct posture {
 
 /* ---- the table ---- */
 
-static uint64_t peer_hash(unsigned dir, struct span key)
+static uint64_t peer_hash(const struct posture *pt, unsigned dir, struct span key)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ dir;
-	for (size_t i = 0; i < key.len; i++)
-		h = (h ^ (unsigned char)key.p[i]) * 0x100000001b3ull;
-	return h;
+	unsigned char buf[1 + KEY_MAX];
+	size_t n = key.len > KEY_MAX ? KEY_MAX : key.len;
+	buf[0] = (unsigned char)dir;
+	if (n > 0)
+		memcpy(buf + 1, key.p, n);
+	return siphash24(pt->cfg.hash_key[0], pt->cfg.hash_key[1], buf, 1 + n);
 }
 
 static struct span peer_string(const struct peer *p, int i)
@@ -355,7 +358,7 @@ void posture_observe(struct posture *pt, const struct verdict *v, int64_t now)
 	if (key.len == 0)
 		return;
 	unsigned dir = v->dir == ESA_DIR_OUT ? ESA_DIR_OUT : ESA_DIR_IN;
-	uint64_t hash = peer_hash(dir, key);
+	uint64_t hash = peer_hash(pt, dir, key);
 	struct peer *p = peer_find(pt, dir, key, hash);
 	if (p == NULL) {
 		if (v->kind != VERDICT_TLS || (p = peer_add(pt, dir, key, hash)) == NULL)
@@ -471,7 +474,7 @@ int posture_import(struct posture *pt, const struct posture_peer_state *s)
 {
 	if (posture_state_check(s) != 0)
 		return -1;
-	uint64_t hash = peer_hash(s->dir, s->key);
+	uint64_t hash = peer_hash(pt, s->dir, s->key);
 	if (peer_find(pt, s->dir, s->key, hash) != NULL)
 		return -1;
 	struct peer *p = peer_add(pt, s->dir, s->key, hash);

@@ -20,9 +20,11 @@
 #include "verdict.h"
 
 struct posture_config {
-	uint32_t max_peers; /* peers remembered at once (>= 1) */
-	int64_t window;     /* seconds a TLS success vouches for the peer */
-	int64_t throttle;   /* seconds between two records of one peer and kind */
+	uint32_t max_peers;   /* peers remembered at once (>= 1) */
+	int64_t window;       /* seconds a TLS success vouches for the peer */
+	int64_t throttle;     /* seconds between two records of one peer and kind */
+	uint64_t hash_key[2]; /* the table's SipHash key: random in the daemon, so that remote
+	                       * hosts cannot choose names that fill one bucket */
 };
 
 typedef void (*posture_emit_fn)(const struct downgrade_record *g, void *arg);

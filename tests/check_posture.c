@@ -49,7 +49,7 @@ static void record_cb(const struct downgrade_record *g, void *arg)
 static struct posture *table(struct seen *s, uint32_t max_peers, int64_t throttle)
 {
 	memset(s, 0, sizeof(*s));
-	struct posture_config cfg = {max_peers, 30 * DAY, throttle};
+	struct posture_config cfg = {max_peers, 30 * DAY, throttle, {0x1234, 0x5678}};
 	struct posture *pt = posture_new(&cfg, record_cb, s);
 	ck_assert_ptr_nonnull(pt);
 	return pt;
@@ -236,7 +236,7 @@ START_TEST(reload_resizes_the_table)
 		snprintf(name, sizeof(name), "mx%d.example", i);
 		feed(pt, conn(VERDICT_TLS, name, "TLSv1.3", T0 + i), (uint64_t)i, T0 + i);
 	}
-	struct posture_config smaller = {3, 7 * DAY, 60};
+	struct posture_config smaller = {3, 7 * DAY, 60, {0, 0}};
 	posture_reconfigure(pt, &smaller);
 	ck_assert_uint_eq(posture_peer_count(pt), 3);
 	ck_assert_uint_eq(posture_counters(pt)->evicted, 7);
