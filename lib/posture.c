@@ -7,11 +7,16 @@
 
 #define KEY_MAX 255
 #define FIRST_BUCKETS 256
+/* A peer seen with TLS again this long after a success is kept ahead of newcomers: a flood of
+ * one-off TLS senders forgets its own kind first, not the partners. */
+#define KEEP_AFTER 3600
+
+enum { LIST_NEW, LIST_KEPT, LISTS };
 
 /* One peer. Its strings live in one allocation, key first: key, host, protocol, cipher. */
 struct peer {
 	struct peer *chain;         /* next in its bucket */
-	struct peer *older, *newer; /* by `seen`: the oldest is forgotten first */
+	struct peer *older, *newer; /* in its list, by `seen`: the oldest is forgotten first */
 	uint64_t hash;
 	int64_t seen, last_tls_clock;
 	struct logtime last_tls;
@@ -19,6 +24,7 @@ struct peer {
 	uint64_t counts[VERDICT_KIND_COUNT];
 	uint64_t held_back;
 	uint8_t dir, open, open_rank, rank; /* rank: of `protocol` */
+	uint8_t kept;                       /* LIST_KEPT or LIST_NEW */
 	uint8_t len[4];                     /* of key, host, protocol, cipher */
 	uint8_t present;                    /* bit i: string i present */
 	char *text;
@@ -34,7 +40,7 @@ struct posture {
 	struct peer **bucket;
 	size_t n_buckets; /* a power of two */
 	size_t n_peers;
-	struct peer *oldest, *newest;
+	struct peer *oldest[LISTS], *newest[LISTS];
 	struct posture_counters count;
 };
 
@@ -75,23 +81,29 @@ static void lru_unlink(struct posture *pt, struct peer *p)
 	if (p->older != NULL)
 		p->older->newer = p->newer;
 	else
-		pt->oldest = p->newer;
+		pt->oldest[p->kept] = p->newer;
 	if (p->newer != NULL)
 		p->newer->older = p->older;
 	else
-		pt->newest = p->older;
+		pt->newest[p->kept] = p->older;
 	p->older = p->newer = NULL;
 }
 
 static void lru_append(struct posture *pt, struct peer *p)
 {
-	p->older = pt->newest;
+	p->older = pt->newest[p->kept];
 	p->newer = NULL;
-	if (pt->newest != NULL)
-		pt->newest->newer = p;
+	if (pt->newest[p->kept] != NULL)
+		pt->newest[p->kept]->newer = p;
 	else
-		pt->oldest = p;
-	pt->newest = p;
+		pt->oldest[p->kept] = p;
+	pt->newest[p->kept] = p;
+}
+
+/* The peer to forget when the table is full: the newcomer seen longest ago, else the kept one. */
+static struct peer *lru_victim(const struct posture *pt)
+{
+	return pt->oldest[LIST_NEW] != NULL ? pt->oldest[LIST_NEW] : pt->oldest[LIST_KEPT];
 }
 
 static void peer_drop(struct posture *pt, struct peer *p)
@@ -163,12 +175,12 @@ static int peer_set_strings(struct peer *p, const struct span s[4])
 	return 0;
 }
 
-/* A new peer, the newest; the oldest is forgotten first when the table is full. NULL if
+/* A new peer, the newest newcomer; lru_victim is forgotten first when the table is full. NULL if
  * memory ran out. */
 static struct peer *peer_add(struct posture *pt, unsigned dir, struct span key, uint64_t hash)
 {
-	if (pt->n_peers >= pt->cfg.max_peers && pt->oldest != NULL) {
-		peer_drop(pt, pt->oldest);
+	if (pt->n_peers >= pt->cfg.max_peers && lru_victim(pt) != NULL) {
+		peer_drop(pt, lru_victim(pt));
 		pt->count.evicted++;
 	}
 	struct peer *p = calloc(1, sizeof(*p));
@@ -213,8 +225,9 @@ void posture_free(struct posture *pt)
 {
 	if (pt == NULL)
 		return;
-	while (pt->oldest != NULL)
-		peer_drop(pt, pt->oldest);
+	for (int l = 0; l < LISTS; l++)
+		while (pt->oldest[l] != NULL)
+			peer_drop(pt, pt->oldest[l]);
 	free(pt->bucket);
 	free(pt);
 }
@@ -225,7 +238,7 @@ void posture_reconfigure(struct posture *pt, const struct posture_config *cfg)
 	pt->cfg.throttle = cfg->throttle;
 	pt->cfg.max_peers = cfg->max_peers > 0 ? cfg->max_peers : 1;
 	while (pt->n_peers > pt->cfg.max_peers) {
-		peer_drop(pt, pt->oldest);
+		peer_drop(pt, lru_victim(pt));
 		pt->count.evicted++;
 	}
 	table_grow(pt);
@@ -365,6 +378,10 @@ void posture_observe(struct posture *pt, const struct verdict *v, int64_t now)
 			return;
 	} else {
 		lru_unlink(pt, p);
+		/* TLS again a while after its last success: a partner, not a one-off. */
+		if (v->kind == VERDICT_TLS && p->last_tls_clock != 0 &&
+		    now - p->last_tls_clock >= KEEP_AFTER)
+			p->kept = LIST_KEPT;
 		lru_append(pt, p);
 	}
 	p->seen = now;
@@ -377,10 +394,11 @@ void posture_observe(struct posture *pt, const struct verdict *v, int64_t now)
 
 void posture_expire(struct posture *pt, int64_t now)
 {
-	while (pt->oldest != NULL && now - pt->oldest->seen > pt->cfg.window) {
-		peer_drop(pt, pt->oldest);
-		pt->count.expired++;
-	}
+	for (int l = 0; l < LISTS; l++)
+		while (pt->oldest[l] != NULL && now - pt->oldest[l]->seen > pt->cfg.window) {
+			peer_drop(pt, pt->oldest[l]);
+			pt->count.expired++;
+		}
 }
 
 size_t posture_peer_count(const struct posture *pt)
@@ -396,8 +414,9 @@ const struct posture_counters *posture_counters(const struct posture *pt)
 size_t posture_memory(const struct posture *pt)
 {
 	size_t m = sizeof(*pt) + pt->n_buckets * sizeof(*pt->bucket);
-	for (const struct peer *p = pt->oldest; p != NULL; p = p->newer)
-		m += sizeof(*p) + p->text_cap;
+	for (int l = 0; l < LISTS; l++)
+		for (const struct peer *p = pt->oldest[l]; p != NULL; p = p->newer)
+			m += sizeof(*p) + p->text_cap;
 	return m;
 }
 
@@ -431,7 +450,7 @@ int posture_state_check(const struct posture_peer_state *s)
 	const struct span str[4] = {s->key, s->host, s->protocol, s->cipher};
 	if (!saved_times_ok(s))
 		return -1;
-	if (s->dir != ESA_DIR_IN && s->dir != ESA_DIR_OUT)
+	if ((s->dir != ESA_DIR_IN && s->dir != ESA_DIR_OUT) || s->kept > 1)
 		return -1;
 	if (s->open != POSTURE_NONE && s->open >= DOWNGRADE_KIND_COUNT)
 		return -1;
@@ -443,30 +462,37 @@ int posture_state_check(const struct posture_peer_state *s)
 	return 0;
 }
 
+static int peer_export(const struct peer *p, posture_state_fn fn, void *arg)
+{
+	if (p->last_tls_clock == 0) /* its first success could not be stored */
+		return 0;
+	struct posture_peer_state s = {
+	    .dir = p->dir,
+	    .kept = p->kept,
+	    .open = p->open,
+	    .open_rank = p->open_rank,
+	    .seen = p->seen,
+	    .last_tls_clock = p->last_tls_clock,
+	    .last_tls = p->last_tls,
+	    .held_back = p->held_back,
+	    .key = peer_string(p, S_KEY),
+	    .host = peer_string(p, S_HOST),
+	    .protocol = peer_string(p, S_PROTOCOL),
+	    .cipher = peer_string(p, S_CIPHER),
+	};
+	memcpy(s.last_record, p->last_record, sizeof(s.last_record));
+	memcpy(s.counts, p->counts, sizeof(s.counts));
+	return fn(&s, arg);
+}
+
 int posture_export(const struct posture *pt, posture_state_fn fn, void *arg)
 {
-	for (const struct peer *p = pt->oldest; p != NULL; p = p->newer) {
-		if (p->last_tls_clock == 0) /* its first success could not be stored */
-			continue;
-		struct posture_peer_state s = {
-		    .dir = p->dir,
-		    .open = p->open,
-		    .open_rank = p->open_rank,
-		    .seen = p->seen,
-		    .last_tls_clock = p->last_tls_clock,
-		    .last_tls = p->last_tls,
-		    .held_back = p->held_back,
-		    .key = peer_string(p, S_KEY),
-		    .host = peer_string(p, S_HOST),
-		    .protocol = peer_string(p, S_PROTOCOL),
-		    .cipher = peer_string(p, S_CIPHER),
-		};
-		memcpy(s.last_record, p->last_record, sizeof(s.last_record));
-		memcpy(s.counts, p->counts, sizeof(s.counts));
-		int r = fn(&s, arg);
-		if (r != 0)
-			return r;
-	}
+	for (int l = 0; l < LISTS; l++)
+		for (const struct peer *p = pt->oldest[l]; p != NULL; p = p->newer) {
+			int r = peer_export(p, fn, arg);
+			if (r != 0)
+				return r;
+		}
 	return 0;
 }
 
@@ -478,6 +504,11 @@ int posture_import(struct posture *pt, const struct posture_peer_state *s)
 	if (peer_find(pt, s->dir, s->key, hash) != NULL)
 		return -1;
 	struct peer *p = peer_add(pt, s->dir, s->key, hash);
+	if (p != NULL && s->kept) { /* added as a newcomer: moved to its own list */
+		lru_unlink(pt, p);
+		p->kept = LIST_KEPT;
+		lru_append(pt, p);
+	}
 	struct span str[4] = {s->key, s->host, s->protocol, s->cipher};
 	if (p == NULL)
 		return -1;

@@ -6,8 +6,9 @@
  * A peer is a direction and a key: inbound, the verified reverse DNS name, else the IP; outbound,
  * the peer_domain, else the IP (lowercased). A peer enters the table with its first TLS success:
  * one never seen with TLS cannot be downgraded, so plain senders cost nothing. Fed each
- * connection's final record. Pure, and bounded: at most max_peers (the one seen longest ago is
- * forgotten, and counted), and a peer not seen for `window` is dropped by posture_expire. */
+ * connection's final record. Pure, and bounded: at most max_peers (the newcomer seen longest
+ * ago is forgotten first, then the kept peer seen longest ago; counted), and a peer not seen for
+ * `window` is dropped by posture_expire. */
 #ifndef ESATLS_POSTURE_H
 #define ESATLS_POSTURE_H
 
@@ -68,8 +69,9 @@ size_t posture_memory(const struct posture *pt);
 /* One peer as the table would rebuild it. Strings point into storage owned by whoever filled
  * the struct; each at most 255 bytes. */
 struct posture_peer_state {
-	uint8_t dir;                               /* enum esa_dir */
-	uint8_t open;                              /* enum downgrade_kind last written, or NONE */
+	uint8_t dir;  /* enum esa_dir */
+	uint8_t kept; /* 1: seen with TLS again an hour after a success, kept ahead of newcomers */
+	uint8_t open; /* enum downgrade_kind last written, or NONE */
 	uint8_t open_rank;                         /* the protocol rank before it (0: unknown) */
 	int64_t seen;                              /* clock seconds of its latest connection */
 	int64_t last_tls_clock;                    /* ... of its latest TLS success */

@@ -25,6 +25,7 @@ _Static_assert(STATE_PEER_MAX <= STATE_RECORD_MAX, "a peer fits where a connecti
 #define KIND_MESSAGE 1u
 #define KIND_PEER 2u
 #define PEER_STRINGS 4
+#define PEER_KEPT 0x10u /* byte 94: the peer is kept ahead of newcomers */
 #define NO_DOMAIN 255
 
 /* Field id k (1..15) of the file is str[string_of_field[k - 1]]: the file's numbering stays put
@@ -288,7 +289,7 @@ static size_t encode_peer(unsigned char *p, const struct posture_peer_state *s)
 	for (int k = 0; k < VERDICT_KIND_COUNT; k++)
 		put_le(p + 54 + 8 * k, s->counts[k], 8);
 	put_le(p + 86, s->held_back, 8);
-	p[94] = 0;
+	p[94] = s->kept ? PEER_KEPT : 0;
 	for (int i = 0; i < PEER_STRINGS; i++) {
 		if (str[i].p == NULL)
 			continue;
@@ -564,8 +565,9 @@ static enum state_status decode_peer(const unsigned char *p, size_t n, struct po
 	for (int k = 0; k < VERDICT_KIND_COUNT; k++)
 		s->counts[k] = get_le(p + 54 + 8 * k, 8);
 	s->held_back = get_le(p + 86, 8);
-	if (p[94] >> PEER_STRINGS != 0)
+	if ((p[94] & ~PEER_KEPT) >> PEER_STRINGS != 0)
 		return STATE_MALFORMED;
+	s->kept = (p[94] & PEER_KEPT) != 0;
 	for (int i = 0; i < PEER_STRINGS; i++) {
 		*str[i] = span_none();
 		if (!(p[94] & (1u << i)))

@@ -47,7 +47,8 @@
  *   11  i64 last_tls_clock 19  i64 last_tls wall 27  i16 its offset   29  u8 its valid
  *   30  3 x i64 last_record (tls_lost, protocol, restored)
  *   54  4 x u64 counts (tls, tls_failed, no_tls, unknown)             86  u64 held_back
- *   94  u8 strings present: bit 0 key, 1 host, 2 protocol, 3 cipher (no other bit set)
+ *   94  u8 strings present: bit 0 key, 1 host, 2 protocol, 3 cipher; bit 4 kept (no other
+ *       bit set)
  *   then for each present string in that order: u8 length, that many bytes.
  *   The body ends exactly after the last string.
  *

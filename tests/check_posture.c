@@ -297,6 +297,51 @@ START_TEST(bounded_by_max_peers_and_window)
 }
 END_TEST
 
+static void one_off_flood(struct posture *pt, int from, int n, int64_t t)
+{
+	char name[32];
+	for (int i = from; i < from + n; i++) {
+		snprintf(name, sizeof(name), "spam%d.example", i);
+		feed(pt, conn(VERDICT_TLS, name, "TLSv1.3", t), (uint64_t)i, t);
+	}
+}
+
+static int import_into(const struct posture_peer_state *st, void *arg)
+{
+	return posture_import(arg, st);
+}
+
+/* A partner seen with TLS again an hour later is kept: a flood of one-off TLS senders forgets
+ * its own kind, not the partner, also after a restart. */
+START_TEST(partners_outlast_a_flood)
+{
+	struct seen s, s2;
+	struct posture *pt = table(&s, 4, 0);
+	feed(pt, conn(VERDICT_TLS, "partner.example", "TLSv1.3", T0), 1, T0);
+	feed(pt, conn(VERDICT_TLS, "partner.example", "TLSv1.3", T0 + 3600), 2, T0 + 3600);
+	one_off_flood(pt, 0, 100, T0 + 3700);
+	ck_assert_uint_eq(posture_peer_count(pt), 4);
+	ck_assert_uint_eq(posture_counters(pt)->evicted, 97);
+	struct posture *copy = table(&s2, 4, 0);
+	ck_assert_int_eq(posture_export(pt, import_into, copy), 0);
+	feed(pt, conn(VERDICT_NO_TLS, "partner.example", NULL, T0 + 3800), 3, T0 + 3800);
+	ck_assert_int_eq(s.n, 1);
+	one_off_flood(copy, 100, 100, T0 + 3900);
+	feed(copy, conn(VERDICT_NO_TLS, "partner.example", NULL, T0 + 4000), 4, T0 + 4000);
+	ck_assert_int_eq(s2.n, 1);
+	/* Two successes within the hour make no partner. */
+	struct posture *quick = table(&s, 2, 0);
+	feed(quick, conn(VERDICT_TLS, "fast.example", "TLSv1.3", T0), 1, T0);
+	feed(quick, conn(VERDICT_TLS, "fast.example", "TLSv1.3", T0 + 10), 2, T0 + 10);
+	one_off_flood(quick, 0, 2, T0 + 20);
+	feed(quick, conn(VERDICT_NO_TLS, "fast.example", NULL, T0 + 30), 3, T0 + 30);
+	ck_assert_int_eq(s.n, 0);
+	posture_free(pt);
+	posture_free(copy);
+	posture_free(quick);
+}
+END_TEST
+
 /* Many peers: the buckets grow and every one is found again. */
 START_TEST(many_peers)
 {
@@ -482,6 +527,7 @@ static Suite *posture_suite(void)
 	tcase_add_test(tc, throttle_counts_what_it_holds_back);
 	tcase_add_test(tc, bounded_by_max_peers_and_window);
 	tcase_add_test(tc, many_peers);
+	tcase_add_test(tc, partners_outlast_a_flood);
 	tcase_add_test(tc, saved_and_restored);
 	tcase_add_test(tc, peers_in_the_state_file);
 	suite_add_tcase(s, tc);
