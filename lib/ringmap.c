@@ -20,6 +20,11 @@ void ringmap_init(struct ringmap *rm, uint32_t limit)
 	id_index_init(&rm->index, ringmap_key_of, rm, rm->limit - 1); /* ring positions */
 }
 
+void ringmap_keep_distances(struct ringmap *rm)
+{
+	id_index_keep_distances(&rm->index);
+}
+
 void ringmap_set_drop(struct ringmap *rm, ringmap_drop_fn fn, void *ctx)
 {
 	rm->on_drop = fn;

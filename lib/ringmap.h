@@ -40,6 +40,10 @@ struct ringmap {
 /* Prepares an empty map of at most limit (>= 1) entries. Allocates on first put. */
 void ringmap_init(struct ringmap *rm, uint32_t limit);
 
+/* From now on (on an empty map) the index keeps distances (id_index_keep_distances): for a map
+ * whose entries are cold when they leave it, as they are after a long wait in a large ring. */
+void ringmap_keep_distances(struct ringmap *rm);
+
 void ringmap_free(struct ringmap *rm);
 
 /* Calls fn(ctx, entry) for each live entry as it leaves the map, from now on. */

@@ -581,13 +581,16 @@ struct model_run {
 	uint64_t seed;
 };
 
-static void model_run(const struct model_run *cfg)
+/* distances: the map's index keeps distances (ringmap_keep_distances). */
+static void model_run_index(const struct model_run *cfg, int distances)
 {
 	struct rng r = {cfg->seed};
 	struct model m;
 	struct ringmap rm;
 	model_init(&m, cfg->keys, cfg->ops);
 	ringmap_init(&rm, cfg->limit);
+	if (distances)
+		ringmap_keep_distances(&rm);
 	unsigned drops = 0, reuses = 0; /* puts into a full ring with holes that dropped nothing */
 	size_t memory = 0;
 	for (uint32_t op = 0; op < cfg->ops; op++) {
@@ -645,6 +648,11 @@ static void model_run(const struct model_run *cfg)
 	model_free(&m);
 }
 
+static void model_run(const struct model_run *cfg)
+{
+	model_run_index(cfg, 0);
+}
+
 START_TEST(test_model_main)
 {
 	/* Crosses the first ring growth (256) and many fills, deletes and expiries. */
@@ -678,6 +686,20 @@ START_TEST(test_model_large_limit)
 {
 	const struct model_run cfg = {1000, 4000, 60000, 60, 10, 2, 0, 0x1a46e};
 	model_run(&cfg);
+}
+END_TEST
+
+/* An index that keeps distances finds, moves and removes the same entries. */
+START_TEST(test_model_keep_distances)
+{
+	const struct model_run main = {300, 900, 200000, 50, 15, 5, 0, 0xd157};
+	model_run_index(&main, 1);
+	const struct model_run large = {1000, 4000, 60000, 60, 10, 2, 0, 0xd1a4};
+	model_run_index(&large, 1);
+	for (uint32_t limit = 1; limit <= 16; limit++) {
+		const struct model_run small = {limit, 3 * limit + 2, 12000, 50, 15, 5, 0, limit};
+		model_run_index(&small, 1);
+	}
 }
 END_TEST
 
@@ -761,6 +783,7 @@ static Suite *ringmap_suite(void)
 	tcase_add_test(r, test_model_jittered_times);
 	tcase_add_test(r, test_model_small_limits);
 	tcase_add_test(r, test_model_large_limit);
+	tcase_add_test(r, test_model_keep_distances);
 	suite_add_tcase(s, r);
 	return s;
 }
