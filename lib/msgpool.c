@@ -86,19 +86,27 @@ void msgpool_prefetch(const struct msgpool *p, uint32_t source, uint64_t mid)
 	id_index_prefetch(&p->index, k);
 }
 
+/* Both cache lines of record i: a line of a message mostly writes its time in the second. */
+static void msgpool_prefetch_at(const struct msgpool *p, uint32_t i)
+{
+	const char *m = (const char *)msgpool_at(p, i);
+	PREFETCH(m);
+	PREFETCH(m + 64);
+}
+
 void msgpool_prefetch_record(const struct msgpool *p, uint32_t source, uint64_t mid)
 {
 	struct id_key k = {mid, source, 0};
 	uint32_t i = id_index_guess(&p->index, k);
 	if (i != ID_INDEX_NONE && i < p->bump)
-		PREFETCH(msgpool_at(p, i));
+		msgpool_prefetch_at(p, i);
 }
 
 void msgpool_prefetch_ring(const struct msgpool *p, uint32_t ahead)
 {
 	uint32_t r;
 	if (ahead < p->len && (r = p->ring[(p->tail + ahead) % p->size]) != MSG_NIL)
-		PREFETCH(msgpool_at(p, r));
+		msgpool_prefetch_at(p, r);
 	/* Half as far on, a record the calls before loaded: its index slot, which writing it
 	 * out reads to remove it. */
 	if (ahead / 2 < p->len && (r = p->ring[(p->tail + ahead / 2) % p->size]) != MSG_NIL) {
