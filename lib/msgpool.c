@@ -94,12 +94,27 @@ static void msgpool_prefetch_at(const struct msgpool *p, uint32_t i)
 	PREFETCH(m + 64);
 }
 
-void msgpool_prefetch_record(const struct msgpool *p, uint32_t source, uint64_t mid)
+uint32_t msgpool_prefetch_record(const struct msgpool *p, uint32_t source, uint64_t mid)
 {
 	struct id_key k = {mid, source, 0};
 	uint32_t i = id_index_guess(&p->index, k);
-	if (i != ID_INDEX_NONE && i < p->bump)
-		msgpool_prefetch_at(p, i);
+	if (i == ID_INDEX_NONE || i >= p->bump)
+		return MSG_NIL;
+	msgpool_prefetch_at(p, i);
+	return i;
+}
+
+uint32_t msgpool_find_guessed(const struct msgpool *p, uint32_t source, uint64_t mid,
+                              uint32_t guess)
+{
+	/* A record below bump with a MID is in the index (taking clears a record it fails to
+	 * index, giving back clears it): the one of its key. */
+	if (guess < p->bump && mid != 0) {
+		const struct msg *m = msgpool_at(p, guess);
+		if (m->mid == mid && m->source == source)
+			return guess;
+	}
+	return msgpool_find(p, source, mid);
 }
 
 void msgpool_prefetch_ring(const struct msgpool *p, uint32_t ahead)
@@ -132,6 +147,8 @@ uint32_t msgpool_take(struct msgpool *p, uint32_t source, uint64_t mid)
 	m->pos = MSG_NIL;
 	m->cap_del = 1;
 	if (id_index_insert(&p->index, i) != 0) {
+		m->mid = 0;
+		m->source = 0;
 		m->pos = p->free_head;
 		p->free_head = i;
 		return MSG_NIL;

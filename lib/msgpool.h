@@ -94,8 +94,14 @@ uint32_t msgpool_find(const struct msgpool *p, uint32_t source, uint64_t mid);
 void msgpool_prefetch(const struct msgpool *p, uint32_t source, uint64_t mid);
 
 /* Starts loading the record msgpool_find(source, mid) will most likely return (a hint; best
- * some time after msgpool_prefetch, when the index slot has come). */
-void msgpool_prefetch_record(const struct msgpool *p, uint32_t source, uint64_t mid);
+ * some time after msgpool_prefetch, when the index slot has come) and returns its number, or
+ * MSG_NIL: a guess for msgpool_find_guessed. */
+uint32_t msgpool_prefetch_record(const struct msgpool *p, uint32_t source, uint64_t mid);
+
+/* msgpool_find, without a second look in the index when `guess` (from msgpool_prefetch_record,
+ * however much the pool changed since) names the record of (source, mid). */
+uint32_t msgpool_find_guessed(const struct msgpool *p, uint32_t source, uint64_t mid,
+                              uint32_t guess);
 
 /* Starts loading the record `ahead` places past the oldest in the ring, and the index slot of
  * the one ahead / 2 places past it (hints), for a sweep that goes through them in order: called

@@ -22,6 +22,7 @@ struct msgtrack {
 	struct msgpool pool;  /* followed messages; ring time = when put */
 	struct ringmap ended; /* written MIDs; time = when */
 	int64_t last_now;
+	uint32_t guess; /* the record msgtrack_prefetch_message found likely, or MSG_NIL */
 	struct msgtrack_counters count;
 };
 
@@ -82,6 +83,7 @@ struct msgtrack *msgtrack_new(const struct msgtrack_config *cfg, msgtrack_emit_f
 	mt->cfg = *cfg;
 	mt->emit = emit;
 	mt->emit_arg = arg;
+	mt->guess = MSG_NIL;
 	msgpool_init(&mt->pool, cfg->max_messages);
 	ringmap_init(&mt->ended, cfg->max_messages);
 	/* A written MID leaves a linger later, when the entries after it in the index are cold:
@@ -290,7 +292,7 @@ static void msg_note_time(struct msg *m, const struct logtime *when)
 /* The message of (source, mid), created unless it was written within linger (a late line). */
 static uint32_t msg_get(struct msgtrack *mt, uint32_t source, uint64_t mid, int64_t now)
 {
-	uint32_t i = msgpool_find(&mt->pool, source, mid);
+	uint32_t i = msgpool_find_guessed(&mt->pool, source, mid, mt->guess);
 	if (i != MSG_NIL)
 		return i;
 	const struct ringmap_entry *e = ringmap_get(&mt->ended, msg_key(source, mid));
@@ -306,9 +308,9 @@ void msgtrack_prefetch(const struct msgtrack *mt, uint32_t source, uint64_t mid)
 	msgpool_prefetch(&mt->pool, source, mid);
 }
 
-void msgtrack_prefetch_message(const struct msgtrack *mt, uint32_t source, uint64_t mid)
+void msgtrack_prefetch_message(struct msgtrack *mt, uint32_t source, uint64_t mid)
 {
-	msgpool_prefetch_record(&mt->pool, source, mid);
+	mt->guess = msgpool_prefetch_record(&mt->pool, source, mid);
 }
 
 void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event *ev,
@@ -356,9 +358,9 @@ void msgtrack_event(struct msgtrack *mt, uint32_t source, const struct esa_event
 
 /* Message `mid` learns the verdict of its connection (source, dir, id), if it waits for it. */
 static void msg_learn_verdict(struct msgtrack *mt, uint32_t source, enum esa_dir dir, uint64_t id,
-                              uint64_t mid, enum verdict_kind kind, int64_t now)
+                              uint64_t mid, uint32_t guess, enum verdict_kind kind, int64_t now)
 {
-	uint32_t i = msgpool_find(&mt->pool, source, mid);
+	uint32_t i = msgpool_find_guessed(&mt->pool, source, mid, guess);
 	int changed = 0;
 	if (i == MSG_NIL)
 		return;
@@ -422,10 +424,15 @@ void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir,
                          const uint64_t *mids, size_t n_mids, uint64_t mids_total,
                          enum verdict_kind kind, int64_t now)
 {
-	for (size_t k = 0; k < n_mids; k++) /* their loads overlap (msgtrack_prefetch came first) */
-		msgpool_prefetch_record(&mt->pool, source, mids[k]);
-	for (size_t k = 0; k < n_mids; k++)
-		msg_learn_verdict(mt, source, dir, id, mids[k], kind, now);
+	uint32_t guess[64];
+	for (size_t k0 = 0; k0 < n_mids; k0 += 64) {
+		size_t n = n_mids - k0 < 64 ? n_mids - k0 : 64;
+		/* Their loads overlap (msgtrack_prefetch came first). */
+		for (size_t k = 0; k < n; k++)
+			guess[k] = msgpool_prefetch_record(&mt->pool, source, mids[k0 + k]);
+		for (size_t k = 0; k < n; k++)
+			msg_learn_verdict(mt, source, dir, id, mids[k0 + k], guess[k], kind, now);
+	}
 	if (mids_total <= n_mids)
 		return;
 	/* Past the listed MIDs: a walk of the table, rare (a connection of more than 64). */
@@ -434,7 +441,7 @@ void msgtrack_conn_ended(struct msgtrack *mt, uint32_t source, enum esa_dir dir,
 	if (w.failed)
 		mt->count.alloc_failures++;
 	for (size_t k = 0; k < w.n; k++)
-		msg_learn_verdict(mt, source, dir, id, w.mids[k], kind, now);
+		msg_learn_verdict(mt, source, dir, id, w.mids[k], MSG_NIL, kind, now);
 	free(w.mids);
 }
 

@@ -65,7 +65,7 @@ void msgtrack_set_source_names(struct msgtrack *mt, msgtrack_name_fn name, const
  * the loads overlap the caller's work on the event's connection: first the index slot, then,
  * once that has had time to come, the message it names. */
 void msgtrack_prefetch(const struct msgtrack *mt, uint32_t source, uint64_t mid);
-void msgtrack_prefetch_message(const struct msgtrack *mt, uint32_t source, uint64_t mid);
+void msgtrack_prefetch_message(struct msgtrack *mt, uint32_t source, uint64_t mid);
 
 /* Applies one event of `source` that names a message (others are ignored); conn describes the
  * connection the event names (ignored for events that name none). */

@@ -71,6 +71,27 @@ START_TEST(given_back_records_are_reused_and_forgotten)
 }
 END_TEST
 
+/* A guess only saves a look in the index: wrong, stale or absent, the find is the same. */
+START_TEST(a_guess_is_taken_only_when_it_names_the_record)
+{
+	ck_assert_uint_eq(msgpool_prefetch_record(&pool, 0, 5), MSG_NIL);
+	ck_assert_uint_eq(msgpool_find_guessed(&pool, 0, 5, 0), MSG_NIL); /* past bump */
+	uint32_t a = take_put(0, 5, 10), b = take_put(1, 6, 11);
+	ck_assert_uint_eq(msgpool_prefetch_record(&pool, 0, 5), a);
+	ck_assert_uint_eq(msgpool_find_guessed(&pool, 0, 5, a), a);
+	ck_assert_uint_eq(msgpool_find_guessed(&pool, 0, 5, b), a);       /* wrong */
+	ck_assert_uint_eq(msgpool_find_guessed(&pool, 0, 5, MSG_NIL), a); /* none */
+	ck_assert_uint_eq(msgpool_find_guessed(&pool, 1, 5, a), MSG_NIL); /* another source */
+	ck_assert_uint_eq(msgpool_find_guessed(&pool, 0, 0, b + 1), MSG_NIL);
+	msgpool_give_back(&pool, a);
+	ck_assert_uint_eq(msgpool_find_guessed(&pool, 0, 5, a), MSG_NIL); /* stale */
+	uint32_t c = take_put(0, 7, 12);
+	ck_assert_uint_eq(c, a);
+	ck_assert_uint_eq(msgpool_find_guessed(&pool, 0, 5, a), MSG_NIL); /* reused */
+	ck_assert_uint_eq(msgpool_find_guessed(&pool, 0, 7, a), c);
+}
+END_TEST
+
 START_TEST(deliveries_and_domains_are_counted_and_freed)
 {
 	uint32_t i = take_put(0, 7, 1);
@@ -199,6 +220,7 @@ static Suite *msgpool_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, records_across_chunks_are_found_by_source_and_mid);
 	tcase_add_test(tc, given_back_records_are_reused_and_forgotten);
+	tcase_add_test(tc, a_guess_is_taken_only_when_it_names_the_record);
 	tcase_add_test(tc, deliveries_and_domains_are_counted_and_freed);
 	tcase_add_test(tc, ring_follows_the_ringmap_rules);
 	tcase_set_timeout(tc, 60);
