@@ -305,20 +305,6 @@ END_TEST
 
 /* ---- a restart through the state file ---- */
 
-struct buf {
-	unsigned char data[1 << 16];
-	size_t len;
-};
-
-static int buf_write(const void *p, size_t len, void *arg)
-{
-	struct buf *b = arg;
-	ck_assert_uint_le(len, sizeof(b->data) - b->len);
-	memcpy(b->data + b->len, p, len);
-	b->len += len;
-	return 0;
-}
-
 static int save_conn(const struct track_conn_state *s, void *arg)
 {
 	struct track_conn_state named = *s;
@@ -353,7 +339,7 @@ static int load_msg(const struct msg_state *s, void *arg)
  * tracker, and finished there: one record with what was known before the restart. */
 START_TEST(test_state_round_trip)
 {
-	static struct buf b;
+	static struct mem_sink b;
 	struct state_writer w;
 	uint64_t count;
 	start(100, 1);
@@ -363,7 +349,7 @@ START_TEST(test_state_round_trip)
 	feed("DCID 30 TLS success protocol TLSv1.3 cipher TLS_AES_256_GCM_SHA384");
 	feed("Delivery start DCID 30 MID 4 to RID [0]");
 	b.len = 0;
-	state_writer_begin(&w, buf_write, &b, clock_now);
+	state_writer_begin(&w, mem_sink_write, &b, clock_now);
 	track_export(tr, save_conn, &w);
 	ck_assert_int_eq(track_export_messages(tr, save_msg, &w), 0);
 	ck_assert_int_eq(state_writer_end(&w), 0);

@@ -423,20 +423,6 @@ END_TEST
 
 /* ---- in the state file ---- */
 
-struct mem {
-	unsigned char buf[1 << 16];
-	size_t len;
-};
-
-static int mem_write(const void *p, size_t len, void *arg)
-{
-	struct mem *m = arg;
-	ck_assert_uint_le(len, sizeof(m->buf) - m->len);
-	memcpy(m->buf + m->len, p, len);
-	m->len += len;
-	return 0;
-}
-
 static int write_peer(const struct posture_peer_state *s, void *arg)
 {
 	state_writer_peer(arg, s);
@@ -460,7 +446,7 @@ START_TEST(peers_in_the_state_file)
 {
 	struct seen s, s2;
 	static struct state_writer w;
-	static struct mem m;
+	static struct mem_sink m;
 	struct posture *pt = table(&s, 100, 3600);
 	feed(pt, conn(VERDICT_TLS, "a.example", "TLSv1.3", T0), 1, T0);
 	struct verdict out = conn(VERDICT_TLS, NULL, NULL, T0); /* no protocol, no cipher */
@@ -469,7 +455,7 @@ START_TEST(peers_in_the_state_file)
 	out.host = span_none();
 	feed(pt, out, 2, T0 + 1);
 	m.len = 0;
-	state_writer_begin(&w, mem_write, &m, T0);
+	state_writer_begin(&w, mem_sink_write, &m, T0);
 	ck_assert_int_eq(posture_export(pt, write_peer, &w), 0);
 	ck_assert_int_eq(state_writer_end(&w), 0);
 	/* Two bodies: fixed part, the key and what else is present. */
@@ -479,7 +465,7 @@ START_TEST(peers_in_the_state_file)
 	struct posture *copy = table(&s2, 100, 3600);
 	const struct state_visitor v = {NULL, NULL, import_peer, copy};
 	uint64_t count;
-	ck_assert_int_eq(state_parse_visit(m.buf, m.len, &v, NULL, &count), STATE_OK);
+	ck_assert_int_eq(state_parse_visit(m.data, m.len, &v, NULL, &count), STATE_OK);
 	ck_assert_uint_eq(count, 2);
 	ck_assert_uint_eq(posture_peer_count(copy), 2);
 	struct verdict lost = out;
@@ -489,14 +475,14 @@ START_TEST(peers_in_the_state_file)
 	ck_assert_str_eq(s2.peer, "b.example");
 	ck_assert_str_eq(s2.last_host, ""); /* absent stays absent */
 	/* Connections-only readers skip peers. */
-	ck_assert_int_eq(state_parse(m.buf, m.len, NULL, NULL, NULL, &count), STATE_OK);
+	ck_assert_int_eq(state_parse(m.data, m.len, NULL, NULL, NULL, &count), STATE_OK);
 
 	/* A version 2 file has no peers: the same bytes under its header are malformed. */
-	m.buf[STATE_MAGIC_LEN] = 2;
-	uint64_t h = fnv(m.buf, m.len - 8);
+	m.data[STATE_MAGIC_LEN] = 2;
+	uint64_t h = fnv(m.data, m.len - 8);
 	for (int i = 0; i < 8; i++)
-		m.buf[m.len - 8 + i] = (unsigned char)(h >> (8 * i));
-	ck_assert_int_eq(state_parse_visit(m.buf, m.len, &v, NULL, NULL), STATE_MALFORMED);
+		m.data[m.len - 8 + i] = (unsigned char)(h >> (8 * i));
+	ck_assert_int_eq(state_parse_visit(m.data, m.len, &v, NULL, NULL), STATE_MALFORMED);
 
 	/* A key longer than the format holds fails the writer. */
 	char longer[300];
@@ -506,7 +492,7 @@ START_TEST(peers_in_the_state_file)
 	                                 .key = span_make(longer, 256),
 	                                 .last_tls_clock = T0};
 	m.len = 0;
-	state_writer_begin(&w, mem_write, &m, T0);
+	state_writer_begin(&w, mem_sink_write, &m, T0);
 	state_writer_peer(&w, &big);
 	ck_assert_int_eq(state_writer_end(&w), -1);
 	posture_free(pt);

@@ -173,3 +173,12 @@ int tls_certs_make(char *dir, size_t cap)
 	}
 	return 0;
 }
+
+int mem_sink_write(const void *p, size_t len, void *arg)
+{
+	struct mem_sink *m = arg;
+	ck_assert_uint_le(len, sizeof(m->data) - m->len);
+	memcpy(m->data + m->len, p, len);
+	m->len += len;
+	return 0;
+}

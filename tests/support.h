@@ -102,6 +102,16 @@ void collect(const char *s, void *arg);
  * 0, or -1 after saying why on stderr. tmpdir_remove(dir) removes it. */
 int tls_certs_make(char *dir, size_t cap);
 
+/* ---- state files ---- */
+
+/* A state file written to memory: mem_sink_write is a state_write_fn (state.h) appending to
+ * data; the test fails past 64 KiB. */
+struct mem_sink {
+	unsigned char data[1 << 16];
+	size_t len;
+};
+int mem_sink_write(const void *p, size_t len, void *arg);
+
 /* ---- JSON ---- */
 
 /* True when s[0..n) is exactly one JSON value (RFC 8259) of well-formed UTF-8 (json_check.c). */
