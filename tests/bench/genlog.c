@@ -6,8 +6,12 @@
  * its middle instead, as a busy appliance keeps about 2,000 open), their
  * lines interleaved at random, inbound (ICID) and outbound (DCID), with every verdict kind: TLS
  * success, TLS failure (with and without "lost" and the "TLS was required" sentence), no TLS,
- * and connections whose open line was never logged (mid-stream). Message lines that the
- * classifier must skip (Subject, ready, matched, queued, finished) come with every message.
+ * and connections whose open line was never logged (mid-stream). A message takes the path it
+ * takes on an appliance: received and queued on an inbound connection (Start MID, From, To,
+ * and the lines the classifier skips: Subject, ready, matched, queued), then delivered on an
+ * outbound connection opened for the queue (Delivery start, Message done, Response) and
+ * finished ("Message finished"). A few deliveries are of messages queued before the capture
+ * began (no Start line).
  * -k keeps every connection open (no close line) and packs all timestamps into four minutes, so
  * that none idles out: the memory test replays it and measures the tracker holding them all.
  * The line count goes to standard error. Standalone C11 + libc, no dependencies. */
@@ -27,6 +31,8 @@
 #define WINDOW_MIN 8
 #define WINDOW_MAX 64
 #define OPS_MAX 40
+#define OUT_MIDS_MAX 3   /* messages one outbound connection delivers */
+#define ORPHAN_PERCENT 3 /* deliveries of messages queued before the capture began */
 #define LINES_PER_SECOND 200
 #define KEEP_SPAN_SECONDS 240 /* -k: all timestamps within this, well under the idle timeout */
 #define START_EPOCH INT64_C(1694006000) /* Wed Sep  6 13:13:20 2023 UTC */
@@ -46,23 +52,31 @@ enum op {
 	OP_SUBJECT,
 	OP_READY,
 	OP_MATCHED,
-	OP_QUEUED,
-	OP_FINISHED,
+	OP_QUEUED, /* puts the MID in the delivery queue */
 	OP_IN_CLOSE,
 	OP_OUT_OPEN,
 	OP_OUT_TLS_OK,
 	OP_OUT_TLS_FAIL,
-	OP_DELIVERY_START, /* takes a new MID */
+	OP_DELIVERY_START, /* takes the connection's next queued MID */
 	OP_MESSAGE_DONE,
+	OP_RESPONSE,
+	OP_FINISHED,
 	OP_OUT_CLOSE,
 };
 
 struct conn {
 	uint64_t id;
-	uint64_t mid;  /* message in progress */
-	uint64_t attr; /* hash of the id: peer address, names, cipher choices */
+	uint64_t mid;                    /* message in progress */
+	uint64_t attr;                   /* hash of the id: peer address, names, cipher choices */
+	uint64_t out_mids[OUT_MIDS_MAX]; /* outbound: the messages it delivers, in order */
 	uint8_t ops[OPS_MAX];
-	uint8_t n_ops, pos;
+	uint8_t n_ops, pos, n_out, out_pos;
+};
+
+/* MIDs queued for delivery, first in first out. */
+struct mid_queue {
+	uint64_t *mid;
+	size_t cap, head, len;
 };
 
 struct gen {
@@ -77,6 +91,7 @@ struct gen {
 	size_t prefix_len;
 	uint64_t next_icid, next_dcid, next_mid;
 	struct conn *window; /* wmax of them */
+	struct mid_queue queue;
 	int active, target, wmin, wmax;
 	uint64_t lines_per_second;
 };
@@ -408,13 +423,52 @@ static void emit_delivery(struct gen *g, const struct conn *c, const char *what)
 	put_str(g, " to RID [0]");
 }
 
+static void queue_push(struct mid_queue *q, uint64_t mid)
+{
+	if (q->len == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 1024;
+		uint64_t *m = malloc(cap * sizeof(*m));
+		if (m == NULL) {
+			fprintf(stderr, "genlog: out of memory\n");
+			exit(1);
+		}
+		for (size_t i = 0; i < q->len; i++)
+			m[i] = q->mid[(q->head + i) % q->cap];
+		free(q->mid);
+		q->mid = m;
+		q->cap = cap;
+		q->head = 0;
+	}
+	q->mid[(q->head + q->len++) % q->cap] = mid;
+}
+
+static uint64_t queue_pop(struct mid_queue *q)
+{
+	uint64_t mid = q->mid[q->head];
+	q->head = (q->head + 1) % q->cap;
+	q->len--;
+	return mid;
+}
+
+static void emit_response(struct gen *g, const struct conn *c)
+{
+	put_mid(g, c->mid);
+	put_str(g, " RID [0] Response '2.0.0 Ok: queued as ");
+	put_u64(g, hash_id(c->mid) & 0xffffffffffu);
+	put_char(g, '\'');
+}
+
 /* Writes the connection's next line and advances it. */
 static void conn_step(struct gen *g, struct conn *c)
 {
 	enum op op = (enum op)c->ops[c->pos++];
 
-	if (op == OP_START_MID || op == OP_DELIVERY_START)
+	if (op == OP_START_MID)
 		c->mid = g->next_mid++;
+	else if (op == OP_DELIVERY_START)
+		c->mid = c->out_mids[c->out_pos++];
+	else if (op == OP_QUEUED)
+		queue_push(&g->queue, c->mid);
 	line_begin(g);
 	switch (op) {
 	case OP_IN_OPEN:
@@ -468,6 +522,9 @@ static void conn_step(struct gen *g, struct conn *c)
 	case OP_MESSAGE_DONE:
 		emit_delivery(g, c, "Message done");
 		break;
+	case OP_RESPONSE:
+		emit_response(g, c);
+		break;
 	case OP_OUT_CLOSE:
 		put_conn(g, "DCID ", c->id);
 		put_str(g, " close");
@@ -516,16 +573,35 @@ static void script_inbound(struct gen *g, struct conn *c)
 		script_add(c, OP_IN_TLS_OK);
 	}
 	for (unsigned m = 0; m < msgs; m++)
-		for (enum op op = OP_START_MID; op <= OP_FINISHED; op++)
+		for (enum op op = OP_START_MID; op <= OP_QUEUED; op++)
 			script_add(c, op);
 	script_add(c, OP_IN_CLOSE);
 }
 
+/* Up to `want` messages for an outbound connection: the oldest queued ones, and now and then one
+ * queued before the capture began (a MID the log never started). At least one. */
+static void claim_messages(struct gen *g, struct conn *c, unsigned want)
+{
+	c->n_out = 0;
+	c->out_pos = 0;
+	while (c->n_out < want) {
+		if (gen_below(g, 100) < ORPHAN_PERCENT)
+			c->out_mids[c->n_out++] = g->next_mid++;
+		else if (g->queue.len > 0)
+			c->out_mids[c->n_out++] = queue_pop(&g->queue);
+		else if (c->n_out == 0)
+			c->out_mids[c->n_out++] = g->next_mid++;
+		else
+			break;
+	}
+}
+
+/* Opened because messages wait in the queue (conn_start): it delivers up to three of them. */
 static void script_outbound(struct gen *g, struct conn *c)
 {
 	unsigned r = gen_below(g, 100);
-	unsigned msgs = 1 + gen_below(g, 3);
 
+	claim_messages(g, c, 1 + gen_below(g, OUT_MIDS_MAX));
 	c->id = g->next_dcid++;
 	if (gen_below(g, 100) >= 3)
 		script_add(c, OP_OUT_OPEN);
@@ -533,9 +609,11 @@ static void script_outbound(struct gen *g, struct conn *c)
 		script_add(c, OP_OUT_TLS_FAIL);
 	else if (r < 78)
 		script_add(c, OP_OUT_TLS_OK);
-	for (unsigned m = 0; m < msgs; m++) {
+	for (unsigned m = 0; m < c->n_out; m++) {
 		script_add(c, OP_DELIVERY_START);
 		script_add(c, OP_MESSAGE_DONE);
+		script_add(c, OP_RESPONSE);
+		script_add(c, OP_FINISHED);
 	}
 	script_add(c, OP_OUT_CLOSE);
 }
@@ -545,7 +623,8 @@ static void conn_start(struct gen *g, struct conn *c)
 	c->n_ops = 0;
 	c->pos = 0;
 	c->mid = 0;
-	if (gen_below(g, 100) < 60)
+	/* About 60 % inbound; an outbound connection opens only for a queued message. */
+	if (gen_below(g, 100) < 60 || g->queue.len == 0)
 		script_inbound(g, c);
 	else
 		script_outbound(g, c);
@@ -702,5 +781,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "genlog: %" PRIu64 " lines, %" PRIu64 " connections\n", g.lines, written);
 	free(g.out);
 	free(g.window);
+	free(g.queue.mid);
 	return 0;
 }
