@@ -356,14 +356,20 @@ uint64_t esa_rid_mask(struct span rids)
 	const char *p = rids.p, *end = rids.p + rids.len;
 	if (!span_present(rids))
 		return 0;
+	/* One pass, read as esa_first_rid reads each comma-separated item: spaces, then digits
+	 * (their value saturates at 64, past any bit), the rest of the item ignored. */
 	while (p < end) {
-		uint32_t rid;
-		const char *q = memchr(p, ',', (size_t)(end - p));
-		if (q == NULL)
-			q = end;
-		if (esa_first_rid(span_between(p, q), &rid) == 0 && rid < 64)
-			mask |= (uint64_t)1 << rid;
-		p = q + (q < end);
+		unsigned v = 0;
+		const char *digits;
+		while (p < end && *p == ' ')
+			p++;
+		for (digits = p; p < end && *p >= '0' && *p <= '9'; p++)
+			v = v < 64 ? v * 10 + (unsigned)(*p - '0') : 64;
+		if (p > digits && v < 64)
+			mask |= (uint64_t)1 << v;
+		while (p < end && *p != ',')
+			p++;
+		p += p < end;
 	}
 	return mask;
 }

@@ -1156,6 +1156,48 @@ START_TEST(test_first_rid)
 }
 END_TEST
 
+static uint64_t mask_of(const char *s)
+{
+	return esa_rid_mask(span_make(s, strlen(s)));
+}
+
+START_TEST(test_rid_mask)
+{
+	ck_assert_uint_eq(mask_of("0"), 1);
+	ck_assert_uint_eq(mask_of("0, 4"), 0x11);
+	ck_assert_uint_eq(mask_of(" 2 ,  63,x,,"), (UINT64_C(1) << 63) | 4);
+	ck_assert_uint_eq(mask_of("64, 000000000000000000000000001"), 2); /* 64 has no bit */
+	ck_assert_uint_eq(mask_of("7x, 9999999999999999999999, 3"), (1u << 7) | (1u << 3));
+	ck_assert_uint_eq(mask_of(""), 0);
+	ck_assert_uint_eq(esa_rid_mask(span_none()), 0);
+}
+END_TEST
+
+/* The mask has the bit of every item esa_first_rid reads below 64, and no other. */
+START_TEST(test_rid_mask_agrees_with_first_rid)
+{
+	static const char alphabet[] = "0123456789 ,x";
+	char buf[24];
+	srand(42);
+	for (int n = 0; n < 20000; n++) {
+		size_t len = (size_t)(rand() % (int)sizeof(buf));
+		uint64_t want = 0;
+		for (size_t i = 0; i < len; i++)
+			buf[i] = alphabet[rand() % (int)(sizeof(alphabet) - 1)];
+		for (size_t i = 0; i < len;) {
+			size_t j = i;
+			uint32_t rid;
+			while (j < len && buf[j] != ',')
+				j++;
+			if (esa_first_rid(span_make(buf + i, j - i), &rid) == 0 && rid < 64)
+				want |= UINT64_C(1) << rid;
+			i = j + 1;
+		}
+		ck_assert_uint_eq(esa_rid_mask(span_make(buf, len)), want);
+	}
+}
+END_TEST
+
 static Suite *esa_suite(void)
 {
 	Suite *s = suite_create("esa");
@@ -1188,6 +1230,8 @@ static Suite *esa_suite(void)
 	tc = tcase_create("names");
 	tcase_add_test(tc, test_kind_names);
 	tcase_add_test(tc, test_first_rid);
+	tcase_add_test(tc, test_rid_mask);
+	tcase_add_test(tc, test_rid_mask_agrees_with_first_rid);
 	suite_add_tcase(s, tc);
 	return s;
 }
