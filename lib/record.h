@@ -62,7 +62,7 @@ struct feed_record {
  * of at most 255 bytes). */
 size_t feed_record_encode(const struct feed_record *r, char *buf, size_t cap);
 
-/* ---- message records: how one message travelled (issue 13 part 1) ---- */
+/* ---- message records: how one message travelled ---- */
 
 /* How a message's record came to be written. */
 #define MESSAGE_ENDS(X)                                                                            \
@@ -132,7 +132,7 @@ enum verdict_kind message_end_to_end(const struct message_record *m);
  * and domains of at most 255 bytes). */
 size_t message_record_encode(const struct message_record *m, char *buf, size_t cap);
 
-/* ---- downgrade records: a peer that used TLS stops, or drops its protocol (issue 13 part 2) ----
+/* ---- downgrade records: a peer that used TLS stops, or drops its protocol ----
  */
 
 /* clang-format off */
