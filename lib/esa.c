@@ -160,6 +160,35 @@ static void parse_rids(struct cursor *c, struct esa_event *ev)
 		ev->rids = span_between(open, close);
 }
 
+/* Steps over `label` and the address in angle brackets after it, with or without a space
+ * between ("To: <a@b>", "To:<a@b>"); 0 if they are not next. */
+static int skip_labelled_address(struct cursor *c, const char *label, size_t n)
+{
+	skip_spaces(c);
+	if (!tok_starts(span_make(c->s + c->pos, c->len - c->pos), label, n))
+		return 0;
+	c->pos += n;
+	skip_spaces(c);
+	if (c->pos >= c->len || c->s[c->pos] != '<')
+		return 0;
+	const char *gt = memchr(c->s + c->pos, '>', c->len - c->pos);
+	if (gt == NULL)
+		return 0;
+	seek_to(c, gt + 1);
+	return 1;
+}
+
+/* The RID after the addresses of an outcome line: "From: <a> To: <b> RID 0 - ...". */
+static void parse_addressed_rid(struct cursor *c, struct esa_event *ev)
+{
+	if (!skip_labelled_address(c, "From:", 5) || !skip_labelled_address(c, "To:", 3) ||
+	    !EXPECT(c, "RID"))
+		return;
+	skip_spaces(c);
+	if (c->pos < c->len && c->s[c->pos] >= '0' && c->s[c->pos] <= '9')
+		ev->rids = next_token(c);
+}
+
 /* "Delivery start DCID n MID m to RID [..]" and "Message done DCID n MID m to RID [..]" */
 static int parse_delivery(struct cursor *c, enum esa_kind kind, struct esa_event *ev)
 {
@@ -218,6 +247,10 @@ static int parse_outcome(struct cursor *c, enum esa_outcome outcome, struct esa_
 		save = c->pos;
 		parse_rids(c, ev);
 		c->pos = save;
+		if (!span_present(ev->rids)) {
+			parse_addressed_rid(c, ev);
+			c->pos = save;
+		}
 	} else {
 		c->pos = save;
 	}

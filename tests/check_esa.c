@@ -355,17 +355,21 @@ static const struct expect outbound[] = {
     {"Delayed: DCID 8414309 MID 19410908 From: <WeiZhang@example.com> To: "
      "<mcintosh@buttercupgames.com> RID 0 - 4.3.2 - Not accepting messages at this time ('421', "
      "['4.3.2 try again later'])",
-     ESA_MSG_OUTCOME, OUT, 8414309, 19410908,
+     ESA_MSG_OUTCOME, OUT, 8414309, 19410908, .rids = "0",
      .reason = "From: <WeiZhang@example.com> To: <mcintosh@buttercupgames.com> RID 0 - 4.3.2 - "
                "Not accepting messages at this time ('421', ['4.3.2 try again later'])"},
     {"Bounced: DCID 0 MID 19408690 From: <Exit\\_Desk@sample.net> To: <lyra@buttercupgames.com> "
      "RID 0 - 5.1.2 - Bad destination host",
-     ESA_MSG_OUTCOME, OUT, 0, 19408690,
+     ESA_MSG_OUTCOME, OUT, 0, 19408690, .rids = "0",
      .reason = "From: <Exit\\_Desk@sample.net> To: <lyra@buttercupgames.com> RID 0 - 5.1.2 - Bad "
                "destination host"},
     {"Bounced: DCID 2 MID 15232 From:<example.com> To:<example.com> RID 0 - 5.1.0 - Unknown",
-     ESA_MSG_OUTCOME, OUT, 2, 15232,
+     ESA_MSG_OUTCOME, OUT, 2, 15232, .rids = "0",
      .reason = "From:<example.com> To:<example.com> RID 0 - 5.1.0 - Unknown"},
+    {"Delayed: DCID 9 MID 10 From: <a RID 7@x> To: <b> RID 3 - 4.4.1 - try later", ESA_MSG_OUTCOME,
+     OUT, 9, 10, .rids = "3", .reason = "From: <a RID 7@x> To: <b> RID 3 - 4.4.1 - try later"},
+    {"Delayed: DCID 9 MID 10 From: <a@x> RID 3 - no To: address", ESA_MSG_OUTCOME, OUT, 9, 10,
+     .reason = "From: <a@x> RID 3 - no To: address"},
     {"Possible Delivery: DCID: 4641294 MID 8956463 to [0]", ESA_MSG_OUTCOME, OUT, 4641294, 8956463,
      .rids = "0", .reason = "to [0]"},
 };

@@ -224,6 +224,31 @@ START_TEST(test_recipients_finish)
 }
 END_TEST
 
+/* Outcome lines that name their recipient after the addresses ("From: <a> To: <b> RID 1")
+ * count as well: a bounce in that form finishes its recipient, a delay lists it. */
+START_TEST(test_addressed_outcomes)
+{
+	start(100, 1);
+	feed_all(tls_in);
+	feed("MID 4 ICID 14 RID 1 To: <c@example.net>");
+	feed("ICID 14 close");
+	feed_all(tls_out);
+	feed("New SMTP DCID 31 interface 10.0.0.1 address 198.51.100.10 port 25");
+	feed("Delayed: DCID 31 MID 4 From: <a@example.org> To: <c@example.net> RID 1 - 4.3.2 - "
+	     "Not accepting messages at this time");
+	feed("DCID 30 close");
+	feed("DCID 31 close");
+	ck_assert_uint_eq(n_lines, 0); /* RID 1 is only delayed */
+	feed("Bounced: DCID 0 MID 4 From:<a@example.org> To:<c@example.net> RID 1 - 5.1.2 - Bad "
+	     "destination host");
+	ck_assert_uint_eq(n_lines, 1);
+	has(0, "\"end\":\"recipients\"");
+	has(0, "{\"dcid\":31,\"rids\":[1],\"verdict\":\"no_tls\"");
+	has(0, "\"outcome\":\"delayed\"");
+	stop();
+}
+END_TEST
+
 /* No news for message_timeout: written as idle, its open parts unknown. */
 START_TEST(test_idle)
 {
@@ -437,6 +462,7 @@ static Suite *msgtrack_suite(void)
 	tcase_add_test(tc, test_plain_inbound);
 	tcase_add_test(tc, test_no_connection);
 	tcase_add_test(tc, test_recipients_finish);
+	tcase_add_test(tc, test_addressed_outcomes);
 	tcase_add_test(tc, test_idle);
 	tcase_add_test(tc, test_news_postpones_idle);
 	tcase_add_test(tc, test_bounds_and_flush);
