@@ -161,9 +161,11 @@ static void parse_rids(struct cursor *c, struct esa_event *ev)
 }
 
 /* Steps over `label` and the address in angle brackets after it, with or without a space
- * between ("To: <a@b>", "To:<a@b>"); 0 if they are not next. */
+ * between ("To: <a@b>", "To:<a@b>"); 0 if they are not next. The sender chooses the address: a
+ * quoted part ("<\"x> RID 1\"@d>", backslash escapes inside) does not end it. */
 static int skip_labelled_address(struct cursor *c, const char *label, size_t n)
 {
+	int quoted = 0;
 	skip_spaces(c);
 	if (!tok_starts(span_make(c->s + c->pos, c->len - c->pos), label, n))
 		return 0;
@@ -171,10 +173,18 @@ static int skip_labelled_address(struct cursor *c, const char *label, size_t n)
 	skip_spaces(c);
 	if (c->pos >= c->len || c->s[c->pos] != '<')
 		return 0;
-	const char *gt = memchr(c->s + c->pos, '>', c->len - c->pos);
-	if (gt == NULL)
+	for (c->pos++; c->pos < c->len; c->pos++) {
+		char ch = c->s[c->pos];
+		if (quoted && ch == '\\' && c->pos + 1 < c->len)
+			c->pos++; /* the escaped byte, whatever it is */
+		else if (ch == '"')
+			quoted = !quoted;
+		else if (ch == '>' && !quoted)
+			break;
+	}
+	if (c->pos >= c->len)
 		return 0;
-	seek_to(c, gt + 1);
+	c->pos++;
 	return 1;
 }
 

@@ -86,7 +86,8 @@ struct esa_event {
 	                           * the "details:" text (else the text after "Connection Error:");
 	                           * CONN_NOTE and MSG_OUTCOME: the rest of the line */
 	struct span rids;         /* DELIVERY_*: inside the brackets of "to RID [0, 1]" / "to [0]";
-	                           * MSG_OUTCOME: the bounced RID of "to RID 0" / "to 0" */
+	                           * MSG_OUTCOME: the bounced or delayed RID of "to RID 0" / "to 0" /
+	                           * "From: <a> To: <b> RID 0" */
 	uint32_t rid;             /* MSG_LINK "MID m ICID n RID r To: <a@d>": r */
 	struct span rcpt_domain;  /* MSG_LINK: d, the recipient's domain (absent without RID/To:) */
 };

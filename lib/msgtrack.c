@@ -164,9 +164,11 @@ static uint8_t conn_part(const struct msg_conn *c)
 	return VERDICT_UNKNOWN;
 }
 
-/* The delivery over dcid, added if new (NULL past MESSAGE_DELIVERIES_MAX: counted). */
+/* The delivery over dcid, added if new (NULL past MESSAGE_DELIVERIES_MAX: counted). `sent`: the
+ * line says the message went out on it (a delivery start or done, not a delay or bounce, which
+ * a connection that failed before the transaction also logs). */
 static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t dcid,
-                                    const struct msg_conn *c)
+                                    const struct msg_conn *c, int sent)
 {
 	for (unsigned i = m->n_del; i-- > 0;)
 		if (msg_dels(m)[i].dcid == dcid)
@@ -185,7 +187,7 @@ static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t
 	d->dcid = dcid;
 	d->verdict = conn_part(c);
 	d->outcome = DELIVERY_PENDING;
-	d->after_failure = c->state == MSG_CONN_OPEN && c->after_failure;
+	d->after_failure = sent && c->state == MSG_CONN_OPEN && c->after_failure;
 	if (span_present(c->peer_domain))
 		msgpool_set_domain(&mt->pool, d, c->peer_domain.p, c->peer_domain.len);
 	return d;
@@ -241,11 +243,11 @@ static void msg_apply(struct msgtrack *mt, struct msg *m, const struct esa_event
 			m->rcpts |= (uint64_t)1 << ev->rid;
 		break;
 	case ESA_DELIVERY_START:
-		if ((d = msg_delivery(mt, m, ev->conn_id, c)) != NULL)
+		if ((d = msg_delivery(mt, m, ev->conn_id, c, 1)) != NULL)
 			d->rids |= rids;
 		break;
 	case ESA_DELIVERY_DONE:
-		if ((d = msg_delivery(mt, m, ev->conn_id, c)) != NULL) {
+		if ((d = msg_delivery(mt, m, ev->conn_id, c, 1)) != NULL) {
 			d->rids |= rids;
 			d->outcome = DELIVERY_DELIVERED;
 		}
@@ -253,7 +255,7 @@ static void msg_apply(struct msgtrack *mt, struct msg *m, const struct esa_event
 		break;
 	case ESA_MSG_OUTCOME:
 		/* "Bounced: DCID 0" is a bounce without a connection: no delivery attempt. */
-		d = ev->conn_id != 0 ? msg_delivery(mt, m, ev->conn_id, c) : NULL;
+		d = ev->conn_id != 0 ? msg_delivery(mt, m, ev->conn_id, c, 0) : NULL;
 		if (ev->outcome == ESA_OUTCOME_BOUNCED) {
 			m->rcpts_done |= rids;
 			if (d != NULL)
@@ -565,7 +567,7 @@ int msgtrack_import(struct msgtrack *mt, const struct msg_state *s)
 	for (unsigned i = 0; i < s->n_del; i++) {
 		const struct msg_state_delivery *sd = &s->del[i];
 		struct msg_conn c = {MSG_CONN_NONE, VERDICT_UNKNOWN, 0, sd->domain};
-		struct msg_del *d = msg_delivery(mt, m, sd->dcid, &c);
+		struct msg_del *d = msg_delivery(mt, m, sd->dcid, &c, 0);
 		if (d == NULL)
 			break;
 		d->rids = sd->rids;

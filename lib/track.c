@@ -349,7 +349,6 @@ static void conn_apply(struct tracker *t, uint32_t i, const struct esa_event *ev
 		break;
 	case ESA_MSG_LINK:
 	case ESA_DELIVERY_DONE:
-	case ESA_MSG_OUTCOME: /* a delay or bounce of a delivery whose start the log lacks */
 		connpool_add_mid(&t->pool, c, ev->mid);
 		break;
 	default:

@@ -370,6 +370,17 @@ static const struct expect outbound[] = {
      OUT, 9, 10, .rids = "3", .reason = "From: <a RID 7@x> To: <b> RID 3 - 4.4.1 - try later"},
     {"Delayed: DCID 9 MID 10 From: <a@x> RID 3 - no To: address", ESA_MSG_OUTCOME, OUT, 9, 10,
      .reason = "From: <a@x> RID 3 - no To: address"},
+    {"Bounced: DCID 0 MID 10 From: <\"x> To: <y> RID 1\"@evil.example> To: <b@c> RID 0 - 5.1.1 - "
+     "Unknown",
+     ESA_MSG_OUTCOME, OUT, 0, 10, .rids = "0",
+     .reason = "From: <\"x> To: <y> RID 1\"@evil.example> To: <b@c> RID 0 - 5.1.1 - Unknown"},
+    {"Bounced: DCID 0 MID 10 From: <\"a\\\" RID 2 > \"@x> To: <b@c> RID 3 - 5.1.1 - Unknown",
+     ESA_MSG_OUTCOME, OUT, 0, 10, .rids = "3",
+     .reason = "From: <\"a\\\" RID 2 > \"@x> To: <b@c> RID 3 - 5.1.1 - Unknown"},
+    {"Bounced: DCID 0 MID 10 From: <\"open quote@x> To: <b@c> RID 3 - 5.1.1 - Unknown",
+     ESA_MSG_OUTCOME, OUT, 0, 10,
+     .reason = "From: <\"open quote@x> To: <b@c> RID 3 - 5.1.1 - Unknown"},
+    {"Bounced: DCID 0 MID 10 From: <\"a\\", ESA_MSG_OUTCOME, OUT, 0, 10, .reason = "From: <\"a\\"},
     {"Possible Delivery: DCID: 4641294 MID 8956463 to [0]", ESA_MSG_OUTCOME, OUT, 4641294, 8956463,
      .rids = "0", .reason = "to [0]"},
 };

@@ -169,6 +169,31 @@ START_TEST(test_delivery_after_failure)
 }
 END_TEST
 
+/* A connection whose required TLS failed delivers nothing: the delay it logs is no delivery in
+ * the clear, and the connection record lists no message. */
+START_TEST(test_delay_after_required_tls_failed)
+{
+	static const char *const out[] = {
+	    "New SMTP DCID 31 interface 10.0.0.1 address 198.51.100.9 port 25",
+	    "DCID 31 TLS failed: STARTTLS unexpected response",
+	    "DCID 31 IP 198.51.100.9 TLS was required but could not be successfully negotiated",
+	    "Delayed: DCID 31 MID 4 to RID [0] - 4.1.0 - TLS required",
+	    "DCID 31 close",
+	    NULL};
+	start(100, 1);
+	feed_all(tls_in);
+	feed("ICID 14 close");
+	feed_all(out);
+	clock_now += 300; /* message_timeout 100: written within twice that */
+	track_expire(tr, clock_now);
+	ck_assert_uint_eq(n_lines, 1);
+	has(0, "{\"dcid\":31,\"rids\":[0],");
+	has(0, "\"outcome\":\"delayed\"");
+	ck_assert_msg(strstr(lines[0], "after_failure") == NULL, "%s", lines[0]);
+	stop();
+}
+END_TEST
+
 /* Plain inbound, TLS outbound: no_tls. */
 START_TEST(test_plain_inbound)
 {
@@ -234,6 +259,7 @@ START_TEST(test_addressed_outcomes)
 	feed("ICID 14 close");
 	feed_all(tls_out);
 	feed("New SMTP DCID 31 interface 10.0.0.1 address 198.51.100.10 port 25");
+	feed("Delivery start DCID 31 MID 4 to RID [1]");
 	feed("Delayed: DCID 31 MID 4 From: <a@example.org> To: <c@example.net> RID 1 - 4.3.2 - "
 	     "Not accepting messages at this time");
 	feed("DCID 30 close");
@@ -459,6 +485,7 @@ static Suite *msgtrack_suite(void)
 	tcase_add_test(tc, test_tls_end_to_end);
 	tcase_add_test(tc, test_waits_for_inbound);
 	tcase_add_test(tc, test_delivery_after_failure);
+	tcase_add_test(tc, test_delay_after_required_tls_failed);
 	tcase_add_test(tc, test_plain_inbound);
 	tcase_add_test(tc, test_no_connection);
 	tcase_add_test(tc, test_recipients_finish);

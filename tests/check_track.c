@@ -551,6 +551,26 @@ START_TEST(mids_in_order_deduplicated_and_capped)
 }
 END_TEST
 
+/* A delay or bounce is no delivery: a connection whose required TLS failed before any
+ * transaction logs one, and carried nothing (no MID, none after the failure). */
+START_TEST(outcomes_are_not_carried_messages)
+{
+	struct esa_event ev = ev_base(ESA_CONN_OPEN, ESA_DIR_OUT, 71);
+	feed(0, ev, 10);
+	tls_fail(0, ESA_DIR_OUT, 71, "STARTTLS unexpected response", 10);
+	tls_required(0, ESA_DIR_OUT, 71, 10);
+	ev = ev_base(ESA_MSG_OUTCOME, ESA_DIR_OUT, 71);
+	ev.mid = 9;
+	ev.outcome = ESA_OUTCOME_DELAYED;
+	feed(0, ev, 10);
+	end_conn(0, ESA_DIR_OUT, 71, ESA_END_CLOSE, 11);
+	ck_assert_uint_eq(n_records, 1);
+	ck_assert_uint_eq(records[0].n_mids, 0);
+	ck_assert_uint_eq(records[0].mids_total, 0);
+	ck_assert_uint_eq(records[0].after_failure_total, 0);
+}
+END_TEST
+
 START_TEST(outbound_mids_after_failure)
 {
 	/* TLS preferred: STARTTLS fails and delivery goes on in the clear on the same DCID. */
@@ -1031,6 +1051,7 @@ static Suite *track_suite(void)
 	tcase_add_test(tc, connection_error_ends_dcid);
 	tcase_add_test(tc, id_zero_and_outcomes_never_create);
 	tcase_add_test(tc, mids_in_order_deduplicated_and_capped);
+	tcase_add_test(tc, outcomes_are_not_carried_messages);
 	tcase_add_test(tc, outbound_mids_after_failure);
 	tcase_add_test(tc, inbound_failure_sets_no_after_failure_mark);
 	tcase_add_test(tc, long_strings_are_cut_and_counted);
