@@ -185,7 +185,11 @@ static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t
 	struct msg_del *d = &msg_dels(m)[m->n_del++];
 	memset(d, 0, sizeof(*d));
 	d->dcid = dcid;
-	d->verdict = conn_part(c);
+	/* A delay or bounce is all that comes of an attempt whose TLS failed: its connection lists
+	 * no MID for it (it carried none) and will not tell its end, so the verdict is taken now.
+	 */
+	d->verdict =
+	    !sent && c->state == MSG_CONN_OPEN && c->tls_failed ? VERDICT_TLS_FAILED : conn_part(c);
 	d->outcome = DELIVERY_PENDING;
 	d->after_failure = sent && c->state == MSG_CONN_OPEN && c->after_failure;
 	if (span_present(c->peer_domain))
@@ -566,7 +570,7 @@ int msgtrack_import(struct msgtrack *mt, const struct msg_state *s)
 	m->last_valid = s->last.valid;
 	for (unsigned i = 0; i < s->n_del; i++) {
 		const struct msg_state_delivery *sd = &s->del[i];
-		struct msg_conn c = {MSG_CONN_NONE, VERDICT_UNKNOWN, 0, sd->domain};
+		struct msg_conn c = {MSG_CONN_NONE, VERDICT_UNKNOWN, 0, sd->domain, 0};
 		struct msg_del *d = msg_delivery(mt, m, sd->dcid, &c, 0);
 		if (d == NULL)
 			break;
