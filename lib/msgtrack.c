@@ -164,11 +164,18 @@ static uint8_t conn_part(const struct msg_conn *c)
 	return VERDICT_UNKNOWN;
 }
 
-/* The delivery over dcid, added if new (NULL past MESSAGE_DELIVERIES_MAX: counted). `sent`: the
- * line says the message went out on it (a delivery start or done, not a delay or bounce, which
- * a connection that failed before the transaction also logs). */
+/* How a line names a delivery: whether its connection lists the MID (and so tells the message
+ * its end), and whether the message went out on it. */
+enum delivery_line {
+	DELIVERY_LINE_CARRIED, /* Delivery start, Message done: listed and sent */
+	DELIVERY_LINE_SENT,    /* Possible Delivery: sent, not listed */
+	DELIVERY_LINE_NOT_SENT /* Delayed, Bounced (also logged by a connection that failed before
+	                        * the transaction): neither */
+};
+
+/* The delivery over dcid, added if new (NULL past MESSAGE_DELIVERIES_MAX: counted). */
 static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t dcid,
-                                    const struct msg_conn *c, int sent)
+                                    const struct msg_conn *c, enum delivery_line line)
 {
 	for (unsigned i = m->n_del; i-- > 0;)
 		if (msg_dels(m)[i].dcid == dcid)
@@ -185,13 +192,14 @@ static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t
 	struct msg_del *d = &msg_dels(m)[m->n_del++];
 	memset(d, 0, sizeof(*d));
 	d->dcid = dcid;
-	/* A delay or bounce is all that comes of an attempt whose TLS failed: its connection lists
-	 * no MID for it (it carried none) and will not tell its end, so the verdict is taken now.
-	 */
-	d->verdict =
-	    !sent && c->state == MSG_CONN_OPEN && c->tls_failed ? VERDICT_TLS_FAILED : conn_part(c);
+	/* An outcome line's connection lists no MID for it and will not tell its end: when its TLS
+	 * already failed (final), the verdict is taken now. */
+	d->verdict = line != DELIVERY_LINE_CARRIED && c->state == MSG_CONN_OPEN && c->tls_failed
+	                 ? VERDICT_TLS_FAILED
+	                 : conn_part(c);
 	d->outcome = DELIVERY_PENDING;
-	d->after_failure = sent && c->state == MSG_CONN_OPEN && c->after_failure;
+	d->after_failure =
+	    line != DELIVERY_LINE_NOT_SENT && c->state == MSG_CONN_OPEN && c->after_failure;
 	if (span_present(c->peer_domain))
 		msgpool_set_domain(&mt->pool, d, c->peer_domain.p, c->peer_domain.len);
 	return d;
@@ -247,11 +255,11 @@ static void msg_apply(struct msgtrack *mt, struct msg *m, const struct esa_event
 			m->rcpts |= (uint64_t)1 << ev->rid;
 		break;
 	case ESA_DELIVERY_START:
-		if ((d = msg_delivery(mt, m, ev->conn_id, c, 1)) != NULL)
+		if ((d = msg_delivery(mt, m, ev->conn_id, c, DELIVERY_LINE_CARRIED)) != NULL)
 			d->rids |= rids;
 		break;
 	case ESA_DELIVERY_DONE:
-		if ((d = msg_delivery(mt, m, ev->conn_id, c, 1)) != NULL) {
+		if ((d = msg_delivery(mt, m, ev->conn_id, c, DELIVERY_LINE_CARRIED)) != NULL) {
 			d->rids |= rids;
 			d->outcome = DELIVERY_DELIVERED;
 		}
@@ -259,7 +267,11 @@ static void msg_apply(struct msgtrack *mt, struct msg *m, const struct esa_event
 		break;
 	case ESA_MSG_OUTCOME:
 		/* "Bounced: DCID 0" is a bounce without a connection: no delivery attempt. */
-		d = ev->conn_id != 0 ? msg_delivery(mt, m, ev->conn_id, c, 0) : NULL;
+		d = ev->conn_id == 0 ? NULL
+		                     : msg_delivery(mt, m, ev->conn_id, c,
+		                                    ev->outcome == ESA_OUTCOME_POSSIBLE
+		                                        ? DELIVERY_LINE_SENT
+		                                        : DELIVERY_LINE_NOT_SENT);
 		if (ev->outcome == ESA_OUTCOME_BOUNCED) {
 			m->rcpts_done |= rids;
 			if (d != NULL)
@@ -571,7 +583,7 @@ int msgtrack_import(struct msgtrack *mt, const struct msg_state *s)
 	for (unsigned i = 0; i < s->n_del; i++) {
 		const struct msg_state_delivery *sd = &s->del[i];
 		struct msg_conn c = {MSG_CONN_NONE, VERDICT_UNKNOWN, 0, sd->domain, 0};
-		struct msg_del *d = msg_delivery(mt, m, sd->dcid, &c, 0);
+		struct msg_del *d = msg_delivery(mt, m, sd->dcid, &c, DELIVERY_LINE_NOT_SENT);
 		if (d == NULL)
 			break;
 		d->rids = sd->rids;

@@ -201,6 +201,24 @@ START_TEST(test_delay_after_required_tls_failed)
 }
 END_TEST
 
+/* "Possible Delivery" after a TLS failure says the message may have gone out in the clear. */
+START_TEST(test_possible_delivery_after_failure)
+{
+	static const char *const out[] = {
+	    "New SMTP DCID 31 interface 10.0.0.1 address 198.51.100.9 port 25",
+	    "DCID 31 TLS failed: STARTTLS unexpected response",
+	    "Possible Delivery: DCID 31 MID 4 to RID [0]", "Message finished MID 4 done", NULL};
+	start(100, 1);
+	feed_all(tls_in);
+	feed("ICID 14 close");
+	feed_all(out);
+	ck_assert_uint_eq(n_lines, 1);
+	has(0, "{\"dcid\":31,\"rids\":[0],\"verdict\":\"tls_failed\",\"outcome\":\"delivered\","
+	       "\"after_failure\":true}");
+	stop();
+}
+END_TEST
+
 /* Plain inbound, TLS outbound: no_tls. */
 START_TEST(test_plain_inbound)
 {
@@ -493,6 +511,7 @@ static Suite *msgtrack_suite(void)
 	tcase_add_test(tc, test_waits_for_inbound);
 	tcase_add_test(tc, test_delivery_after_failure);
 	tcase_add_test(tc, test_delay_after_required_tls_failed);
+	tcase_add_test(tc, test_possible_delivery_after_failure);
 	tcase_add_test(tc, test_plain_inbound);
 	tcase_add_test(tc, test_no_connection);
 	tcase_add_test(tc, test_recipients_finish);
