@@ -194,7 +194,7 @@ static struct msg_del *msg_delivery(struct msgtrack *mt, struct msg *m, uint64_t
 	d->dcid = dcid;
 	/* An outcome line's connection lists no MID for it and will not tell its end: when its TLS
 	 * already failed (final), the verdict is taken now. */
-	d->verdict = line != DELIVERY_LINE_CARRIED && c->state == MSG_CONN_OPEN && c->tls_failed
+	d->verdict = line != DELIVERY_LINE_CARRIED && c->state == MSG_CONN_OPEN && c->after_failure
 	                 ? VERDICT_TLS_FAILED
 	                 : conn_part(c);
 	d->outcome = DELIVERY_PENDING;
@@ -582,7 +582,7 @@ int msgtrack_import(struct msgtrack *mt, const struct msg_state *s)
 	m->last_valid = s->last.valid;
 	for (unsigned i = 0; i < s->n_del; i++) {
 		const struct msg_state_delivery *sd = &s->del[i];
-		struct msg_conn c = {MSG_CONN_NONE, VERDICT_UNKNOWN, 0, sd->domain, 0};
+		struct msg_conn c = {MSG_CONN_NONE, VERDICT_UNKNOWN, 0, sd->domain};
 		struct msg_del *d = msg_delivery(mt, m, sd->dcid, &c, DELIVERY_LINE_NOT_SENT);
 		if (d == NULL)
 			break;

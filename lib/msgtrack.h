@@ -44,10 +44,9 @@ enum msg_conn_state {
 struct msg_conn {
 	enum msg_conn_state state;
 	enum verdict_kind verdict; /* MSG_CONN_ENDED */
-	int after_failure;         /* outbound: its TLS had already failed */
+	int after_failure;         /* outbound: its TLS had already failed (final: its verdict will
+	                            * be tls_failed whatever follows) */
 	struct span peer_domain;   /* outbound: the domain it delivers to, if known */
-	int tls_failed;            /* MSG_CONN_OPEN: its TLS already failed (its verdict will be
-	                            * tls_failed whatever follows) */
 };
 
 struct msgtrack;

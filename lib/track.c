@@ -497,7 +497,6 @@ static void track_msg_conn(const struct tracker *t, uint32_t source, const struc
 	if (i != CONN_NIL) {
 		const struct conn *c = connpool_at(&t->pool, i);
 		mc->state = MSG_CONN_OPEN;
-		mc->tls_failed = conn_tls_failed(c);
 		mc->after_failure = !!(c->flags & F_FAIL_MARK);
 		if (ev->dir == ESA_DIR_OUT) /* only a delivery names a domain */
 			mc->peer_domain = conn_str(c, VERDICT_S_PEER_DOMAIN);

@@ -108,13 +108,19 @@ static const char *const tls_out[] = {
     "DCID 30 TLS success protocol TLSv1.3 cipher TLS_AES_256_GCM_SHA384",
     "Delivery start DCID 30 MID 4 to RID [0]", "Message done DCID 30 MID 4 to RID [0]", NULL};
 
-/* A message that came in over TLS and left over TLS: one record once both connections ended. */
-START_TEST(test_tls_end_to_end)
+/* A message received over TLS (ICID 14, closed since), then the lines of its delivery. */
+static void received_then(const char *const *out)
 {
 	start(100, 1);
 	feed_all(tls_in);
 	feed("ICID 14 close");
-	feed_all(tls_out);
+	feed_all(out);
+}
+
+/* A message that came in over TLS and left over TLS: one record once both connections ended. */
+START_TEST(test_tls_end_to_end)
+{
+	received_then(tls_out);
 	feed("Message finished MID 4 done");
 	ck_assert_uint_eq(n_lines, 0); /* the DCID is still open */
 	feed("DCID 30 close");
@@ -157,10 +163,7 @@ START_TEST(test_delivery_after_failure)
 	    "DCID 31 close",
 	    "Message finished MID 4 done",
 	    NULL};
-	start(100, 1);
-	feed_all(tls_in);
-	feed("ICID 14 close");
-	feed_all(out);
+	received_then(out);
 	ck_assert_uint_eq(n_lines, 1);
 	has(0, "\"verdict\":\"tls_failed\"");
 	has(0, "\"after_failure\":true");
@@ -186,10 +189,7 @@ START_TEST(test_delay_after_required_tls_failed)
 	    "Message done DCID 32 MID 4 to RID [0]",
 	    "Message finished MID 4 done",
 	    NULL};
-	start(100, 1);
-	feed_all(tls_in);
-	feed("ICID 14 close");
-	feed_all(out);
+	received_then(out);
 	ck_assert_uint_eq(n_lines, 0); /* DCID 32 is still open */
 	feed("DCID 32 close");
 	ck_assert_uint_eq(n_lines, 1);
@@ -208,10 +208,7 @@ START_TEST(test_possible_delivery_after_failure)
 	    "New SMTP DCID 31 interface 10.0.0.1 address 198.51.100.9 port 25",
 	    "DCID 31 TLS failed: STARTTLS unexpected response",
 	    "Possible Delivery: DCID 31 MID 4 to RID [0]", "Message finished MID 4 done", NULL};
-	start(100, 1);
-	feed_all(tls_in);
-	feed("ICID 14 close");
-	feed_all(out);
+	received_then(out);
 	ck_assert_uint_eq(n_lines, 1);
 	has(0, "{\"dcid\":31,\"rids\":[0],\"verdict\":\"tls_failed\",\"outcome\":\"delivered\","
 	       "\"after_failure\":true}");
