@@ -1,7 +1,8 @@
 """Message records against the running daemon with util-linux logger: a message that came in
 over TLS and went out in the clear gets one record (no_tls end to end) in the output that asks
 for messages, none in the default one; a finished message waits for its inbound connection to
-close; an unfinished one is written at the message time-out; a stop writes what is left, or
+close; a delivery attempt whose required TLS failed (a delay, no Delivery start) is
+tls_failed at once and carries no MID; an unfinished one is written at the message time-out; a stop writes what is left, or
 with a state file keeps it for the next start, which finishes it; the counters say so."""
 
 from harness import DaemonTest, free_port, logger, main, read_records, wait_until
@@ -51,6 +52,38 @@ class Messages(DaemonTest):
         self.assertTrue(all(r["type"] == "connection" for r in read_records(d.path("v.jsonl"))))
         self.assertEqual(d.count("esatlsd_messages_records_total", end_to_end="no_tls"), 1)
         self.assertEqual(d.count("esatlsd_messages_tracked_total"), 1)
+        self.assertEqual(d.stop(), 0)
+
+    def test_required_tls_failure_then_retry(self):
+        # Required TLS fails on DCID 31, which logs a delay (RID after the addresses) and no
+        # Delivery start; the retry on DCID 32 succeeds. The record comes at DCID 32's close,
+        # not at the message time-out, with the failed attempt as tls_failed and nothing sent.
+        port, mport = free_port(), free_port()
+        d = self.start(msg_config(port, mport))
+        logger(port, INBOUND + ["Info: ICID 14 close",
+            "Info: New SMTP DCID 31 interface 10.0.0.1 address 198.51.100.9 port 25",
+            "Info: DCID 31 TLS failed: STARTTLS unexpected response",
+            "Info: DCID 31 IP 198.51.100.9 TLS was required but could not be successfully "
+            "negotiated",
+            "Info: Delayed: DCID 31 MID 4 From: <a@example.org> To: <b@example.com> RID 0 - "
+            "4.1.0 - TLS required",
+            "Info: DCID 31 close",
+            "Info: New SMTP DCID 32 interface 10.0.0.1 address 198.51.100.9 port 25",
+            "Info: DCID 32 TLS success protocol TLSv1.3 cipher TLS_AES_256_GCM_SHA384",
+            "Info: Delivery start DCID 32 MID 4 to RID [0]",
+            "Info: Message done DCID 32 MID 4 to RID [0]",
+            "Info: Message finished MID 4 done",
+            "Info: DCID 32 close"], proto="tcp")
+        msgs = wait_until(lambda: read_records(d.path("m.jsonl")), timeout=10)
+        self.assertEqual(len(msgs), 1, d.stderr())
+        self.assertEqual((msgs[0]["end_to_end"], msgs[0]["end"]), ("tls_failed", "done"))
+        self.assertEqual(msgs[0]["deliveries"][0], {"dcid": 31, "rids": [0],
+                                                    "verdict": "tls_failed",
+                                                    "outcome": "delayed"})
+        self.assertEqual(msgs[0]["deliveries"][1]["verdict"], "tls")
+        dcid31 = [r for r in read_records(d.path("v.jsonl")) if r.get("dcid") == 31]
+        self.assertEqual(len(dcid31), 1)
+        self.assertEqual(dcid31[0].get("mids", []), [])
         self.assertEqual(d.stop(), 0)
 
     def test_timeout_and_stop(self):
